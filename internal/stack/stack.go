@@ -30,6 +30,10 @@ type Goroutine struct {
 	Waiting time.Duration
 	// LockedToThread reports that the header carried ", locked to thread".
 	LockedToThread bool
+	// Labels are the pprof goroutine labels of the header's
+	// `labels:{"key": "value", ...}` part, printed since Go 1.26 when
+	// GODEBUG=tracebacklabels=1 (the default from Go 1.27); nil when absent.
+	Labels map[string]string
 	// Frames is the stack, innermost first.
 	Frames []Frame
 	// Elided reports that "...additional frames elided..." was seen.
