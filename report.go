@@ -68,6 +68,10 @@ type Finding struct {
 	Origin        []Frame `json:"origin"`
 	RetainedBytes int64   `json:"retained_bytes"`
 	Pos           string  `json:"pos,omitempty"`
+
+	// goroutineIDs are the goroutines a goroutine finding groups, kept for
+	// measuring the memory they retain.
+	goroutineIDs []int64
 }
 
 // Frame is one function call in a stack, innermost first in [Finding.Stack]

@@ -1,0 +1,53 @@
+package leakhound
+
+import (
+	"slices"
+
+	"github.com/leakhound/leakhound/internal/stack"
+)
+
+// Goroutines of the testing package, the runtime and the standard library
+// that live as long as the process on purpose. They are never leaks.
+var (
+	// defaultOutermost excuses goroutines whose outermost function is one of
+	// these: test goroutines themselves, which finish after their tests.
+	defaultOutermost = []string{
+		"testing.tRunner",
+		"testing.runFuzzing",
+		"testing.(*F).Fuzz.func1",
+	}
+	// defaultAny excuses goroutines with one of these anywhere in the stack.
+	defaultAny = []string{
+		"os/signal.signal_recv",
+		"os/signal.loop",
+		"runtime.ensureSigM",
+		"runtime.ReadTrace",
+		"runtime/trace.Start.func1",
+		"testing.(*T).Parallel",
+		"testing.runTests",
+		"testing.(*M).Run",
+	}
+)
+
+// excused reports whether g is a goroutine the options or the defaults allow
+// to outlive a check.
+func excused(g *stack.Goroutine, o *options) bool {
+	if len(g.Frames) == 0 {
+		return true // a system goroutine the runtime shows without frames
+	}
+	if slices.Contains(defaultOutermost, g.Frames[len(g.Frames)-1].Func) {
+		return true
+	}
+	if slices.Contains(o.ignoreTop, g.Frames[0].Func) {
+		return true
+	}
+	for _, f := range g.Frames {
+		if slices.Contains(defaultAny, f.Func) || slices.Contains(o.ignoreAny, f.Func) {
+			return true
+		}
+	}
+	if g.CreatedBy != nil && slices.Contains(o.ignoreCreatedBy, g.CreatedBy.Func) {
+		return true
+	}
+	return false
+}

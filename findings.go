@@ -1,0 +1,188 @@
+package leakhound
+
+import (
+	"cmp"
+	"fmt"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/leakhound/leakhound/internal/stack"
+)
+
+func newReport(mode string, findings []Finding) *Report {
+	if findings == nil {
+		findings = []Finding{}
+	}
+	return &Report{Schema: Schema, Go: runtime.Version(), Mode: mode, Findings: findings}
+}
+
+// findingsOf groups identical goroutines (same reason, wait, stack and
+// origin) into findings, sorted deterministically.
+func findingsOf(gs []stack.Goroutine, o *options, sc scope) []Finding {
+	type group struct {
+		f   Finding
+		ids []int64
+		max time.Duration
+	}
+	groups := map[string]*group{}
+	var order []string
+	for i := range gs {
+		g := &gs[i]
+		if o.provenOnly && !g.Leaked {
+			continue
+		}
+		certainty, reason := Suspected, ReasonStillRunning
+		if g.Leaked {
+			certainty, reason = Proven, ReasonUnreachableWait
+		}
+		stk := framesOf(g.Frames)
+		origin := originOf(g)
+		key := reason + "\x00" + g.State + "\x00" + framesKey(stk) + "\x00" + framesKey(origin)
+		gr := groups[key]
+		if gr == nil {
+			gr = &group{f: Finding{
+				Kind:      KindGoroutine,
+				Certainty: certainty,
+				Reason:    reason,
+				Resource:  "goroutine",
+				Wait:      g.State,
+				Test:      sc.test,
+				Stack:     stk,
+				Origin:    origin,
+			}}
+			groups[key] = gr
+			order = append(order, key)
+		}
+		gr.ids = append(gr.ids, g.ID)
+		gr.max = max(gr.max, g.Waiting)
+	}
+	out := make([]Finding, 0, len(order))
+	for _, key := range order {
+		gr := groups[key]
+		f := gr.f
+		f.Count = len(gr.ids)
+		slices.Sort(gr.ids)
+		f.ID = FindingID(f.Kind, f.Reason, idFrames(f.Origin, f.Stack))
+		f.Message = goroutineMessage(&f, o)
+		f.Detail = goroutineDetail(gr.ids, gr.max)
+		f.goroutineIDs = gr.ids
+		out = append(out, f)
+	}
+	sortFindings(out)
+	return out
+}
+
+// idFrames is what a finding's id hashes: its origin, or its stack when the
+// runtime did not say where the goroutine was created.
+func idFrames(origin, stk []Frame) []Frame {
+	if len(origin) > 0 {
+		return origin
+	}
+	return stk
+}
+
+func goroutineMessage(f *Finding, o *options) string {
+	where := "at an unknown place"
+	if len(f.Origin) > 0 {
+		where = "by " + f.Origin[0].Func + " at " + shortPos(f.Origin[0])
+	}
+	top := "its stack"
+	if len(f.Stack) > 0 {
+		top = f.Stack[0].Func + " at " + shortPos(f.Stack[0])
+	}
+	if f.Certainty == Proven {
+		return fmt.Sprintf("goroutine created %s is blocked forever in %s (%s): nothing that can still run can reach what it waits on; make sure every send, receive or unlock it waits for happens, or give it a way to return", where, top, f.Wait)
+	}
+	return fmt.Sprintf("goroutine created %s is still running in %s (%s) after waiting %v; stop it before the test or program ends (close its channel, cancel its context), or excuse it with an Ignore option", where, top, f.Wait, o.maxWait)
+}
+
+func goroutineDetail(ids []int64, longest time.Duration) string {
+	const shown = 10
+	var b strings.Builder
+	b.WriteString("goroutine")
+	if len(ids) > 1 {
+		b.WriteString("s")
+	}
+	for i, id := range ids[:min(len(ids), shown)] {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		b.WriteString(" ")
+		b.WriteString(strconv.FormatInt(id, 10))
+	}
+	if len(ids) > shown {
+		fmt.Fprintf(&b, " and %d more", len(ids)-shown)
+	}
+	if longest > 0 {
+		fmt.Fprintf(&b, "; blocked for at least %d minutes", int(longest.Minutes()))
+	}
+	return b.String()
+}
+
+func shortPos(f Frame) string {
+	file := f.File
+	if i := strings.LastIndexByte(file, '/'); i >= 0 {
+		file = file[i+1:]
+	}
+	return file + ":" + strconv.Itoa(f.Line)
+}
+
+// originOf returns the stack that created g, innermost first: the creating
+// goroutine's stack at the go statement when GODEBUG=tracebackancestors kept
+// it, else the single "created by" frame.
+func originOf(g *stack.Goroutine) []Frame {
+	if len(g.Ancestors) > 0 && len(g.Ancestors[0].Frames) > 0 {
+		return framesOf(g.Ancestors[0].Frames)
+	}
+	if g.CreatedBy != nil {
+		return framesOf([]stack.Frame{*g.CreatedBy})
+	}
+	return []Frame{}
+}
+
+func framesOf(fs []stack.Frame) []Frame {
+	out := make([]Frame, len(fs))
+	for i, f := range fs {
+		out[i] = Frame{Func: f.Func, File: f.File, Line: f.Line}
+	}
+	return out
+}
+
+func framesKey(fs []Frame) string {
+	var b strings.Builder
+	for _, f := range fs {
+		b.WriteString(f.Func)
+		b.WriteByte(' ')
+		b.WriteString(f.File)
+		b.WriteByte(':')
+		b.WriteString(strconv.Itoa(f.Line))
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+// sortFindings orders findings by test, proven before suspected, largest
+// count first, then by stack, so reports are stable from run to run.
+func sortFindings(fs []Finding) {
+	slices.SortStableFunc(fs, func(a, b Finding) int {
+		return cmp.Or(
+			cmp.Compare(a.Test, b.Test),
+			cmp.Compare(certaintyRank(a.Certainty), certaintyRank(b.Certainty)),
+			cmp.Compare(b.Count, a.Count),
+			cmp.Compare(a.Kind, b.Kind),
+			cmp.Compare(a.Reason, b.Reason),
+			cmp.Compare(framesKey(a.Stack), framesKey(b.Stack)),
+			cmp.Compare(framesKey(a.Origin), framesKey(b.Origin)),
+		)
+	})
+}
+
+func certaintyRank(c string) int {
+	if c == Proven {
+		return 0
+	}
+	return 1
+}

@@ -1,0 +1,171 @@
+package leakhound
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+	"runtime/pprof"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/leakhound/leakhound/internal/stack"
+)
+
+// scope says which goroutines a verdict is about.
+type scope struct {
+	label string // only goroutines labelled labelKey=label; "" means all
+	test  string // test name written into findings
+	self  int64  // the goroutine running the verdict, never a leak
+	mode  string // report mode
+}
+
+// maxWaitStep is the longest single sleep between two looks at the goroutines.
+const maxWaitStep = 100 * time.Millisecond
+
+// verdict looks at the goroutines in sc until every one of them is gone,
+// excused or proven leaked, or until o.maxWait has passed, and reports the
+// ones left. Proven leaks never cost a wait.
+func verdict(o *options, sc scope) (*Report, error) {
+	deadline := time.Now().Add(o.maxWait)
+	step := time.Millisecond
+	leakGC := leakProfile()
+	for {
+		gs, err := collect(o, sc)
+		if err != nil {
+			return nil, err
+		}
+		if leakGC != nil && pending(gs) > 0 {
+			// Let the collector prove what it can; the mark it leaves is
+			// printed in the next dump.
+			if err := leakGC.WriteTo(io.Discard, 1); err != nil {
+				return nil, fmt.Errorf("run goroutine leak detection: %w", err)
+			}
+			if gs, err = collect(o, sc); err != nil {
+				return nil, err
+			}
+		}
+		left := time.Until(deadline)
+		if pending(gs) == 0 || o.provenOnly || left <= 0 {
+			return newReport(sc.mode, findingsOf(gs, o, sc)), nil
+		}
+		time.Sleep(min(step, left))
+		step = min(2*step, maxWaitStep)
+	}
+}
+
+// leakProfile returns the runtime's goroutineleak profile, or nil when this
+// binary does not have it (Go 1.26 without GOEXPERIMENT=goroutineleakprofile).
+func leakProfile() *pprof.Profile {
+	return pprof.Lookup("goroutineleak")
+}
+
+// ProvenAvailable reports whether this binary can prove goroutine leaks: it
+// has the runtime's goroutineleak profile (Go 1.27, or Go 1.26 built with
+// GOEXPERIMENT=goroutineleakprofile). Without it, every goroutine finding is
+// suspected.
+func ProvenAvailable() bool { return leakProfile() != nil }
+
+func pending(gs []stack.Goroutine) int {
+	n := 0
+	for i := range gs {
+		if !gs[i].Leaked {
+			n++
+		}
+	}
+	return n
+}
+
+// collect returns the goroutines in scope that are not excused.
+func collect(o *options, sc scope) ([]stack.Goroutine, error) {
+	d, err := dump()
+	if err != nil {
+		return nil, err
+	}
+	if sc.label != "" {
+		if err := checkLabelsPrinted(d, sc); err != nil {
+			return nil, err
+		}
+	}
+	var in []stack.Goroutine
+	for _, g := range d.Goroutines {
+		if g.ID == sc.self || o.ignoreIDs[g.ID] {
+			continue
+		}
+		if sc.label != "" && g.Labels[labelKey] != sc.label {
+			continue
+		}
+		if excused(&g, o) {
+			continue
+		}
+		in = append(in, g)
+	}
+	return in, nil
+}
+
+// checkLabelsPrinted makes sure the runtime printed goroutine labels: the
+// goroutine running the verdict carries the label, so its header must show it.
+func checkLabelsPrinted(d *stack.Dump, sc scope) error {
+	for _, g := range d.Goroutines {
+		if g.ID == sc.self {
+			if g.Labels[labelKey] == sc.label {
+				return nil
+			}
+			return errors.New("goroutine labels are not printed in tracebacks, so leaks cannot be charged to tests: remove tracebacklabels=0 from GODEBUG")
+		}
+	}
+	return fmt.Errorf("goroutine %d, which runs the check, is missing from the dump: call Check from the test goroutine", sc.self)
+}
+
+// dumpSize remembers the size of the last dump, so the next one usually
+// needs a single runtime.Stack call.
+var dumpSize atomic.Int64
+
+// maxDump bounds the memory spent on one dump.
+const maxDump = 1 << 30
+
+func dump() (*stack.Dump, error) {
+	n := max(int(dumpSize.Load())*5/4, 64<<10)
+	for {
+		buf := make([]byte, n)
+		if k := runtime.Stack(buf, true); k < len(buf) {
+			dumpSize.Store(int64(k))
+			d, err := stack.ParseDump(buf[:k])
+			if err != nil {
+				return nil, fmt.Errorf("parse goroutine dump: %w", err)
+			}
+			return d, nil
+		}
+		if n >= maxDump {
+			return nil, fmt.Errorf("goroutine dump larger than %d MB: too many goroutines to check", maxDump>>20)
+		}
+		n *= 2
+	}
+}
+
+// currentGoroutineIDs returns the IDs of all goroutines alive now.
+func currentGoroutineIDs() ([]int64, error) {
+	d, err := dump()
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]int64, len(d.Goroutines))
+	for i, g := range d.Goroutines {
+		ids[i] = g.ID
+	}
+	return ids, nil
+}
+
+// currentGoroutineID returns the ID of the calling goroutine, from the header
+// "goroutine 18 [running]:" of its own traceback.
+func currentGoroutineID() int64 {
+	var buf [64]byte
+	header := string(buf[:runtime.Stack(buf[:], false)])
+	digits, _, _ := strings.Cut(strings.TrimPrefix(header, "goroutine "), " ")
+	var id int64
+	for _, c := range digits {
+		id = id*10 + int64(c-'0')
+	}
+	return id
+}

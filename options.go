@@ -1,0 +1,119 @@
+package leakhound
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// DefaultMaxWait is how long a verdict waits, at most, for goroutines that are
+// not proven leaked to exit, unless [MaxWait] says otherwise.
+const DefaultMaxWait = time.Second
+
+// Option changes how leaks are found. Options are created by the functions of
+// this package, such as [IgnoreTopFunction] and [MaxWait].
+type Option interface {
+	apply(*options)
+}
+
+type optionFunc func(*options)
+
+func (f optionFunc) apply(o *options) { f(o) }
+
+// options is the one place where defaults are set and combinations checked.
+type options struct {
+	ignoreTop       []string
+	ignoreAny       []string
+	ignoreCreatedBy []string
+	ignoreIDs       map[int64]bool
+	maxWait         time.Duration
+	provenOnly      bool
+	errs            []error
+}
+
+func buildOptions(opts []Option) (*options, error) {
+	o := &options{maxWait: DefaultMaxWait}
+	for _, opt := range opts {
+		if opt == nil {
+			o.errs = append(o.errs, errors.New("nil Option: pass options created by the leakhound package"))
+			continue
+		}
+		opt.apply(o)
+	}
+	if o.maxWait < 0 {
+		o.errs = append(o.errs, fmt.Errorf("MaxWait(%v): the wait must not be negative", o.maxWait))
+	}
+	if err := errors.Join(o.errs...); err != nil {
+		return nil, fmt.Errorf("leakhound options: %w", err)
+	}
+	return o, nil
+}
+
+// IgnoreTopFunction excuses goroutines whose innermost function (the one they
+// are blocked or running in) is f, a fully qualified name such as
+// "net/http.(*persistConn).readLoop" or "main.worker.func1".
+func IgnoreTopFunction(f string) Option {
+	return optionFunc(func(o *options) {
+		if f == "" {
+			o.errs = append(o.errs, errors.New("IgnoreTopFunction: empty function name"))
+		}
+		o.ignoreTop = append(o.ignoreTop, f)
+	})
+}
+
+// IgnoreAnyFunction excuses goroutines that have f anywhere in their stack.
+func IgnoreAnyFunction(f string) Option {
+	return optionFunc(func(o *options) {
+		if f == "" {
+			o.errs = append(o.errs, errors.New("IgnoreAnyFunction: empty function name"))
+		}
+		o.ignoreAny = append(o.ignoreAny, f)
+	})
+}
+
+// IgnoreCreatedBy excuses goroutines created by a go statement in function f.
+func IgnoreCreatedBy(f string) Option {
+	return optionFunc(func(o *options) {
+		if f == "" {
+			o.errs = append(o.errs, errors.New("IgnoreCreatedBy: empty function name"))
+		}
+		o.ignoreCreatedBy = append(o.ignoreCreatedBy, f)
+	})
+}
+
+// IgnoreCurrent excuses every goroutine that exists when IgnoreCurrent is
+// called. Call it before the code under test starts goroutines:
+//
+//	opt := leakhound.IgnoreCurrent()
+//	runCodeUnderTest()
+//	report, err := leakhound.Find(opt)
+func IgnoreCurrent() Option {
+	ids, err := currentGoroutineIDs()
+	return optionFunc(func(o *options) {
+		if err != nil {
+			o.errs = append(o.errs, fmt.Errorf("IgnoreCurrent: %w", err))
+			return
+		}
+		if o.ignoreIDs == nil {
+			o.ignoreIDs = make(map[int64]bool, len(ids))
+		}
+		for _, id := range ids {
+			o.ignoreIDs[id] = true
+		}
+	})
+}
+
+// MaxWait bounds how long a verdict waits for goroutines that are not proven
+// leaked to exit before reporting them as suspected ("still-running"). The
+// wait ends earlier as soon as every remaining goroutine is proven leaked or
+// excused. Zero means: do not wait. The default is [DefaultMaxWait].
+func MaxWait(d time.Duration) Option {
+	return optionFunc(func(o *options) { o.maxWait = d })
+}
+
+// ProvenOnly reports only goroutines the garbage collector proved leaked, and
+// never waits. It suits long-running processes, where most goroutines are
+// legitimately alive. Without the goroutineleak profile it finds nothing.
+func ProvenOnly() Option {
+	return optionFunc(func(o *options) { o.provenOnly = true })
+}
