@@ -1,0 +1,602 @@
+package heapdump
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+)
+
+// Record tags, as in runtime/heapdump.go.
+const (
+	tagEOF             = 0
+	tagObject          = 1
+	tagOtherRoot       = 2
+	tagType            = 3
+	tagGoroutine       = 4
+	tagStackFrame      = 5
+	tagParams          = 6
+	tagFinalizer       = 7
+	tagItab            = 8
+	tagOSThread        = 9
+	tagMemStats        = 10
+	tagQueuedFinalizer = 11
+	tagData            = 12
+	tagBSS             = 13
+	tagDefer           = 14
+	tagPanic           = 15
+	tagMemProf         = 16
+	tagAllocSample     = 17
+)
+
+// Field kinds of an object, segment or frame.
+const (
+	fieldEol   = 0
+	fieldPtr   = 1
+	fieldIface = 2
+	fieldEface = 3
+)
+
+var recordNames = [...]string{"eof", "object", "other root", "type", "goroutine", "stack frame",
+	"params", "finalizer", "itab", "os thread", "mem stats", "queued finalizer", "data",
+	"bss", "defer", "panic", "mem profile", "alloc sample"}
+
+const (
+	maxString     = 1 << 20 // longest name or path accepted
+	maxContents   = 1 << 40 // largest object or segment accepted
+	readChunk     = 1 << 24 // contents are read this much at a time, so a bad length cannot allocate much
+	memStatsCount = 24 + 256 + 1
+)
+
+// ErrUnsupported is returned (wrapped) for a dump whose header is not [Header].
+var ErrUnsupported = errors.New("unsupported heap dump format")
+
+// FormatError says where and why a dump could not be read.
+type FormatError struct {
+	Offset int64  // byte offset of the problem
+	Record string // the record being read, or "" for the header
+	Err    error
+}
+
+// Error returns the message, e.g. "heap dump offset 1234 (object record): unexpected EOF".
+func (e *FormatError) Error() string {
+	if e.Record == "" {
+		return fmt.Sprintf("heap dump offset %d: %v", e.Offset, e.Err)
+	}
+	return fmt.Sprintf("heap dump offset %d (%s record): %v", e.Offset, e.Record, e.Err)
+}
+
+// Unwrap returns the underlying error.
+func (e *FormatError) Unwrap() error { return e.Err }
+
+// ParseFile parses the heap dump in the named file.
+func ParseFile(name string) (*Dump, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, fmt.Errorf("open heap dump: %w", err)
+	}
+	defer f.Close()
+	d, err := Parse(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return d, nil
+}
+
+// Parse reads a heap dump written by runtime/debug.WriteHeapDump. Malformed or
+// truncated input gives a *[FormatError]; a dump in another format gives an
+// error wrapping [ErrUnsupported].
+func Parse(r io.Reader) (*Dump, error) {
+	p := &parser{
+		br: bufio.NewReaderSize(r, 1<<20),
+		d: &Dump{
+			Types:    map[uint64]Type{},
+			Itabs:    map[uint64]uint64{},
+			MemProf:  map[uint64]MemProfBucket{},
+			typeHint: map[int32]uint64{},
+			sampled:  map[int32]uint64{},
+		},
+	}
+	if err := p.header(); err != nil {
+		return nil, err
+	}
+	for {
+		start := p.off
+		tag, err := p.uvarint()
+		if err != nil {
+			return nil, &FormatError{Offset: start, Record: "next", Err: err}
+		}
+		if tag == tagEOF {
+			break
+		}
+		if err := p.record(tag); err != nil {
+			name := fmt.Sprintf("tag %d", tag)
+			if tag < uint64(len(recordNames)) {
+				name = recordNames[tag]
+			}
+			return nil, &FormatError{Offset: p.off, Record: name, Err: err}
+		}
+	}
+	if !p.haveParams {
+		return nil, &FormatError{Offset: p.off, Err: errors.New("no params record")}
+	}
+	if err := p.finish(); err != nil {
+		return nil, err
+	}
+	return p.d, nil
+}
+
+type parser struct {
+	br  *bufio.Reader
+	off int64
+	buf []byte
+	d   *Dump
+
+	haveParams bool
+	byteOrder  binary.ByteOrder
+
+	// Objects as read, in dump order, before sorting.
+	addr, size []uint64
+	noscan     []bool
+	edgeEnd    []uint64 // cumulative number of raw edges
+	raw        []uint64 // raw pointer values into the arena
+	hints      []hint
+
+	frameRaw   [][][]uint64 // per goroutine, per frame: raw pointer values
+	dataRaw    []uint64
+	bssRaw     []uint64
+	defers     []pending[Defer]
+	panics     []pending[Panic]
+	sampleRaw  []AllocSample
+	sawObjects bool
+}
+
+type hint struct{ target, typ uint64 }
+
+type pending[T any] struct {
+	g uint64
+	v T
+}
+
+func (p *parser) header() error {
+	got := make([]byte, 0, len(Header))
+	for len(got) < len(Header) {
+		b, err := p.br.ReadByte()
+		if err != nil {
+			if len(got) == 0 {
+				return &FormatError{Err: fmt.Errorf("%w: empty input (want a dump written by runtime/debug.WriteHeapDump)", ErrUnsupported)}
+			}
+			break
+		}
+		p.off++
+		got = append(got, b)
+		if b == '\n' {
+			break
+		}
+	}
+	if string(got) != Header {
+		return &FormatError{Err: fmt.Errorf("%w: header %q, want %q (a dump written by runtime/debug.WriteHeapDump of Go 1.7 or later)", ErrUnsupported, got, Header)}
+	}
+	return nil
+}
+
+func (p *parser) uvarint() (uint64, error) {
+	var x uint64
+	var s uint
+	for i := 0; ; i++ {
+		b, err := p.br.ReadByte()
+		if err != nil {
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			return 0, err
+		}
+		p.off++
+		if b < 0x80 {
+			if i == binary.MaxVarintLen64-1 && b > 1 {
+				return 0, errors.New("varint overflows 64 bits")
+			}
+			return x | uint64(b)<<s, nil
+		}
+		if i == binary.MaxVarintLen64-1 {
+			return 0, errors.New("varint overflows 64 bits")
+		}
+		x |= uint64(b&0x7f) << s
+		s += 7
+	}
+}
+
+// uvarints reads len(dst) numbers into dst.
+func (p *parser) uvarints(dst ...*uint64) error {
+	for _, d := range dst {
+		v, err := p.uvarint()
+		if err != nil {
+			return err
+		}
+		*d = v
+	}
+	return nil
+}
+
+func (p *parser) bool() (bool, error) {
+	v, err := p.uvarint()
+	if err != nil {
+		return false, err
+	}
+	if v > 1 {
+		return false, fmt.Errorf("bool is %d, want 0 or 1", v)
+	}
+	return v == 1, nil
+}
+
+// contents reads a length-prefixed memory range into p.buf, which it reuses.
+func (p *parser) contents() ([]byte, error) {
+	n, err := p.uvarint()
+	if err != nil {
+		return nil, err
+	}
+	if n > maxContents {
+		return nil, fmt.Errorf("length %d too large", n)
+	}
+	p.buf = p.buf[:0]
+	for uint64(len(p.buf)) < n {
+		chunk := int(min(n-uint64(len(p.buf)), readChunk))
+		l := len(p.buf)
+		p.buf = slices.Grow(p.buf, chunk)[:l+chunk]
+		m, err := io.ReadFull(p.br, p.buf[l:])
+		p.off += int64(m)
+		if err != nil {
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			return nil, fmt.Errorf("%d-byte range: %w", n, err)
+		}
+	}
+	return p.buf, nil
+}
+
+func (p *parser) string() (string, error) {
+	n, err := p.uvarint()
+	if err != nil {
+		return "", err
+	}
+	if n > maxString {
+		return "", fmt.Errorf("string length %d too large", n)
+	}
+	b := make([]byte, n)
+	m, err := io.ReadFull(p.br, b)
+	p.off += int64(m)
+	if err != nil {
+		if err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+		return "", err
+	}
+	return string(b), nil
+}
+
+func (p *parser) record(tag uint64) error {
+	if !p.haveParams && tag != tagParams {
+		return errors.New("record before the params record")
+	}
+	switch tag {
+	case tagParams:
+		return p.params()
+	case tagObject:
+		return p.object()
+	case tagOtherRoot:
+		var r OtherRoot
+		var err error
+		if r.Description, err = p.string(); err != nil {
+			return err
+		}
+		if r.Pointer, err = p.uvarint(); err != nil {
+			return err
+		}
+		p.d.OtherRoots = append(p.d.OtherRoots, r)
+	case tagType:
+		var t Type
+		if err := p.uvarints(&t.Addr, &t.Size); err != nil {
+			return err
+		}
+		var err error
+		if t.Name, err = p.string(); err != nil {
+			return err
+		}
+		if t.PointerData, err = p.bool(); err != nil {
+			return err
+		}
+		p.d.Types[t.Addr] = t
+	case tagItab:
+		var addr, typ uint64
+		if err := p.uvarints(&addr, &typ); err != nil {
+			return err
+		}
+		p.d.Itabs[addr] = typ
+	case tagGoroutine:
+		return p.goroutine()
+	case tagStackFrame:
+		return p.frame()
+	case tagOSThread:
+		var t OSThread
+		if err := p.uvarints(&t.Addr, &t.ID, &t.OSID); err != nil {
+			return err
+		}
+		p.d.Threads = append(p.d.Threads, t)
+	case tagFinalizer, tagQueuedFinalizer:
+		var f Finalizer
+		if err := p.uvarints(&f.Object, &f.FuncVal, &f.Entry, &f.FinType, &f.ObjType); err != nil {
+			return err
+		}
+		if tag == tagFinalizer {
+			p.d.Finalizers = append(p.d.Finalizers, f)
+		} else {
+			p.d.Queued = append(p.d.Queued, f)
+		}
+	case tagData, tagBSS:
+		return p.segment(tag)
+	case tagDefer:
+		var d Defer
+		var g uint64
+		if err := p.uvarints(&d.Addr, &g, &d.SP, &d.PC, &d.FuncVal, &d.Entry, &d.Link); err != nil {
+			return err
+		}
+		p.defers = append(p.defers, pending[Defer]{g, d})
+	case tagPanic:
+		var pa Panic
+		var g, unused uint64
+		if err := p.uvarints(&pa.Addr, &g, &pa.ArgType, &pa.ArgData, &unused, &pa.Link); err != nil {
+			return err
+		}
+		p.panics = append(p.panics, pending[Panic]{g, pa})
+	case tagMemStats:
+		if p.d.MemStats != nil {
+			return errors.New("second mem stats record")
+		}
+		p.d.MemStats = make([]uint64, memStatsCount)
+		for i := range p.d.MemStats {
+			if err := p.uvarints(&p.d.MemStats[i]); err != nil {
+				return err
+			}
+		}
+	case tagMemProf:
+		return p.memProf()
+	case tagAllocSample:
+		var s AllocSample
+		if err := p.uvarints(&s.Addr, &s.Bucket); err != nil {
+			return err
+		}
+		p.sampleRaw = append(p.sampleRaw, s)
+	default:
+		return fmt.Errorf("unknown record tag %d (the dump is corrupt or from an unsupported Go version)", tag)
+	}
+	return nil
+}
+
+func (p *parser) params() error {
+	if p.haveParams {
+		return errors.New("second params record")
+	}
+	pr := &p.d.Params
+	var err error
+	if pr.BigEndian, err = p.bool(); err != nil {
+		return err
+	}
+	var ptrSize, ncpu uint64
+	if err := p.uvarints(&ptrSize, &pr.ArenaStart, &pr.ArenaEnd); err != nil {
+		return err
+	}
+	if ptrSize != 4 && ptrSize != 8 {
+		return fmt.Errorf("pointer size %d, want 4 or 8", ptrSize)
+	}
+	if pr.ArenaStart > pr.ArenaEnd {
+		return fmt.Errorf("arena start %#x after arena end %#x", pr.ArenaStart, pr.ArenaEnd)
+	}
+	pr.PtrSize = int(ptrSize)
+	if pr.GOARCH, err = p.string(); err != nil {
+		return err
+	}
+	if pr.GoVersion, err = p.string(); err != nil {
+		return err
+	}
+	if ncpu, err = p.uvarint(); err != nil {
+		return err
+	}
+	pr.NCPU = int(min(ncpu, 1<<20))
+	p.byteOrder = binary.ByteOrder(binary.LittleEndian)
+	if pr.BigEndian {
+		p.byteOrder = binary.BigEndian
+	}
+	p.haveParams = true
+	return nil
+}
+
+// fields reads a field list for contents c and appends the pointer values
+// that fall into the heap arena to dst. It reports whether c has any
+// pointer field. It records type hints for interface values.
+func (p *parser) fields(c []byte, dst []uint64) ([]uint64, bool, error) {
+	ptr := uint64(p.d.Params.PtrSize)
+	start, end := p.d.Params.ArenaStart, p.d.Params.ArenaEnd
+	any := false
+	var prevOff, prevVal uint64
+	for {
+		kind, err := p.uvarint()
+		if err != nil {
+			return nil, false, err
+		}
+		if kind == fieldEol {
+			return dst, any, nil
+		}
+		if kind > fieldEface {
+			return nil, false, fmt.Errorf("unknown field kind %d", kind)
+		}
+		off, err := p.uvarint()
+		if err != nil {
+			return nil, false, err
+		}
+		words := uint64(1)
+		if kind != fieldPtr {
+			words = 2 // type or itab word, then data word
+		}
+		if off > uint64(len(c)) || uint64(len(c))-off < words*ptr {
+			return nil, false, fmt.Errorf("field at offset %d outside %d-byte contents", off, len(c))
+		}
+		any = true
+		for w := range words {
+			o := off + w*ptr
+			var v uint64
+			if ptr == 8 {
+				v = p.byteOrder.Uint64(c[o:])
+			} else {
+				v = uint64(p.byteOrder.Uint32(c[o:]))
+			}
+			if v >= start && v < end {
+				dst = append(dst, v)
+				if prevVal != 0 && o == prevOff+ptr {
+					p.hint(v, prevVal)
+				}
+				prevVal = 0
+			} else {
+				prevVal = v
+			}
+			prevOff = o
+		}
+	}
+}
+
+// hint notes that target is the data word of an interface whose type or
+// itab word is w, if w names a known type.
+func (p *parser) hint(target, w uint64) {
+	if t, ok := p.d.Itabs[w]; ok {
+		p.hints = append(p.hints, hint{target, t})
+	} else if _, ok := p.d.Types[w]; ok {
+		p.hints = append(p.hints, hint{target, w})
+	}
+}
+
+func (p *parser) object() error {
+	addr, err := p.uvarint()
+	if err != nil {
+		return err
+	}
+	c, err := p.contents()
+	if err != nil {
+		return err
+	}
+	var any bool
+	p.raw, any, err = p.fields(c, p.raw)
+	if err != nil {
+		return err
+	}
+	p.sawObjects = true
+	p.addr = append(p.addr, addr)
+	p.size = append(p.size, uint64(len(c)))
+	p.noscan = append(p.noscan, !any)
+	p.edgeEnd = append(p.edgeEnd, uint64(len(p.raw)))
+	return nil
+}
+
+func (p *parser) segment(tag uint64) error {
+	seg := &p.d.Data
+	dst := &p.dataRaw
+	if tag == tagBSS {
+		seg, dst = &p.d.BSS, &p.bssRaw
+	}
+	addr, err := p.uvarint()
+	if err != nil {
+		return err
+	}
+	c, err := p.contents()
+	if err != nil {
+		return err
+	}
+	seg.Addr, seg.Size = addr, uint64(len(c))
+	*dst, _, err = p.fields(c, *dst)
+	return err
+}
+
+func (p *parser) goroutine() error {
+	var g Goroutine
+	var goid, status, system, background, waitSince uint64
+	if err := p.uvarints(&g.Addr, &g.SP, &goid, &g.GoPC, &status, &system, &background, &waitSince); err != nil {
+		return err
+	}
+	if system > 1 || background > 1 {
+		return errors.New("bool is not 0 or 1")
+	}
+	g.ID, g.Status, g.System, g.WaitSince = int64(goid), status, system == 1, int64(waitSince)
+	var err error
+	if g.WaitReason, err = p.string(); err != nil {
+		return err
+	}
+	var deferAddr, panicAddr uint64
+	if err := p.uvarints(&g.Ctxt, &g.M, &deferAddr, &panicAddr); err != nil {
+		return err
+	}
+	p.d.Goroutines = append(p.d.Goroutines, g)
+	p.frameRaw = append(p.frameRaw, nil)
+	return nil
+}
+
+func (p *parser) frame() error {
+	if len(p.d.Goroutines) == 0 {
+		return errors.New("stack frame before any goroutine")
+	}
+	g := &p.d.Goroutines[len(p.d.Goroutines)-1]
+	var f Frame
+	if err := p.uvarints(&f.SP, &f.Depth, &f.ChildSP); err != nil {
+		return err
+	}
+	if f.Depth != uint64(len(g.Frames)) {
+		return fmt.Errorf("frame depth %d, want %d (frames must follow their goroutine)", f.Depth, len(g.Frames))
+	}
+	c, err := p.contents()
+	if err != nil {
+		return err
+	}
+	f.Size = uint64(len(c))
+	if err := p.uvarints(&f.Entry, &f.PC, &f.ContPC); err != nil {
+		return err
+	}
+	if f.Func, err = p.string(); err != nil {
+		return err
+	}
+	raw, _, err := p.fields(c, nil)
+	if err != nil {
+		return err
+	}
+	g.Frames = append(g.Frames, f)
+	last := len(p.frameRaw) - 1
+	p.frameRaw[last] = append(p.frameRaw[last], raw)
+	return nil
+}
+
+func (p *parser) memProf() error {
+	var b MemProfBucket
+	var nstk uint64
+	if err := p.uvarints(&b.Addr, &b.Size, &nstk); err != nil {
+		return err
+	}
+	for range nstk {
+		var f ProfFrame
+		var err error
+		if f.Func, err = p.string(); err != nil {
+			return err
+		}
+		if f.File, err = p.string(); err != nil {
+			return err
+		}
+		if f.Line, err = p.uvarint(); err != nil {
+			return err
+		}
+		b.Stack = append(b.Stack, f)
+	}
+	if err := p.uvarints(&b.Allocs, &b.Frees); err != nil {
+		return err
+	}
+	p.d.MemProf[b.Addr] = b
+	return nil
+}
