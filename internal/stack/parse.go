@@ -1,18 +1,540 @@
 package stack
 
+import (
+	"bytes"
+	"strings"
+	"time"
+)
+
 // ParseDump parses debug=2 / runtime.Stack(all) / panic / SIGQUIT text.
 // Input that is truncated or not a dump returns a non-nil *ParseError (what
 // was parsed before the bad line is still returned in the Dump when useful).
 func ParseDump(data []byte) (*Dump, error) {
-	return nil, &ParseError{Line: 1, Reason: "parsing dumps is not implemented yet"}
+	p := newParser(data)
+	d := &Dump{}
+	err := p.dump(d)
+	if err != nil && len(d.Goroutines) == 0 && d.Preamble == "" {
+		return nil, err
+	}
+	return d, err
 }
 
-// ParseProfile parses a debug=1 text profile.
-func ParseProfile(data []byte) (*Profile, error) {
-	return nil, &ParseError{Line: 1, Reason: "parsing profiles is not implemented yet"}
+// parser holds the state shared by the dump and profile parsers: the input,
+// the current line, interned strings and the frame arena.
+type parser struct {
+	data     []byte
+	pos      int  // offset of the next line
+	lineNo   int  // 1-based number of the line last returned by next
+	lineAt   int  // offset of the line last returned by next
+	complete bool // the line last returned by next ended with '\n'
+	strs     map[string]string
+	arena    []Frame // frames of all goroutines, handed out as capped subslices
+	created  []Frame // "created by" frames, handed out by pointer
 }
 
-// Detect tells which format data is in.
-func Detect(data []byte) Format {
-	return FormatUnknown
+func newParser(data []byte) *parser {
+	// A frame takes two lines; reserving for all of them up front avoids
+	// copying the arena as it grows.
+	lines := bytes.Count(data, []byte{'\n'})
+	return &parser{
+		data:  data,
+		strs:  make(map[string]string, 1024),
+		arena: make([]Frame, 0, lines/2+1),
+	}
+}
+
+// next returns the next line without its line ending, or ok == false at the
+// end of the input.
+func (p *parser) next() (line []byte, ok bool) {
+	if p.pos >= len(p.data) {
+		return nil, false
+	}
+	p.lineAt = p.pos
+	p.lineNo++
+	rest := p.data[p.pos:]
+	if i := bytes.IndexByte(rest, '\n'); i >= 0 {
+		line = rest[:i]
+		p.pos += i + 1
+		p.complete = true
+	} else {
+		line = rest
+		p.pos = len(p.data)
+		p.complete = false
+	}
+	if n := len(line); n > 0 && line[n-1] == '\r' {
+		line = line[:n-1]
+	}
+	return line, true
+}
+
+// intern returns b as a string, sharing one copy per distinct value.
+func (p *parser) intern(b []byte) string {
+	if s, ok := p.strs[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	p.strs[s] = s
+	return s
+}
+
+// errorf returns a *ParseError for the line last returned by next.
+func (p *parser) errorf(line []byte, reason string) *ParseError {
+	const max = 80
+	text := string(line)
+	if len(text) > max {
+		text = text[:max] + "..."
+	}
+	return &ParseError{Line: p.lineNo, Text: text, Reason: reason}
+}
+
+// newCreatedBy returns a pointer to a fresh frame for a "created by" line.
+// Frames come from chunks so that pointers stay valid without copying.
+func (p *parser) newCreatedBy() *Frame {
+	if len(p.created) == cap(p.created) {
+		p.created = make([]Frame, 0, 256)
+	}
+	p.created = p.created[:len(p.created)+1]
+	return &p.created[len(p.created)-1]
+}
+
+// Line prefixes of a dump, each quoted from runtime/traceback.go.
+var (
+	headerPrefix     = []byte("goroutine ")
+	createdByPrefix  = []byte("created by ")
+	inGoroutine      = []byte(" in goroutine ")
+	originatingFrom  = []byte("[originating from goroutine ")
+	elidedPrefix     = []byte("...")
+	unavailableLine  = []byte("\tgoroutine running on other thread; stack unavailable")
+	nonGoFunction    = []byte("non-Go function at pc=")
+	leakedSuffix     = []byte(" (leaked)")
+	scanSuffix       = []byte(" (scan)")
+	minutesSuffix    = []byte(" minutes")
+	lockedToThread   = []byte("locked to thread")
+	synctestBubble   = []byte("synctest bubble ")
+	labelsInBrackets = []byte("labels:{")
+)
+
+// dumpState names what the dump parser expects next.
+type dumpState int
+
+const (
+	// statePreamble: text before the first "goroutine N [...]:" header.
+	statePreamble dumpState = iota
+	// stateFrames: inside a goroutine (or one of its ancestors): a call
+	// line, "created by", an elision marker, an ancestor, or a blank line.
+	stateFrames
+	// stateBetween: after a goroutine; a header starts the next one, other
+	// non-blank lines are trailer text.
+	stateBetween
+)
+
+// dump runs the line state machine over the whole input.
+func (p *parser) dump(d *Dump) error {
+	state := statePreamble
+	var (
+		g         *Goroutine // goroutine being filled
+		anc       *Ancestor  // ancestor being filled, nil when in g itself
+		start     int        // arena index of the first frame of g or anc
+		trailer   []byte
+		preambleN int // bytes of preamble
+	)
+	// finish hands the arena frames read since start to g or anc.
+	finish := func() {
+		frames := p.arena[start:len(p.arena):len(p.arena)]
+		if len(frames) == 0 {
+			frames = nil
+		}
+		if anc != nil {
+			anc.Frames = frames
+		} else if g != nil {
+			g.Frames = frames
+		}
+		start = len(p.arena)
+	}
+	for {
+		line, ok := p.next()
+		if !ok {
+			break
+		}
+		if state != stateFrames {
+			if isHeader(line) {
+				if state == statePreamble {
+					preambleN = p.lineAt
+				}
+				d.Goroutines = append(d.Goroutines, Goroutine{})
+				g, anc = &d.Goroutines[len(d.Goroutines)-1], nil
+				start = len(p.arena)
+				if err := p.header(line, g); err != nil {
+					d.Goroutines = d.Goroutines[:len(d.Goroutines)-1]
+					return p.fail(d, preambleN, trailer, err)
+				}
+				state = stateFrames
+				continue
+			}
+			if state == stateBetween {
+				if bytes.HasPrefix(line, headerPrefix) && len(line) > len(headerPrefix) && isDigit(line[len(headerPrefix)]) {
+					return p.fail(d, preambleN, trailer, p.errorf(line, "malformed goroutine header"))
+				}
+				if len(bytes.TrimSpace(line)) > 0 {
+					trailer = append(append(trailer, line...), '\n')
+				}
+			}
+			continue
+		}
+
+		// stateFrames.
+		switch {
+		case len(line) == 0:
+			finish()
+			if err := p.checkGoroutine(g); err != nil {
+				return p.fail(d, preambleN, trailer, err)
+			}
+			state = stateBetween
+		case line[0] == '\t':
+			if !bytes.Equal(line, unavailableLine) {
+				return p.fail(d, preambleN, trailer, p.errorf(line, "file line without a function call line before it"))
+			}
+			g.StackUnavailable = true
+		case bytes.HasPrefix(line, createdByPrefix):
+			f, err := p.createdBy(line, g, anc)
+			if err != nil {
+				return p.fail(d, preambleN, trailer, err)
+			}
+			if anc != nil {
+				anc.CreatedBy = f
+			} else {
+				g.CreatedBy = f
+			}
+		case bytes.HasPrefix(line, originatingFrom):
+			finish()
+			id, ok := parseAncestorHeader(line)
+			if !ok {
+				return p.fail(d, preambleN, trailer, p.errorf(line, "malformed ancestor header"))
+			}
+			g.Ancestors = append(g.Ancestors, Ancestor{ID: id})
+			anc = &g.Ancestors[len(g.Ancestors)-1]
+		case bytes.HasPrefix(line, elidedPrefix) && bytes.HasSuffix(line, []byte("elided...")):
+			// "...additional frames elided..." (ancestors, and goroutines
+			// before Go 1.21) or "...N frames elided..." (Go 1.21+).
+			if anc != nil {
+				anc.Elided = true
+			} else {
+				g.Elided = true
+			}
+		case isHeader(line):
+			// A header right after a goroutine without a blank line.
+			finish()
+			if err := p.checkGoroutine(g); err != nil {
+				return p.fail(d, preambleN, trailer, err)
+			}
+			d.Goroutines = append(d.Goroutines, Goroutine{})
+			g, anc = &d.Goroutines[len(d.Goroutines)-1], nil
+			start = len(p.arena)
+			if err := p.header(line, g); err != nil {
+				d.Goroutines = d.Goroutines[:len(d.Goroutines)-1]
+				return p.fail(d, preambleN, trailer, err)
+			}
+		default:
+			if bytes.HasPrefix(line, nonGoFunction) {
+				p.arena = append(p.arena, Frame{Func: p.intern(line)})
+				continue
+			}
+			if isCall(line) {
+				if err := p.frame(line); err != nil {
+					return p.fail(d, preambleN, trailer, err)
+				}
+				continue
+			}
+			if len(p.arena) == start && !g.StackUnavailable || !p.complete {
+				return p.fail(d, preambleN, trailer, p.errorf(line, `expected a function call line like "main.f(0x1)"`))
+			}
+			// A complete goroutine followed by other text ("exit status
+			// 2", a register dump): the goroutine ends here.
+			finish()
+			state = stateBetween
+			trailer = append(append(trailer, line...), '\n')
+		}
+	}
+	if state == statePreamble {
+		return p.notADump()
+	}
+	if state == stateFrames {
+		finish()
+		if err := p.checkGoroutine(g); err != nil {
+			return p.fail(d, preambleN, trailer, err)
+		}
+	}
+	p.fill(d, preambleN, trailer)
+	return nil
+}
+
+// fill sets the text parts of d.
+func (p *parser) fill(d *Dump, preambleN int, trailer []byte) {
+	d.Preamble = string(bytes.TrimSpace(p.data[:preambleN]))
+	d.Trailer = string(bytes.TrimSpace(trailer))
+}
+
+// fail fills what was parsed and returns err.
+func (p *parser) fail(d *Dump, preambleN int, trailer []byte, err error) error {
+	p.fill(d, preambleN, trailer)
+	return err
+}
+
+// checkGoroutine reports a goroutine that ended without any frame: the
+// runtime always prints at least one, so the input was cut.
+func (p *parser) checkGoroutine(g *Goroutine) error {
+	if len(g.Frames) == 0 && !g.StackUnavailable && g.CreatedBy == nil {
+		return &ParseError{Line: p.lineNo, Reason: "goroutine " + itoa(g.ID) + " has no frames: the dump is truncated"}
+	}
+	return nil
+}
+
+// notADump explains why input without any goroutine header was rejected.
+func (p *parser) notADump() error {
+	first, _, _ := bytes.Cut(p.data, []byte{'\n'})
+	reason := `no goroutine header ("goroutine N [state]:") found: not a goroutine dump`
+	switch Detect(p.data) {
+	case FormatProfileText:
+		reason = "this is a debug=1 text profile, not a goroutine dump: parse it with ParseProfile"
+	case FormatProto:
+		reason = "this is a gzip'd pprof profile, not a goroutine dump: fetch it with debug=2"
+	}
+	if len(p.data) == 0 {
+		reason = "empty input: not a goroutine dump"
+	}
+	p.lineNo = 1
+	return p.errorf(first, reason)
+}
+
+// frame parses a call line and the file line after it into the arena:
+//
+//	main.(*T).wait(...)
+//		/src/main.go:19
+//	runtime.gopark(0x0?, 0x0?, 0x0?, 0x0?, 0x0?)
+//		/goroot/src/runtime/proc.go:462 +0xce fp=0x1e8441b42fa8 sp=0x1e8441b42f88 pc=0x47978e
+func (p *parser) frame(call []byte) error {
+	fn := p.intern(call[:bytes.LastIndexByte(call, '(')])
+	line, ok := p.next()
+	if !ok {
+		return p.errorf(call, "function call line without its file line: the dump is truncated")
+	}
+	file, n, err := p.fileLine(line)
+	if err != nil {
+		return err
+	}
+	p.arena = append(p.arena, Frame{Func: fn, File: file, Line: n})
+	return nil
+}
+
+// isCall reports whether line looks like "pkg.f(args)".
+func isCall(line []byte) bool {
+	return len(line) > 2 && line[len(line)-1] == ')' && bytes.LastIndexByte(line, '(') > 0
+}
+
+// fileLine parses "\t/path/file.go:123 +0x1f" (the " +0x1f" and
+// " fp=... sp=... pc=..." parts being optional).
+func (p *parser) fileLine(line []byte) (string, int, error) {
+	if len(line) < 2 || line[0] != '\t' {
+		return "", 0, p.errorf(line, `expected a tab-indented file line like "\t/src/main.go:12 +0x1d"`)
+	}
+	colon := bytes.LastIndexByte(line, ':')
+	if colon <= 1 {
+		return "", 0, p.errorf(line, "file line without a line number")
+	}
+	n, digits := parseUint(line[colon+1:])
+	if digits == 0 || colon+1+digits < len(line) && line[colon+1+digits] != ' ' {
+		return "", 0, p.errorf(line, "file line without a line number")
+	}
+	return p.intern(line[1:colon]), int(n), nil
+}
+
+// createdBy parses "created by main.main in goroutine 1" (the " in
+// goroutine N" part since Go 1.21, never in ancestors) and its file line.
+func (p *parser) createdBy(line []byte, g *Goroutine, anc *Ancestor) (*Frame, error) {
+	name := line[len(createdByPrefix):]
+	if i := bytes.Index(name, inGoroutine); i >= 0 {
+		id, n := parseUint(name[i+len(inGoroutine):])
+		if n == 0 || i+len(inGoroutine)+n != len(name) {
+			return nil, p.errorf(line, `malformed "created by" line`)
+		}
+		if anc == nil {
+			g.CreatorID = int64(id)
+		}
+		name = name[:i]
+	}
+	if len(name) == 0 {
+		return nil, p.errorf(line, `"created by" line without a function`)
+	}
+	fn := p.intern(name)
+	next, ok := p.next()
+	if !ok {
+		return nil, p.errorf(line, `"created by" line without its file line: the dump is truncated`)
+	}
+	file, n, err := p.fileLine(next)
+	if err != nil {
+		return nil, err
+	}
+	f := p.newCreatedBy()
+	*f = Frame{Func: fn, File: file, Line: n}
+	return f, nil
+}
+
+// parseAncestorHeader parses "[originating from goroutine 5]:".
+func parseAncestorHeader(line []byte) (int64, bool) {
+	rest := line[len(originatingFrom):]
+	id, n := parseUint(rest)
+	if n == 0 || string(rest[n:]) != "]:" {
+		return 0, false
+	}
+	return int64(id), true
+}
+
+// isHeader reports whether line looks like "goroutine N ...[...]...:"; header
+// checks the details.
+func isHeader(line []byte) bool {
+	return len(line) > len(headerPrefix)+4 &&
+		bytes.HasPrefix(line, headerPrefix) &&
+		isDigit(line[len(headerPrefix)]) &&
+		line[len(line)-1] == ':' &&
+		bytes.IndexByte(line, '[') > 0
+}
+
+// header parses a goroutine header. The runtime prints (goroutineheader in
+// runtime/traceback.go):
+//
+//	goroutine 18 [chan receive]:
+//	goroutine 7 gp=0x1e8441b0d860 m=0 mp=0x584f60 [running]:      (GOTRACEBACK=system, crash)
+//	goroutine 20 [chan receive (nil chan) (leaked)]:              (goroutineleak, Go 1.26)
+//	goroutine 23 [sleep (durable), synctest bubble 1]:            (Go 1.25)
+//	goroutine 26 [chan receive, 12 minutes, locked to thread]:
+//	goroutine 19 [chan receive labels:{"k": "v"}]:                (Go 1.26, GODEBUG=tracebacklabels=1)
+//	goroutine 19 [chan receive] {k: v, note: "a b"}:              (Go 1.27)
+func (p *parser) header(line []byte, g *Goroutine) error {
+	rest := line[len(headerPrefix):]
+	id, n := parseUint(rest)
+	if n == 0 {
+		return p.errorf(line, "goroutine header without an id")
+	}
+	g.ID = int64(id)
+	rest = rest[n:]
+	open := bytes.IndexByte(rest, '[')
+	if open < 1 || rest[open-1] != ' ' {
+		return p.errorf(line, "malformed goroutine header")
+	}
+	rest = rest[open+1 : len(rest)-1] // between '[' and the final ':'
+	var status, labels []byte
+	if i := bytes.Index(rest, labelsInBrackets); i >= 0 && bytes.HasSuffix(rest, []byte("}]")) {
+		status = bytes.TrimRight(rest[:i], ", ")
+		labels = rest[i+len(labelsInBrackets) : len(rest)-2]
+	} else {
+		end := bytes.IndexByte(rest, ']')
+		if end < 0 {
+			return p.errorf(line, "goroutine header without a closing ']'")
+		}
+		status, labels = rest[:end], rest[end+1:]
+		if len(labels) > 0 {
+			if len(labels) < 3 || labels[0] != ' ' || labels[1] != '{' || labels[len(labels)-1] != '}' {
+				return p.errorf(line, "malformed goroutine header after ']'")
+			}
+			labels = labels[2 : len(labels)-1]
+		}
+	}
+	if len(labels) > 0 {
+		m, ok := parseLabels(labels)
+		if !ok {
+			return p.errorf(line, "malformed goroutine labels")
+		}
+		g.Labels = m
+	}
+	// The status is "reason[ (leaked)][ (scan)][ (durable)]" followed by
+	// ", N minutes", ", locked to thread", ", synctest bubble N".
+	reason, attrs, _ := bytes.Cut(status, []byte(", "))
+	for len(attrs) > 0 {
+		var attr []byte
+		attr, attrs, _ = bytes.Cut(attrs, []byte(", "))
+		switch {
+		case bytes.HasSuffix(attr, minutesSuffix):
+			m, n := parseUint(attr)
+			if n != len(attr)-len(minutesSuffix) {
+				return p.errorf(line, "malformed waiting time in goroutine header")
+			}
+			g.Waiting = time.Duration(m) * time.Minute
+		case bytes.Equal(attr, lockedToThread):
+			g.LockedToThread = true
+		case bytes.HasPrefix(attr, synctestBubble):
+			b, n := parseUint(attr[len(synctestBubble):])
+			if n == 0 {
+				return p.errorf(line, "malformed synctest bubble in goroutine header")
+			}
+			g.Bubble = int64(b)
+		default:
+			return p.errorf(line, "unknown part "+strings.TrimSpace(string(attr))+" in goroutine header")
+		}
+	}
+	if len(reason) == 0 {
+		return p.errorf(line, "goroutine header without a status")
+	}
+	if bytes.Contains(reason, leakedSuffix) || bytes.Contains(reason, scanSuffix) {
+		g.Leaked = bytes.Contains(reason, leakedSuffix)
+		var buf [128]byte
+		r := append(buf[:0], reason...)
+		r = cutAll(r, leakedSuffix)
+		r = cutAll(r, scanSuffix)
+		reason = r
+	}
+	g.State = p.intern(reason)
+	return nil
+}
+
+// cutAll removes every occurrence of sep from b in place.
+func cutAll(b, sep []byte) []byte {
+	for {
+		i := bytes.Index(b, sep)
+		if i < 0 {
+			return b
+		}
+		b = append(b[:i], b[i+len(sep):]...)
+	}
+}
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+
+// parseUint parses the decimal digits at the start of b, returning the
+// value and how many bytes it used (0 when b does not start with a digit or
+// the value overflows 63 bits).
+func parseUint(b []byte) (uint64, int) {
+	var v uint64
+	i := 0
+	for ; i < len(b) && isDigit(b[i]); i++ {
+		if v > (1<<63-1)/10 {
+			return 0, 0
+		}
+		v = v*10 + uint64(b[i]-'0')
+	}
+	if v > 1<<63-1 {
+		return 0, 0
+	}
+	return v, i
+}
+
+func itoa(n int64) string {
+	var buf [20]byte
+	i := len(buf)
+	u := uint64(n)
+	if n < 0 {
+		u = uint64(-n)
+	}
+	for {
+		i--
+		buf[i] = byte('0' + u%10)
+		u /= 10
+		if u == 0 {
+			break
+		}
+	}
+	if n < 0 {
+		i--
+		buf[i] = '-'
+	}
+	return string(buf[i:])
 }

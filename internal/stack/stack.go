@@ -30,9 +30,11 @@ type Goroutine struct {
 	Waiting time.Duration
 	// LockedToThread reports that the header carried ", locked to thread".
 	LockedToThread bool
-	// Labels are the pprof goroutine labels of the header's
-	// `labels:{"key": "value", ...}` part, printed since Go 1.26 when
-	// GODEBUG=tracebacklabels=1 (the default from Go 1.27); nil when absent.
+	// Labels are the goroutine's pprof labels, printed in the header when
+	// GODEBUG=tracebacklabels=1 (Go 1.26: inside the brackets,
+	// `[select labels:{"k": "v"}]:`; Go 1.27, where it is the default for
+	// modules declaring go >= 1.27: after them, `[select] {k: v}:`, quoting
+	// only what needs it); nil when absent.
 	Labels map[string]string
 	// Frames is the stack, innermost first.
 	Frames []Frame
@@ -45,14 +47,21 @@ type Goroutine struct {
 	CreatorID int64
 	// Ancestors is the GODEBUG=tracebackancestors=N output, nearest first.
 	Ancestors []Ancestor
+	// Bubble is N of ", synctest bubble N" (0 when absent).
+	Bubble int64
+	// StackUnavailable reports that the runtime printed "goroutine running
+	// on other thread; stack unavailable" instead of frames.
+	StackUnavailable bool
 }
 
 // Ancestor is one "[originating from goroutine N]:" block printed under a
 // goroutine when GODEBUG=tracebackancestors=N is set.
 type Ancestor struct {
 	ID     int64
-	Frames []Frame
-	Elided bool
+	Frames []Frame // innermost first
+	Elided bool    // "...additional frames elided..." seen
+	// CreatedBy is the ancestor's "created by F" frame (nil when absent).
+	CreatedBy *Frame
 }
 
 // Dump is a parsed debug=2 style dump.
@@ -61,6 +70,10 @@ type Dump struct {
 	// "fatal error: ...", "SIGQUIT: quit" ...), trimmed.
 	Preamble   string
 	Goroutines []Goroutine
+	// Trailer is the text after the first goroutine that belongs to no
+	// goroutine (register dumps, further "SIGQUIT: quit" sections of
+	// GOTRACEBACK=crash, "exit status 2"), non-blank lines only.
+	Trailer string
 }
 
 // Record is one entry of a debug=1 profile ("N @ 0x... 0x...", optional
