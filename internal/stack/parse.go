@@ -30,6 +30,8 @@ type parser struct {
 	strs     map[string]string
 	arena    []Frame // frames of all goroutines, handed out as capped subslices
 	created  []Frame // "created by" frames, handed out by pointer
+	headerNo int     // line number of the current goroutine's header
+	headerAt []byte  // the current goroutine's header line
 }
 
 func newParser(data []byte) *parser {
@@ -187,18 +189,18 @@ func (p *parser) dump(d *Dump) error {
 		case len(line) == 0:
 			finish()
 			if err := p.checkGoroutine(g); err != nil {
-				return p.fail(d, preambleN, trailer, err)
+				return p.failIn(d, preambleN, trailer, err)
 			}
 			state = stateBetween
 		case line[0] == '\t':
 			if !bytes.Equal(line, unavailableLine) {
-				return p.fail(d, preambleN, trailer, p.errorf(line, "file line without a function call line before it"))
+				return p.failIn(d, preambleN, trailer, p.errorf(line, "file line without a function call line before it"))
 			}
 			g.StackUnavailable = true
 		case bytes.HasPrefix(line, createdByPrefix):
 			f, err := p.createdBy(line, g, anc)
 			if err != nil {
-				return p.fail(d, preambleN, trailer, err)
+				return p.failIn(d, preambleN, trailer, err)
 			}
 			if anc != nil {
 				anc.CreatedBy = f
@@ -209,7 +211,7 @@ func (p *parser) dump(d *Dump) error {
 			finish()
 			id, ok := parseAncestorHeader(line)
 			if !ok {
-				return p.fail(d, preambleN, trailer, p.errorf(line, "malformed ancestor header"))
+				return p.failIn(d, preambleN, trailer, p.errorf(line, "malformed ancestor header"))
 			}
 			g.Ancestors = append(g.Ancestors, Ancestor{ID: id})
 			anc = &g.Ancestors[len(g.Ancestors)-1]
@@ -225,7 +227,7 @@ func (p *parser) dump(d *Dump) error {
 			// A header right after a goroutine without a blank line.
 			finish()
 			if err := p.checkGoroutine(g); err != nil {
-				return p.fail(d, preambleN, trailer, err)
+				return p.failIn(d, preambleN, trailer, err)
 			}
 			d.Goroutines = append(d.Goroutines, Goroutine{})
 			g, anc = &d.Goroutines[len(d.Goroutines)-1], nil
@@ -241,12 +243,12 @@ func (p *parser) dump(d *Dump) error {
 			}
 			if isCall(line) {
 				if err := p.frame(line); err != nil {
-					return p.fail(d, preambleN, trailer, err)
+					return p.failIn(d, preambleN, trailer, err)
 				}
 				continue
 			}
 			if len(p.arena) == start && !g.StackUnavailable || !p.complete {
-				return p.fail(d, preambleN, trailer, p.errorf(line, `expected a function call line like "main.f(0x1)"`))
+				return p.failIn(d, preambleN, trailer, p.errorf(line, `expected a function call line like "main.f(0x1)"`))
 			}
 			// A complete goroutine followed by other text ("exit status
 			// 2", a register dump): the goroutine ends here.
@@ -261,7 +263,7 @@ func (p *parser) dump(d *Dump) error {
 	if state == stateFrames {
 		finish()
 		if err := p.checkGoroutine(g); err != nil {
-			return p.fail(d, preambleN, trailer, err)
+			return p.failIn(d, preambleN, trailer, err)
 		}
 	}
 	p.fill(d, preambleN, trailer)
@@ -280,11 +282,18 @@ func (p *parser) fail(d *Dump, preambleN int, trailer []byte, err error) error {
 	return err
 }
 
+// failIn is fail for an error inside the last goroutine, which is dropped
+// because it is incomplete.
+func (p *parser) failIn(d *Dump, preambleN int, trailer []byte, err error) error {
+	d.Goroutines = d.Goroutines[:len(d.Goroutines)-1]
+	return p.fail(d, preambleN, trailer, err)
+}
+
 // checkGoroutine reports a goroutine that ended without any frame: the
 // runtime always prints at least one, so the input was cut.
 func (p *parser) checkGoroutine(g *Goroutine) error {
 	if len(g.Frames) == 0 && !g.StackUnavailable && g.CreatedBy == nil {
-		return &ParseError{Line: p.lineNo, Reason: "goroutine " + itoa(g.ID) + " has no frames: the dump is truncated"}
+		return &ParseError{Line: p.headerNo, Text: string(p.headerAt), Reason: "goroutine " + itoa(g.ID) + " has no frames: the dump is truncated"}
 	}
 	return nil
 }
@@ -410,6 +419,7 @@ func isHeader(line []byte) bool {
 //	goroutine 19 [chan receive labels:{"k": "v"}]:                (Go 1.26, GODEBUG=tracebacklabels=1)
 //	goroutine 19 [chan receive] {k: v, note: "a b"}:              (Go 1.27)
 func (p *parser) header(line []byte, g *Goroutine) error {
+	p.headerNo, p.headerAt = p.lineNo, line
 	rest := line[len(headerPrefix):]
 	id, n := parseUint(rest)
 	if n == 0 {
