@@ -3,11 +3,235 @@
 package inspectcmd
 
 import (
+	"context"
+	"encoding/json"
 	"errors"
+	"flag"
+	"fmt"
 	"io"
+	"os"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/leakhound/leakhound"
+	"github.com/leakhound/leakhound/internal/inspect"
+	"github.com/leakhound/leakhound/internal/status"
 )
+
+const usage = `usage: leakhound inspect [flags] <file|URL>...
+
+Reads goroutine dumps (debug=2, panic or SIGQUIT output), debug=1 text
+profiles and pprof protos of the goroutine or goroutineleak profile, from
+files or http(s):// URLs, groups goroutines by the site where they block
+across all sources, and ranks the sites: proven leaks first, then sites with
+many goroutines, long waits, or growth between two samples of one instance.
+
+A source may be named INSTANCE=FILE_OR_URL; sources with the same instance
+name are samples of one process, in the order given, and give growth.
+
+Flags:
+`
+
+// config is the parsed command line.
+type config struct {
+	jsonOut   string
+	workers   int
+	timeout   time.Duration
+	resample  time.Duration
+	top       int
+	threshold inspect.Thresholds
+	sources   []inspect.Source
+}
+
+func parseArgs(args []string, stderr io.Writer) (*config, error) {
+	c := &config{threshold: inspect.DefaultThresholds}
+	fs := flag.NewFlagSet("inspect", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, usage)
+		fs.PrintDefaults()
+	}
+	fs.StringVar(&c.jsonOut, "json", "", "write the JSON report (leakhound.report/v1) to `FILE`; \"-\" for stdout")
+	html := fs.String("html", "", "write an HTML report to `FILE` (not supported by inspect yet)")
+	fs.IntVar(&c.workers, "j", 8, "read at most `N` sources at once")
+	fs.DurationVar(&c.timeout, "timeout", 30*time.Second, "give up on one source after `D`")
+	fs.DurationVar(&c.resample, "resample", 0, "fetch every URL a second time after `D` to measure growth (0: once)")
+	fs.IntVar(&c.top, "top", 20, "show at most `N` suspects on stdout (the JSON report has all)")
+	fs.IntVar(&c.threshold.MinCount, "min-count", c.threshold.MinCount, "rank a site with at least `N` blocked goroutines (all instances)")
+	fs.DurationVar(&c.threshold.MinAge, "min-age", c.threshold.MinAge, "rank a site whose goroutines have waited at least `D`")
+	fs.IntVar(&c.threshold.MinGrowth, "min-growth", c.threshold.MinGrowth, "rank a site that grew by at least `N` between two samples of one instance")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, err
+		}
+		return nil, status.Usagef("inspect: %v: run \"leakhound inspect -h\" for the flags", err)
+	}
+	switch {
+	case *html != "":
+		return nil, status.Usagef("inspect: -html is not supported by inspect yet: use -json")
+	case c.workers < 1:
+		return nil, status.Usagef("inspect: -j must be at least 1")
+	case c.timeout <= 0:
+		return nil, status.Usagef("inspect: -timeout must be positive")
+	case c.resample < 0:
+		return nil, status.Usagef("inspect: -resample must not be negative")
+	case c.top < 0 || c.threshold.MinCount < 0 || c.threshold.MinAge < 0 || c.threshold.MinGrowth < 0:
+		return nil, status.Usagef("inspect: -top, -min-count, -min-age and -min-growth must not be negative")
+	case fs.NArg() == 0:
+		return nil, status.Usagef("inspect: no source given: name goroutine dump or profile files or http(s):// URLs")
+	}
+	for _, arg := range fs.Args() {
+		s, err := inspect.ParseSource(arg)
+		if err != nil {
+			return nil, status.Usagef("inspect: %v", err)
+		}
+		c.sources = append(c.sources, s)
+	}
+	return c, nil
+}
 
 // Main runs `leakhound inspect` with args (the words after "inspect").
 func Main(args []string, stdout, stderr io.Writer) error {
-	return errors.New("leakhound inspect is not supported yet")
+	c, err := parseArgs(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	loader := &inspect.Loader{Workers: c.workers, Timeout: c.timeout}
+	ctx := context.Background()
+	results := loader.LoadAll(ctx, c.sources)
+	if c.resample > 0 {
+		results = append(results, resample(ctx, loader, c)...)
+	}
+	var obs []inspect.Observation
+	failed := 0
+	for _, r := range results {
+		if r.Err != nil {
+			failed++
+			fmt.Fprintf(stderr, "leakhound inspect: %s: %s\n", r.Source.Location, oneLine(r.Err))
+			continue
+		}
+		obs = append(obs, inspect.Observation{Instance: r.Source.Instance, Time: r.Time, Sample: r.Sample})
+	}
+	if len(obs) == 0 {
+		return fmt.Errorf("inspect: none of the %d source(s) could be read (errors above)", len(results))
+	}
+	agg := inspect.Aggregate(obs)
+	suspects := inspect.Rank(agg, c.threshold)
+	report := &leakhound.Report{
+		Schema:   leakhound.Schema,
+		Go:       runtime.Version(),
+		Mode:     "inspect",
+		Findings: inspect.Findings(suspects, agg.Instances),
+	}
+	if report.Findings == nil {
+		report.Findings = []leakhound.Finding{}
+	}
+	if err := writeJSON(c.jsonOut, report, stdout); err != nil {
+		return err
+	}
+	if c.jsonOut != "-" {
+		writeText(stdout, c, agg, suspects, len(obs), failed)
+	}
+	if len(report.Findings) > 0 {
+		return status.ErrFindings
+	}
+	return nil
+}
+
+// resample fetches every URL source again after c.resample, so that growth
+// can be measured between the two samples.
+func resample(ctx context.Context, loader *inspect.Loader, c *config) []inspect.Result {
+	var urls []inspect.Source
+	for _, s := range c.sources {
+		if s.IsURL() {
+			urls = append(urls, s)
+		}
+	}
+	if len(urls) == 0 {
+		return nil
+	}
+	time.Sleep(c.resample)
+	return loader.LoadAll(ctx, urls)
+}
+
+func oneLine(err error) string {
+	return strings.ReplaceAll(err.Error(), "\n", "; ")
+}
+
+func writeJSON(path string, r *leakhound.Report, stdout io.Writer) error {
+	if path == "" {
+		return nil
+	}
+	data, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return fmt.Errorf("inspect: encode report: %w", err)
+	}
+	data = append(data, '\n')
+	if path == "-" {
+		_, err = stdout.Write(data)
+		return err
+	}
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		return fmt.Errorf("inspect: write report: %w", err)
+	}
+	return nil
+}
+
+func writeText(w io.Writer, c *config, agg *inspect.Aggregation, suspects []inspect.Suspect, samples, failed int) {
+	total := 0
+	for _, s := range agg.Sites {
+		total += s.Count
+	}
+	fmt.Fprintf(w, "inspected %d sample(s) of %d instance(s): %d goroutines at %d blocking site(s)",
+		samples, agg.Instances, total, len(agg.Sites))
+	if failed > 0 {
+		fmt.Fprintf(w, "; %d source(s) could not be read", failed)
+	}
+	fmt.Fprintln(w)
+	if len(suspects) == 0 {
+		fmt.Fprintf(w, "no suspects: no proven leak, and no site with >= %d blocked goroutines, waits >= %s or growth >= %d\n",
+			c.threshold.MinCount, c.threshold.MinAge, c.threshold.MinGrowth)
+		return
+	}
+	for i, s := range suspects {
+		if i == c.top {
+			fmt.Fprintf(w, "\n... and %d more suspect(s): see -json or raise -top\n", len(suspects)-i)
+			break
+		}
+		label := "suspected"
+		if s.Proven {
+			label = "PROVEN LEAK"
+		}
+		fmt.Fprintf(w, "\n#%d %s: %s\n", i+1, label, s.Summary(agg.Instances))
+		for _, why := range s.Why {
+			fmt.Fprintf(w, "   why: %s\n", why)
+		}
+		site := s.Site
+		var inst []string
+		for j, ic := range site.Instances {
+			if j == 5 {
+				inst = append(inst, fmt.Sprintf("... %d more", len(site.Instances)-5))
+				break
+			}
+			inst = append(inst, fmt.Sprintf("%s (%d)", ic.Instance, ic.Count))
+		}
+		if agg.Instances > 1 {
+			fmt.Fprintf(w, "   instances: %s\n", strings.Join(inst, ", "))
+		}
+		fmt.Fprintf(w, "   stack:\n")
+		for j, f := range site.Example.Frames {
+			if j == 8 {
+				fmt.Fprintf(w, "      ... %d more frame(s)\n", len(site.Example.Frames)-j)
+				break
+			}
+			fmt.Fprintf(w, "      %s\n          %s:%d\n", f.Func, f.File, f.Line)
+		}
+		if cb := site.Example.CreatedBy; cb != nil {
+			fmt.Fprintf(w, "   created by %s\n          %s:%d\n", cb.Func, cb.File, cb.Line)
+		}
+	}
 }
