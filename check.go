@@ -59,6 +59,9 @@ func Check(t TestingT, opts ...Option) {
 	pprof.SetGoroutineLabels(pprof.WithLabels(context.Background(), pprof.Labels(labelKey, token)))
 	sc := scope{label: token, test: t.Name(), self: currentGoroutineID(), mode: "test"}
 	t.Cleanup(func() {
+		if h, ok := t.(interface{ Helper() }); ok {
+			h.Helper() // report at the line that called Check
+		}
 		r, err := verdict(o, sc)
 		if err != nil {
 			t.Error(fmt.Errorf("leakhound: %w", err))

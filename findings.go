@@ -85,18 +85,10 @@ func idFrames(origin, stk []Frame) []Frame {
 }
 
 func goroutineMessage(f *Finding, o *options) string {
-	where := "at an unknown place"
-	if len(f.Origin) > 0 {
-		where = "by " + f.Origin[0].Func + " at " + shortPos(f.Origin[0])
-	}
-	top := "its stack"
-	if len(f.Stack) > 0 {
-		top = f.Stack[0].Func + " at " + shortPos(f.Stack[0])
-	}
 	if f.Certainty == Proven {
-		return fmt.Sprintf("goroutine created %s is blocked forever in %s (%s): nothing that can still run can reach what it waits on; make sure every send, receive or unlock it waits for happens, or give it a way to return", where, top, f.Wait)
+		return "blocked forever: nothing that can still run can reach what it waits on; make sure the send, receive or unlock it waits for happens, or give it a way to return"
 	}
-	return fmt.Sprintf("goroutine created %s is still running in %s (%s) after waiting %v; stop it before the test or program ends (close its channel, cancel its context), or excuse it with an Ignore option", where, top, f.Wait, o.maxWait)
+	return fmt.Sprintf("still running %v after the end; stop it before the test or program ends (close its channel, cancel its context), or excuse it with an Ignore option", o.maxWait)
 }
 
 func goroutineDetail(ids []int64, longest time.Duration) string {
