@@ -209,6 +209,11 @@ func (p *parser) dump(d *Dump) error {
 			}
 		case bytes.HasPrefix(line, originatingFrom):
 			finish()
+			if anc == nil {
+				if err := p.checkGoroutine(g); err != nil {
+					return p.failIn(d, preambleN, trailer, err)
+				}
+			}
 			id, ok := parseAncestorHeader(line)
 			if !ok {
 				return p.failIn(d, preambleN, trailer, p.errorf(line, "malformed ancestor header"))
@@ -292,7 +297,7 @@ func (p *parser) failIn(d *Dump, preambleN int, trailer []byte, err error) error
 // checkGoroutine reports a goroutine that ended without any frame: the
 // runtime always prints at least one, so the input was cut.
 func (p *parser) checkGoroutine(g *Goroutine) error {
-	if len(g.Frames) == 0 && !g.StackUnavailable && g.CreatedBy == nil {
+	if len(g.Frames) == 0 && !g.StackUnavailable {
 		return &ParseError{Line: p.headerNo, Text: string(p.headerAt), Reason: "goroutine " + itoa(g.ID) + " has no frames: the dump is truncated"}
 	}
 	return nil
