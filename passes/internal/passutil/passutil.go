@@ -1,0 +1,146 @@
+// Package passutil holds what every leakhound analyzer shares: extracting the
+// analyzer documentation from its doc.go, checking imports for an early exit,
+// and reporting diagnostics that honour //leakhound:ignore comments.
+package passutil
+
+import (
+	"go/ast"
+	"go/build"
+	"go/token"
+	"go/types"
+	"path/filepath"
+	"strings"
+
+	"golang.org/x/tools/go/analysis"
+)
+
+// Doc returns the documentation of analyzer name from the doc comment of its
+// package (the text of doc.go): the paragraph after the "# Analyzer name"
+// heading, with the comment markers removed. It panics when the heading is
+// missing, which is a broken invariant of the analyzer package.
+func Doc(src, name string) string {
+	var lines []string
+	in := false
+	for line := range strings.SplitSeq(src, "\n") {
+		if !strings.HasPrefix(line, "//") {
+			if in {
+				break
+			}
+			continue
+		}
+		text := strings.TrimPrefix(strings.TrimPrefix(line, "//"), " ")
+		if text == "# Analyzer "+name {
+			in = true
+			continue
+		}
+		if in {
+			lines = append(lines, text)
+		}
+	}
+	if !in {
+		panic("passutil: doc.go has no \"# Analyzer " + name + "\" heading")
+	}
+	return strings.TrimSpace(strings.Join(lines, "\n"))
+}
+
+// Imports reports whether pkg imports, directly, one of the packages paths.
+func Imports(pkg *types.Package, paths ...string) bool {
+	for _, imp := range pkg.Imports() {
+		for _, p := range paths {
+			if imp.Path() == p {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// IgnoreDirective is the comment that suppresses a diagnostic on its line or
+// on the line below: //leakhound:ignore <analyzer> <reason>.
+const IgnoreDirective = "//leakhound:ignore"
+
+// Report reports d unless a //leakhound:ignore comment naming the analyzer
+// (or "all") is on the diagnostic's line or on the line above it.
+func Report(pass *analysis.Pass, d analysis.Diagnostic) {
+	if Ignored(pass, d.Pos) {
+		return
+	}
+	pass.Report(d)
+}
+
+// Ignored reports whether a //leakhound:ignore comment for pass's analyzer
+// covers pos.
+func Ignored(pass *analysis.Pass, pos token.Pos) bool {
+	file := fileOf(pass, pos)
+	if file == nil {
+		return false
+	}
+	line := pass.Fset.Position(pos).Line
+	for _, group := range file.Comments {
+		for _, c := range group.List {
+			cl := pass.Fset.Position(c.Slash).Line
+			if cl != line && cl != line-1 {
+				continue
+			}
+			if names, ok := IgnoredAnalyzers(c.Text); ok {
+				for _, n := range names {
+					if n == pass.Analyzer.Name || n == "all" {
+						return true
+					}
+				}
+			}
+		}
+	}
+	return false
+}
+
+// IgnoredAnalyzers parses one comment: it returns the analyzer names of a
+// //leakhound:ignore directive (comma-separated) and whether it is one.
+func IgnoredAnalyzers(comment string) ([]string, bool) {
+	rest, ok := strings.CutPrefix(comment, IgnoreDirective)
+	if !ok || (rest != "" && rest[0] != ' ' && rest[0] != '\t') {
+		return nil, false
+	}
+	fields := strings.Fields(rest)
+	if len(fields) == 0 {
+		return nil, false
+	}
+	return strings.Split(fields[0], ","), true
+}
+
+func fileOf(pass *analysis.Pass, pos token.Pos) *ast.File {
+	for _, f := range pass.Files {
+		if f.FileStart <= pos && pos <= f.FileEnd {
+			return f
+		}
+	}
+	return nil
+}
+
+// CallStarts maps the Lparen position of every call expression in files to
+// the position where the call expression starts, so diagnostics found on SSA
+// (which positions a call at its parenthesis) point at the call itself.
+func CallStarts(files []*ast.File) map[token.Pos]token.Pos {
+	m := make(map[token.Pos]token.Pos)
+	for _, f := range files {
+		ast.Inspect(f, func(n ast.Node) bool {
+			if c, ok := n.(*ast.CallExpr); ok {
+				m[c.Lparen] = c.Pos()
+			}
+			return true
+		})
+	}
+	return m
+}
+
+// InGOROOT reports whether the package of pass is part of the standard
+// library (its files are under GOROOT/src), which analyzers describe with
+// tables instead of analyzing it.
+func InGOROOT(pass *analysis.Pass) bool {
+	if len(pass.Files) == 0 || build.Default.GOROOT == "" {
+		return false
+	}
+	name := pass.Fset.File(pass.Files[0].Pos()).Name()
+	rel, err := filepath.Rel(filepath.Join(build.Default.GOROOT, "src"), name)
+	return err == nil && !strings.HasPrefix(rel, "..")
+}

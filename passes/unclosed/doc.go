@@ -1,0 +1,45 @@
+// Package unclosed defines an Analyzer that reports resources that are not
+// released on some path of the function that opened them.
+//
+// # Analyzer unclosed
+//
+// unclosed: report resources that are not closed on some path
+//
+// A value that must be released (an *http.Response body, an *os.File, a
+// net.Conn, net.Listener or net.PacketConn, an *sql.Rows, *sql.Stmt,
+// *sql.Conn or *sql.Tx, a *time.Ticker in code built for Go before 1.23, or
+// a user type declared closable) is followed from the call that opened it
+// to every return of the function. A path on which it is neither released
+// (Close, Stop, Commit or Rollback, directly or deferred) nor handed over is
+// a leak, reported at the opening call with the return it leaves through:
+//
+//	resp, err := http.Get(url) // response body opened here is never closed on the path through line 12
+//	if err != nil {
+//		return err // the error path owes nothing
+//	}
+//	if resp.StatusCode != http.StatusOK {
+//		return fmt.Errorf("status %s", resp.Status) // line 12: leaks
+//	}
+//	defer resp.Body.Close()
+//
+// Handing the value over is not a leak: returning it, storing it in a field,
+// global, map or slice, sending it on a channel, capturing it in a closure,
+// starting a goroutine with it, or passing it to a function that releases or
+// takes it. Functions of the analyzed packages are summarized as facts
+// (which parameters they release on every path, which results they open), so
+// helpers are understood across packages. Calls into the standard library's
+// fmt, io, bufio, encoding and similar packages only borrow the value.
+// Rows are also released when rows.Next returns false.
+//
+// User types are declared closable with a comment on the type declaration,
+// optionally naming the methods that release it (default Close):
+//
+//	//leakhound:closable
+//	type Session struct{ ... }
+//
+// or with the flag -unclosed.types=example.com/pool.Conn,example.com/db.Lease.
+// Functions returning a new value of such a type are its constructors.
+//
+// A diagnostic can be suppressed with a comment on its line or the line
+// above: //leakhound:ignore unclosed <reason>.
+package unclosed

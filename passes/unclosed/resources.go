@@ -1,0 +1,138 @@
+package unclosed
+
+import (
+	"go/types"
+	"strings"
+)
+
+// A kind is one type of value that must be released, with the methods that
+// release it and the words its diagnostics use.
+type kind struct {
+	name     string   // resource name in reports, e.g. "os.File"
+	noun     string   // "file opened here"
+	verb     string   // "closed", "stopped", "committed or rolled back"
+	methods  []string // methods that release it
+	leaks    string   // consequence, in parentheses at the end of the message
+	viaField string   // for http.Response: the field whose Close releases it
+}
+
+var (
+	responseKind = &kind{name: "http.Response.Body", noun: "response body opened here", verb: "closed",
+		methods: []string{"Close"}, viaField: "Body", leaks: "connection and goroutines leak"}
+	fileKind = &kind{name: "os.File", noun: "file opened here", verb: "closed",
+		methods: []string{"Close"}, leaks: "file descriptor stays open until the garbage collector closes it"}
+	connKind = &kind{name: "net.Conn", noun: "connection opened here", verb: "closed",
+		methods: []string{"Close"}, leaks: "socket stays open until the garbage collector closes it"}
+	listenerKind = &kind{name: "net.Listener", noun: "listener opened here", verb: "closed",
+		methods: []string{"Close"}, leaks: "port stays bound until the garbage collector closes it"}
+	packetConnKind = &kind{name: "net.PacketConn", noun: "packet connection opened here", verb: "closed",
+		methods: []string{"Close"}, leaks: "socket stays open until the garbage collector closes it"}
+	rowsKind = &kind{name: "sql.Rows", noun: "rows opened here", verb: "closed",
+		methods: []string{"Close"}, leaks: "database connection stays busy"}
+	stmtKind = &kind{name: "sql.Stmt", noun: "statement prepared here", verb: "closed",
+		methods: []string{"Close"}, leaks: "prepared statement stays allocated on the server"}
+	txKind = &kind{name: "sql.Tx", noun: "transaction begun here", verb: "committed or rolled back",
+		methods: []string{"Commit", "Rollback"}, leaks: "database connection and locks stay held"}
+	sqlConnKind = &kind{name: "sql.Conn", noun: "database connection taken here", verb: "closed",
+		methods: []string{"Close"}, leaks: "connection never returns to the pool"}
+	tickerKind = &kind{name: "time.Ticker", noun: "ticker started here", verb: "stopped",
+		methods: []string{"Stop"}, leaks: "before Go 1.23 an unstopped ticker is never collected"}
+	closerKind = &kind{name: "io.Closer", noun: "value opened here", verb: "closed",
+		methods: []string{"Close"}, leaks: "its resources leak"}
+)
+
+// stdKinds maps "pkgpath.Type" (for pointers, the pointed-to type) to its kind.
+var stdKinds = map[string]*kind{
+	"net/http.Response": responseKind,
+	"os.File":           fileKind,
+	"net.Conn":          connKind,
+	"net.TCPConn":       connKind,
+	"net.UDPConn":       connKind,
+	"net.UnixConn":      connKind,
+	"net.IPConn":        connKind,
+	"crypto/tls.Conn":   connKind,
+	"net.Listener":      listenerKind,
+	"net.TCPListener":   listenerKind,
+	"net.UnixListener":  listenerKind,
+	"net.PacketConn":    packetConnKind,
+	"database/sql.Rows": rowsKind,
+	"database/sql.Stmt": stmtKind,
+	"database/sql.Tx":   txKind,
+	"database/sql.Conn": sqlConnKind,
+	"time.Ticker":       tickerKind,
+}
+
+// typeKey returns "pkgpath.Name" of the named type t or of the type t points
+// to, and "" for other types.
+func typeKey(t types.Type) string {
+	t = types.Unalias(t)
+	if p, ok := t.(*types.Pointer); ok {
+		t = types.Unalias(p.Elem())
+	}
+	n, ok := t.(*types.Named)
+	if !ok || n.Obj().Pkg() == nil {
+		return ""
+	}
+	return n.Obj().Pkg().Path() + "." + n.Obj().Name()
+}
+
+// openerPackages are the standard library packages whose functions and
+// methods returning a resource open a new one.
+var openerPackages = map[string]bool{
+	"os": true, "net": true, "net/http": true, "database/sql": true, "crypto/tls": true, "time": true,
+}
+
+// notOpeners are functions of openerPackages that return a resource they do
+// not hand over to the caller.
+var notOpeners = map[string]bool{
+	"(*database/sql.Tx).Stmt":        true, // closed with the transaction
+	"(*database/sql.Tx).StmtContext": true,
+	"(*net/http.Request).Context":    true,
+}
+
+// borrowerPackages are standard library packages whose functions use a value
+// passed to them without taking the duty to close it.
+var borrowerPackages = map[string]bool{
+	"fmt": true, "io": true, "io/ioutil": true, "bufio": true, "bytes": true, "strings": true,
+	"encoding/json": true, "encoding/xml": true, "encoding/csv": true, "encoding/binary": true,
+	"encoding/gob": true, "encoding/pem": true, "encoding/base64": true, "encoding/hex": true,
+	"log": true, "log/slog": true, "errors": true, "strconv": true, "testing": true,
+	"compress/gzip": true, "compress/flate": true, "compress/zlib": true, "archive/tar": true,
+	"archive/zip": true, "mime/multipart": true, "net/http/httputil": true, "hash": true,
+	"crypto/sha256": true, "crypto/md5": true, "crypto/sha1": true, "runtime": true,
+	"reflect": true, "sort": true, "slices": true, "maps": true, "unicode/utf8": true,
+	"html/template": true, "text/template": true, "image": true, "image/png": true, "image/jpeg": true,
+}
+
+// transferFuncs are borrower-looking standard library functions that do take
+// ownership: the request body is closed by the client.
+var transferFuncs = map[string]bool{
+	"net/http.NewRequest":            true,
+	"net/http.NewRequestWithContext": true,
+	"net/http.Post":                  true,
+	"(*net/http.Client).Post":        true,
+	"io.NopCloser":                   false,
+}
+
+// noReturn are functions that end the goroutine or the process: a path through
+// them owes nothing.
+var noReturn = map[string]bool{
+	"os.Exit": true, "log.Fatal": true, "log.Fatalf": true, "log.Fatalln": true,
+	"log.Panic": true, "log.Panicf": true, "log.Panicln": true, "runtime.Goexit": true,
+	"(*log.Logger).Fatal": true, "(*log.Logger).Fatalf": true, "(*log.Logger).Fatalln": true,
+	"(*testing.common).Fatal": true, "(*testing.common).Fatalf": true, "(*testing.common).FailNow": true,
+	"(*testing.common).Skip": true, "(*testing.common).Skipf": true, "(*testing.common).SkipNow": true,
+}
+
+// hasMethod reports whether the method set of t (or *t) has a method name.
+func hasMethod(t types.Type, name string) bool {
+	obj, _, _ := types.LookupFieldOrMethod(t, true, nil, name)
+	_, ok := obj.(*types.Func)
+	return ok
+}
+
+// isStdPath reports whether path is a standard library import path.
+func isStdPath(path string) bool {
+	first, _, _ := strings.Cut(path, "/")
+	return !strings.Contains(first, ".")
+}

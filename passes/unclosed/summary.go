@@ -1,0 +1,158 @@
+package unclosed
+
+import (
+	"golang.org/x/tools/go/ssa"
+)
+
+// maxRounds bounds the fixpoint iterations of the summaries of one package.
+const maxRounds = 8
+
+// summarize computes, for every function of the package, which results are
+// resources it opened (opensFact) and which parameters it releases or takes
+// over on every path (consumesFact), and exports them as facts.
+func (c *checker) summarize(funcs []*ssa.Function) {
+	for range maxRounds {
+		changed := false
+		for _, fn := range funcs {
+			if idx := c.openedReturns(fn); len(idx) > len(c.opens[fn]) {
+				c.opens[fn] = idx
+				changed = true
+			}
+		}
+		if !changed {
+			break
+		}
+	}
+	for range maxRounds {
+		changed := false
+		for _, fn := range funcs {
+			ps := c.consumedParams(fn)
+			if ps == nil {
+				continue
+			}
+			old, ok := c.consumes[fn]
+			if !ok || !equalBools(old, ps) {
+				c.consumes[fn] = ps
+				changed = true
+			}
+		}
+		if !changed {
+			break
+		}
+	}
+	for _, fn := range funcs {
+		obj := funcObj(fn)
+		if obj == nil || fn.Origin() != nil || obj.Pkg() != c.pass.Pkg ||
+			!obj.Exported() && obj.Signature().Recv() == nil {
+			// Only what importers can call needs a fact.
+			continue
+		}
+		if idx := c.opens[fn]; len(idx) > 0 {
+			c.pass.ExportObjectFact(obj, &opensFact{Results: idx})
+		}
+		if ps, ok := c.consumes[fn]; ok {
+			c.pass.ExportObjectFact(obj, &consumesFact{Params: ps})
+		}
+	}
+}
+
+func equalBools(a, b []bool) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// openedReturns returns the indices of fn's results that are, on some path,
+// a resource fn opened (or a new value of a closable user type it allocated).
+func (c *checker) openedReturns(fn *ssa.Function) []int {
+	res := fn.Signature.Results()
+	var idx []int
+	for i := range res.Len() {
+		if c.kindOf(res.At(i).Type()) == nil {
+			continue
+		}
+		for _, b := range fn.Blocks {
+			ret, ok := b.Instrs[len(b.Instrs)-1].(*ssa.Return)
+			if ok && c.isOpened(ret.Results[i], map[ssa.Value]bool{}) {
+				idx = append(idx, i)
+				break
+			}
+		}
+	}
+	return idx
+}
+
+// isOpened reports whether v comes from an opening call, or is a new value of
+// a user-declared closable type.
+func (c *checker) isOpened(v ssa.Value, seen map[ssa.Value]bool) bool {
+	if seen[v] {
+		return false
+	}
+	seen[v] = true
+	switch v := v.(type) {
+	case *ssa.Call:
+		return len(c.openedResults(v.Common())) > 0
+	case *ssa.Extract:
+		if call, ok := v.Tuple.(*ssa.Call); ok {
+			for _, r := range c.openedResults(call.Common()) {
+				if r == v.Index {
+					return true
+				}
+			}
+		}
+	case *ssa.Alloc:
+		k := c.kindOf(v.Type())
+		return k != nil && !isStdKind(k)
+	case *ssa.ChangeType:
+		return c.isOpened(v.X, seen)
+	case *ssa.MakeInterface:
+		return c.isOpened(v.X, seen)
+	case *ssa.Phi:
+		for _, e := range v.Edges {
+			if c.isOpened(e, seen) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func isStdKind(k *kind) bool {
+	for _, s := range stdKinds {
+		if s == k {
+			return true
+		}
+	}
+	return false
+}
+
+// consumedParams returns, for each parameter of fn (receiver first), whether
+// fn releases or takes it over on every path; nil when no parameter can be
+// released.
+func (c *checker) consumedParams(fn *ssa.Function) []bool {
+	if len(fn.Blocks) == 0 {
+		return nil
+	}
+	ps := make([]bool, len(fn.Params))
+	any := false
+	for i, p := range fn.Params {
+		k := c.paramKind(p.Type())
+		if k == nil {
+			continue
+		}
+		any = true
+		t := newTracker(c, k, nil, []ssa.Value{p}, nil)
+		_, leaks := t.leakFrom(fn.Blocks[0], 0)
+		ps[i] = !leaks
+	}
+	if !any {
+		return nil
+	}
+	return ps
+}

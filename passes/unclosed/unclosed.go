@@ -1,0 +1,421 @@
+package unclosed
+
+import (
+	_ "embed"
+	"fmt"
+	"go/ast"
+	"go/token"
+	"go/types"
+	"go/version"
+	"slices"
+	"strings"
+
+	"golang.org/x/tools/go/analysis"
+	"golang.org/x/tools/go/analysis/passes/buildssa"
+	"golang.org/x/tools/go/ssa"
+
+	"github.com/leakhound/leakhound/passes/internal/passutil"
+)
+
+//go:embed doc.go
+var doc string
+
+// Analyzer reports values that must be closed and are not closed on some
+// path of the function that opened them.
+var Analyzer = &analysis.Analyzer{
+	Name:      "unclosed",
+	Doc:       passutil.Doc(doc, "unclosed"),
+	URL:       "https://pkg.go.dev/github.com/leakhound/leakhound/passes/unclosed",
+	Requires:  []*analysis.Analyzer{buildssa.Analyzer},
+	Run:       run,
+	FactTypes: []analysis.Fact{new(opensFact), new(consumesFact), new(closableFact)},
+}
+
+// closableTypes is the -unclosed.types flag: user types that must be closed.
+var closableTypes typeList
+
+func init() {
+	Analyzer.Flags.Var(&closableTypes, "types",
+		"comma-separated `pkgpath.Type` list of user types whose values must be closed (Close method)")
+}
+
+// typeList is a flag.Value holding "pkgpath.Type" names.
+type typeList []string
+
+func (l *typeList) String() string { return strings.Join(*l, ",") }
+
+func (l *typeList) Set(s string) error {
+	for name := range strings.SplitSeq(s, ",") {
+		name = strings.TrimSpace(name)
+		if name == "" {
+			continue
+		}
+		if i := strings.LastIndex(name, "."); i <= 0 || i == len(name)-1 {
+			return fmt.Errorf("bad type %q: want pkgpath.Type, e.g. example.com/pool.Conn", name)
+		}
+		*l = append(*l, name)
+	}
+	return nil
+}
+
+// opensFact marks a function that returns a resource it opened, in the
+// results at the listed indices: callers own it.
+type opensFact struct{ Results []int }
+
+func (*opensFact) AFact()           {}
+func (f *opensFact) String() string { return fmt.Sprintf("opens%v", f.Results) }
+
+// consumesFact says, for each parameter of a function (receiver first), whether
+// the function releases it or takes it over on every path.
+type consumesFact struct{ Params []bool }
+
+func (*consumesFact) AFact()           {}
+func (f *consumesFact) String() string { return fmt.Sprintf("consumes%v", f.Params) }
+
+// closableFact marks a type declared closable with a //leakhound:closable
+// comment, with the methods that release it.
+type closableFact struct{ Methods []string }
+
+func (*closableFact) AFact()           {}
+func (f *closableFact) String() string { return "closable" + fmt.Sprint(f.Methods) }
+
+// closableDirective marks a type whose values must be released:
+// //leakhound:closable [Method...] (default Close).
+const closableDirective = "//leakhound:closable"
+
+// checker holds the state of one run over a package.
+type checker struct {
+	pass     *analysis.Pass
+	kinds    map[string]*kind         // user kinds by "pkgpath.Type"
+	opens    map[*ssa.Function][]int  // this package's openers
+	consumes map[*ssa.Function][]bool // this package's parameter summaries
+	starts   map[token.Pos]token.Pos  // call Lparen -> call start
+}
+
+func run(pass *analysis.Pass) (any, error) {
+	if passutil.InGOROOT(pass) {
+		return nil, nil // the standard library is described by tables
+	}
+	c := &checker{pass: pass, kinds: map[string]*kind{},
+		opens: map[*ssa.Function][]int{}, consumes: map[*ssa.Function][]bool{}}
+	c.exportClosableTypes()
+	funcs := pass.ResultOf[buildssa.Analyzer].(*buildssa.SSA).SrcFuncs
+	c.summarize(funcs)
+	c.starts = passutil.CallStarts(pass.Files)
+	for _, fn := range funcs {
+		c.checkFunc(fn)
+	}
+	return nil, nil
+}
+
+// exportClosableTypes exports a closableFact for every type of the package
+// whose declaration carries the //leakhound:closable directive.
+func (c *checker) exportClosableTypes() {
+	for _, f := range c.pass.Files {
+		for _, decl := range f.Decls {
+			gd, ok := decl.(*ast.GenDecl)
+			if !ok || gd.Tok != token.TYPE {
+				continue
+			}
+			for _, spec := range gd.Specs {
+				ts := spec.(*ast.TypeSpec)
+				doc := ts.Doc
+				if doc == nil && len(gd.Specs) == 1 {
+					doc = gd.Doc
+				}
+				if methods, ok := closableMethods(doc); ok {
+					if obj := c.pass.TypesInfo.Defs[ts.Name]; obj != nil {
+						c.pass.ExportObjectFact(obj, &closableFact{Methods: methods})
+					}
+				}
+			}
+		}
+	}
+}
+
+func closableMethods(doc *ast.CommentGroup) ([]string, bool) {
+	if doc == nil {
+		return nil, false
+	}
+	for _, cm := range doc.List {
+		rest, ok := strings.CutPrefix(cm.Text, closableDirective)
+		if !ok || (rest != "" && rest[0] != ' ') {
+			continue
+		}
+		methods := strings.Fields(rest)
+		if len(methods) == 0 {
+			methods = []string{"Close"}
+		}
+		return methods, true
+	}
+	return nil, false
+}
+
+// kindOf returns the kind of resource a value of type t is, or nil.
+func (c *checker) kindOf(t types.Type) *kind {
+	key := typeKey(t)
+	if key == "" {
+		return nil
+	}
+	if k, ok := stdKinds[key]; ok {
+		if k == responseKind || k == fileKind || k == tickerKind || strings.HasPrefix(key, "database/sql.") {
+			if _, ptr := types.Unalias(t).(*types.Pointer); !ptr {
+				return nil // the struct itself is not the handle
+			}
+		}
+		return k
+	}
+	if k, ok := c.kinds[key]; ok {
+		return k
+	}
+	var k *kind
+	named := typeNamed(t)
+	var fact closableFact
+	if c.pass.ImportObjectFact(named.Obj(), &fact) {
+		k = userKind(named, fact.Methods)
+	} else if slices.Contains(closableTypes, key) {
+		k = userKind(named, []string{"Close"})
+	}
+	c.kinds[key] = k
+	return k
+}
+
+func typeNamed(t types.Type) *types.Named {
+	t = types.Unalias(t)
+	if p, ok := t.(*types.Pointer); ok {
+		t = types.Unalias(p.Elem())
+	}
+	return t.(*types.Named)
+}
+
+func userKind(n *types.Named, methods []string) *kind {
+	name := n.Obj().Pkg().Name() + "." + n.Obj().Name()
+	return &kind{name: name, noun: name + " opened here", verb: "released with " + strings.Join(methods, " or "),
+		methods: methods, leaks: "its resources leak"}
+}
+
+// paramKind returns the kind a parameter of type t is tracked as: its
+// resource kind, or any type with a Close method.
+func (c *checker) paramKind(t types.Type) *kind {
+	if k := c.kindOf(t); k != nil {
+		return k
+	}
+	if hasMethod(t, "Close") {
+		return closerKind
+	}
+	return nil
+}
+
+// funcObj returns the declared function of fn (the generic one for an
+// instantiation), or nil for closures and wrappers.
+func funcObj(fn *ssa.Function) *types.Func {
+	if o := fn.Origin(); o != nil {
+		fn = o
+	}
+	obj, _ := fn.Object().(*types.Func)
+	return obj
+}
+
+// calleeName returns the full name of the function or interface method a call
+// invokes, e.g. "(*os.File).Close", and its package path.
+func calleeName(c *ssa.CallCommon) (name, pkg string) {
+	var obj *types.Func
+	if c.IsInvoke() {
+		obj = c.Method
+	} else if fn := c.StaticCallee(); fn != nil {
+		obj = funcObj(fn)
+	}
+	if obj == nil || obj.Pkg() == nil {
+		return "", ""
+	}
+	return obj.FullName(), obj.Pkg().Path()
+}
+
+// openedResults returns the indices of the results of call that are new
+// resources the caller owns.
+func (c *checker) openedResults(call *ssa.CallCommon) []int {
+	name, pkg := calleeName(call)
+	if name == "" {
+		return nil
+	}
+	if openerPackages[pkg] {
+		if notOpeners[name] || (pkg == "time" && name != "time.NewTicker") {
+			return nil
+		}
+		var idx []int
+		res := call.Signature().Results()
+		for i := range res.Len() {
+			if c.kindOf(res.At(i).Type()) != nil {
+				idx = append(idx, i)
+			}
+		}
+		return idx
+	}
+	if call.IsInvoke() {
+		return nil
+	}
+	fn := call.StaticCallee()
+	if idx, ok := c.opens[fn]; ok {
+		return idx
+	}
+	var fact opensFact
+	if obj := funcObj(fn); obj != nil && obj.Pkg() != c.pass.Pkg && c.pass.ImportObjectFact(obj, &fact) {
+		return fact.Results
+	}
+	return nil
+}
+
+// argConsumed reports whether the callee of c takes over argument j (the
+// duty to release it passes with it). variadic says the value is an element
+// of the variadic slice.
+func (c *checker) argConsumed(call *ssa.CallCommon, j int, variadic bool) bool {
+	name, pkg := calleeName(call)
+	if transferFuncs[name] {
+		return true
+	}
+	if pkg != "" && isStdPath(pkg) && borrowerPackages[pkg] {
+		return false
+	}
+	if fn := call.StaticCallee(); fn != nil && !variadic {
+		if ps, ok := c.consumes[fn]; ok && j < len(ps) {
+			return ps[j]
+		}
+		var fact consumesFact
+		if obj := funcObj(fn); obj != nil && obj.Pkg() != c.pass.Pkg && c.pass.ImportObjectFact(obj, &fact) && j < len(fact.Params) {
+			return fact.Params[j]
+		}
+	}
+	t := argType(call, j)
+	if t == nil {
+		return true
+	}
+	if variadic {
+		if s, ok := t.Underlying().(*types.Slice); ok {
+			t = s.Elem()
+		}
+	}
+	return c.paramKind(t) != nil // a callee that can close it is trusted to
+}
+
+// argType returns the type of the parameter argument j of call binds to.
+func argType(call *ssa.CallCommon, j int) types.Type {
+	sig := call.Signature()
+	if !call.IsInvoke() && sig.Recv() != nil {
+		if j == 0 {
+			return sig.Recv().Type()
+		}
+		j--
+	}
+	if j < sig.Params().Len() {
+		return sig.Params().At(j).Type()
+	}
+	return nil
+}
+
+// endsPath reports whether instr never returns (os.Exit, log.Fatal,
+// t.Fatal, panic): a path through it owes nothing.
+func (c *checker) endsPath(instr ssa.Instruction) bool {
+	switch i := instr.(type) {
+	case *ssa.Panic:
+		return true
+	case *ssa.Call:
+		name, _ := calleeName(i.Common())
+		if noReturn[name] {
+			return true
+		}
+		if strings.HasPrefix(name, "(*testing.common).") || strings.HasPrefix(name, "(testing.TB).") {
+			m := name[strings.LastIndex(name, ".")+1:]
+			return strings.HasPrefix(m, "Fatal") || strings.HasPrefix(m, "Skip") || m == "FailNow"
+		}
+	}
+	return false
+}
+
+// checkFunc reports every resource fn opens and does not release on some path.
+func (c *checker) checkFunc(fn *ssa.Function) {
+	for _, b := range fn.Blocks {
+		for i, instr := range b.Instrs {
+			call, ok := instr.(*ssa.Call)
+			if !ok {
+				continue
+			}
+			for _, r := range c.openedResults(call.Common()) {
+				c.checkOpen(call, b, i, r)
+			}
+		}
+	}
+}
+
+func (c *checker) checkOpen(call *ssa.Call, b *ssa.BasicBlock, i, result int) {
+	roots, errs := resultValues(call, result)
+	k := c.kindOf(resultType(call, result))
+	if k == tickerKind && !c.tickersLeak(call.Pos()) {
+		return
+	}
+	t := newTracker(c, k, call, roots, errs)
+	exit, leaks := t.leakFrom(b, i+1)
+	if !leaks {
+		return
+	}
+	pos := call.Pos()
+	if p, ok := c.starts[pos]; ok {
+		pos = p
+	}
+	line := c.pass.Fset.Position(exit).Line
+	d := analysis.Diagnostic{
+		Pos:     pos,
+		Message: fmt.Sprintf("%s is never %s on the path through line %d (%s)", k.noun, k.verb, line, k.leaks),
+		Related: []analysis.RelatedInformation{{Pos: exit, Message: fmt.Sprintf("%s leaves the function here", k.name)}},
+	}
+	if len(roots) == 0 {
+		d.Message = fmt.Sprintf("%s is discarded and never %s (%s)", k.noun, k.verb, k.leaks)
+	}
+	passutil.Report(c.pass, d)
+}
+
+// tickersLeak reports whether an unstopped ticker leaks in the file at pos:
+// from Go 1.23 on, the garbage collector reclaims unreferenced tickers.
+func (c *checker) tickersLeak(pos token.Pos) bool {
+	for _, f := range c.pass.Files {
+		if f.FileStart <= pos && pos <= f.FileEnd {
+			v := c.pass.TypesInfo.FileVersions[f]
+			return v == "" || version.Compare(v, "go1.23") < 0
+		}
+	}
+	return true
+}
+
+// resultValues returns the values holding result index r of call, and the
+// error results of call.
+func resultValues(call *ssa.Call, r int) (roots, errs []ssa.Value) {
+	tuple, ok := call.Type().(*types.Tuple)
+	if !ok {
+		if len(*call.Referrers()) > 0 {
+			roots = append(roots, call)
+		}
+		return roots, nil
+	}
+	for _, ref := range *call.Referrers() {
+		ex, ok := ref.(*ssa.Extract)
+		if !ok {
+			continue
+		}
+		if ex.Index == r {
+			roots = append(roots, ex)
+		} else if isError(tuple.At(ex.Index).Type()) {
+			errs = append(errs, ex)
+		}
+	}
+	return roots, errs
+}
+
+func resultType(call *ssa.Call, r int) types.Type {
+	if tuple, ok := call.Type().(*types.Tuple); ok {
+		return tuple.At(r).Type()
+	}
+	return call.Type()
+}
+
+func isError(t types.Type) bool {
+	return types.Identical(t, types.Universe.Lookup("error").Type())
+}
