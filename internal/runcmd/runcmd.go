@@ -1,19 +1,180 @@
 // Package runcmd implements `leakhound run` and `leakhound test`: it builds a
-// program or test binary with an instrumented standard library and reports
-// the leaks it finds while it runs.
+// program or test binary with an instrumented standard library (see
+// internal/instrument) and the tracker package linked in (see track), runs
+// it, and reports the leaks it finds while it runs and when it ends.
 package runcmd
 
 import (
 	"errors"
+	"flag"
+	"fmt"
 	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"github.com/leakhound/leakhound/internal/status"
 )
+
+const runUsage = `usage: leakhound run [flags] <main package dir or .go files> [-- program args]
+
+Builds the program with an instrumented standard library and runs it, passing
+standard input and output, signals (SIGTERM, SIGHUP) and the exit status
+through. Each file, socket or response body the garbage collector closes
+because the program never did is printed on stderr as it happens, with the
+stack that opened it. When the program ends (main returns, os.Exit, or a fatal
+SIGINT, SIGTERM or SIGHUP) leakhound reports the resources still open and the
+goroutines the garbage collector proves leaked.
+
+Exit status: 1 when leaks were found, else the program's own status; 2 when
+leakhound itself failed.
+
+Flags:
+`
 
 // Run implements `leakhound run` with args (the words after "run").
 func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	return errors.New("leakhound run is not supported yet")
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	jsonOut := fs.String("json", "", "write the JSON report (leakhound.report/v1) to `FILE`; \"-\" for stdout")
+	htmlOut := fs.String("html", "", "write an HTML report to `FILE` (not supported yet by run)")
+	tags := fs.String("tags", "", "build `tags` passed to go build")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, runUsage)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return status.Usagef("%v: run \"leakhound run -h\" for usage", err)
+	}
+	if *htmlOut != "" {
+		return status.Usagef("-html is not supported yet by leakhound run: use -json")
+	}
+	targets, progArgs := splitArgs(fs.Args())
+	if len(targets) == 0 {
+		return status.Usagef("no program given: run \"leakhound run <main package dir or .go files>\"")
+	}
+	bin, b, err := buildProgram(targets, *tags)
+	if b != nil {
+		defer b.cleanup()
+	}
+	if err != nil {
+		return err
+	}
+	reportPath := filepath.Join(b.work, "report.jsonl")
+	cmd := exec.Command(bin, progArgs...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, stdout, stderr
+	cmd.Env = append(os.Environ(), "LEAKHOUND_REPORT="+reportPath)
+	code, err := runForwardingSignals(cmd)
+	if err != nil {
+		return fmt.Errorf("run the program: %w", err)
+	}
+	res, final, err := readReport(reportPath, b.env.GOVERSION, "run")
+	if err != nil {
+		return err
+	}
+	if !final {
+		res.notes = append(res.notes, "the program ended without running leakhound's exit report (crash, unhandled panic or SIGKILL): only resources closed by the garbage collector are reported")
+	}
+	if err := finish(res, *jsonOut, stdout, stderr); err != nil {
+		return err
+	}
+	if len(res.report.Findings) > 0 {
+		return status.ErrFindings
+	}
+	if code != 0 {
+		return &status.ProgramExit{Code: code}
+	}
+	return nil
 }
 
-// Test implements `leakhound test` with args (the words after "test").
-func Test(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	return errors.New("leakhound test is not supported yet")
+// splitArgs splits the words after the flags at the first "--".
+func splitArgs(args []string) (before, after []string) {
+	for i, a := range args {
+		if a == "--" {
+			return args[:i], args[i+1:]
+		}
+	}
+	return args, nil
+}
+
+// buildProgram builds the main package or .go files targets with the
+// instrumented standard library and the tracker, and returns the binary.
+func buildProgram(targets []string, tags string) (string, *build, error) {
+	b, err := newBuild(".")
+	if err != nil {
+		return "", nil, err
+	}
+	pkgs, err := goList(".", targets...)
+	if err != nil {
+		return "", b, err
+	}
+	if len(pkgs) != 1 || pkgs[0].Name != "main" {
+		return "", b, status.Usagef("%s is not one main package: give the directory of a main package or its .go files", strings.Join(targets, " "))
+	}
+	added, err := b.inject(pkgs[0], "zz_leakhound_track.go", "main")
+	if err != nil {
+		return "", b, err
+	}
+	if err := b.writeOverlay(); err != nil {
+		return "", b, err
+	}
+	bin := filepath.Join(b.work, "program")
+	args := []string{"build", "-overlay", b.overlay, "-o", bin}
+	if tags != "" {
+		args = append(args, "-tags", tags)
+	}
+	if strings.HasSuffix(targets[0], ".go") {
+		args = append(append(args, targets...), added)
+	} else {
+		args = append(args, targets...)
+	}
+	cmd := exec.Command("go", args...)
+	cmd.Env = b.environ()
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return "", b, fmt.Errorf("build the instrumented program: %s", strings.TrimSpace(string(out)))
+	}
+	return bin, b, nil
+}
+
+// runForwardingSignals runs cmd, forwards SIGTERM and SIGHUP to it, and
+// returns its exit status (128+signal when a signal killed it). SIGINT is not
+// forwarded: from a terminal it reaches the program already, and leakhound
+// waits for the program to end.
+func runForwardingSignals(cmd *exec.Cmd) (int, error) {
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	defer signal.Stop(sigs)
+	if err := cmd.Start(); err != nil {
+		return 0, err
+	}
+	done := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case s := <-sigs:
+				if s != syscall.SIGINT {
+					cmd.Process.Signal(s)
+				}
+			case <-done:
+				return
+			}
+		}
+	}()
+	err := cmd.Wait()
+	close(done)
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
+		if ws, ok := exit.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			return 128 + int(ws.Signal()), nil
+		}
+		return exit.ExitCode(), nil
+	}
+	return 0, err
 }

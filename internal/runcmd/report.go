@@ -1,0 +1,151 @@
+package runcmd
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/leakhound/leakhound"
+	"github.com/leakhound/leakhound/track"
+)
+
+// result is what the instrumented programs reported.
+type result struct {
+	report *leakhound.Report
+	notes  []string
+	// streamed counts findings already printed by the program as they happened.
+	streamed map[string]bool
+}
+
+// readReport reads the JSON lines the tracker wrote to path (see
+// track.Event). final reports whether a program reached its exit report.
+func readReport(path, goVersion, mode string) (*result, bool, error) {
+	res := &result{
+		report:   &leakhound.Report{Schema: leakhound.Schema, Go: goVersion, Mode: mode, Findings: []leakhound.Finding{}},
+		streamed: map[string]bool{},
+	}
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return res, false, nil
+	} else if err != nil {
+		return nil, false, fmt.Errorf("read the report of the program: %w", err)
+	}
+	defer f.Close()
+	final := false
+	notes := map[string]bool{}
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64<<10), 64<<20)
+	for sc.Scan() {
+		var ev track.Event
+		if err := json.Unmarshal(sc.Bytes(), &ev); err != nil {
+			return nil, false, fmt.Errorf("read the report of the program: %w", err)
+		}
+		switch {
+		case ev.Final:
+			final = true
+		case ev.Note != "" && !notes[ev.Note]:
+			notes[ev.Note] = true
+			res.notes = append(res.notes, ev.Note)
+		case ev.Finding != nil:
+			res.report.Findings = append(res.report.Findings, *ev.Finding)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, false, fmt.Errorf("read the report of the program: %w", err)
+	}
+	res.report.Findings = merge(res.report.Findings)
+	for _, f := range res.report.Findings {
+		if f.Reason == leakhound.ReasonClosedByGC || f.Reason == leakhound.ReasonFDUsedAfterGC {
+			res.streamed[f.ID] = true
+		}
+	}
+	return res, final, nil
+}
+
+// merge groups identical findings (same id, resource, reason and test),
+// adding their counts, in a stable order.
+func merge(fs []leakhound.Finding) []leakhound.Finding {
+	out := []leakhound.Finding{}
+	index := map[string]int{}
+	for _, f := range fs {
+		k := strings.Join([]string{f.ID, f.Resource, f.Reason, f.Test}, "\x00")
+		if i, ok := index[k]; ok {
+			out[i].Count += f.Count
+			continue
+		}
+		index[k] = len(out)
+		out = append(out, f)
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.Test != b.Test {
+			return a.Test < b.Test
+		}
+		if a.Kind != b.Kind {
+			return a.Kind < b.Kind
+		}
+		if a.Reason != b.Reason {
+			return a.Reason < b.Reason
+		}
+		return a.ID < b.ID
+	})
+	return out
+}
+
+// finish prints the summary on stderr and writes the JSON report.
+func finish(res *result, jsonOut string, stdout, stderr io.Writer) error {
+	for _, n := range res.notes {
+		fmt.Fprintf(stderr, "leakhound: note: %s\n", n)
+	}
+	fs := res.report.Findings
+	if len(fs) > 0 {
+		n := 0
+		for _, f := range fs {
+			n += f.Count
+		}
+		fmt.Fprintf(stderr, "leakhound: found %d leak(s) in %d group(s)\n", n, len(fs))
+		for _, f := range fs {
+			if res.streamed[f.ID] {
+				fmt.Fprintf(stderr, "  - %s (printed above)\n", summary(f))
+				continue
+			}
+			fmt.Fprintf(stderr, "\n%s\n", f.Text())
+		}
+	}
+	if jsonOut == "" {
+		return nil
+	}
+	data, err := json.MarshalIndent(res.report, "", "  ")
+	if err != nil {
+		return err
+	}
+	data = append(data, '\n')
+	if jsonOut == "-" {
+		_, err = stdout.Write(data)
+		return err
+	}
+	if err := os.WriteFile(jsonOut, data, 0o644); err != nil {
+		return fmt.Errorf("write the JSON report: %w", err)
+	}
+	return nil
+}
+
+// summary is a one-line description of f.
+func summary(f leakhound.Finding) string {
+	s := fmt.Sprintf("%s %s", f.Resource, f.Reason)
+	if f.Count > 1 {
+		s = fmt.Sprintf("%d x %s", f.Count, s)
+	}
+	if len(f.Origin) > 0 {
+		s += " opened at " + f.Origin[0].String()
+	}
+	if f.Test != "" {
+		s += " in " + f.Test
+	}
+	return s + " (" + f.ID + ")"
+}

@@ -1,0 +1,190 @@
+package track
+
+import (
+	"fmt"
+	"runtime"
+	"sort"
+	"strings"
+
+	"github.com/leakhound/leakhound"
+)
+
+// finding describes e as a resource finding with reason.
+func (e *entry) finding(reason string) leakhound.Finding {
+	origin := originFrames(e.pcs)
+	f := leakhound.Finding{
+		Kind:      leakhound.KindResource,
+		Certainty: leakhound.Proven,
+		Reason:    reason,
+		Resource:  e.kind,
+		Count:     1,
+		Message:   message(e.kind, reason, e.fd),
+		Detail:    e.detail(),
+		Test:      e.test,
+		Stack:     []leakhound.Frame{},
+		Origin:    origin,
+	}
+	f.ID = leakhound.FindingID(f.Kind, f.Reason, origin)
+	return f
+}
+
+// detail is the path, addresses or URL of e, and its descriptor.
+func (e *entry) detail() string {
+	var s string
+	switch {
+	case strings.HasPrefix(e.kind, "net.") && e.remote == nil:
+		s = fmt.Sprintf("%s %s", e.name, addr(e.local))
+	case strings.HasPrefix(e.kind, "net."):
+		s = fmt.Sprintf("%s %s -> %s", e.name, addr(e.local), addr(e.remote))
+	default:
+		s = e.name
+	}
+	if e.fd >= 0 {
+		s += fmt.Sprintf(" (fd %d)", e.fd)
+	}
+	return s
+}
+
+func addr(a any) string {
+	if s, ok := a.(fmt.Stringer); ok && a != nil {
+		return s.String()
+	}
+	return "?"
+}
+
+func message(kind, reason string, fd int) string {
+	body := kind == "http.Response.Body"
+	switch {
+	case reason == leakhound.ReasonFDUsedAfterGC:
+		return fmt.Sprintf("descriptor %d was handed out raw (Fd, File or SyscallConn) and the garbage collector then closed its %s under the code using it: keep the owner reachable (runtime.KeepAlive) or close it explicitly", fd, kind)
+	case body && reason == leakhound.ReasonClosedByGC:
+		return "response body opened here became unreachable without Close: its connection could not be reused and the transport's goroutines stayed behind; defer resp.Body.Close() after checking the error"
+	case body:
+		return "response body opened here was never closed: its connection and the transport's goroutines stay behind; defer resp.Body.Close() after checking the error"
+	case reason == leakhound.ReasonClosedByGC:
+		return fmt.Sprintf("%s opened here was never closed: the garbage collector closed it, at a time nobody chose; call Close when done (or give it back to its pool)", kind)
+	default:
+		return fmt.Sprintf("%s opened here was still open when its test or program ended; call Close when done", kind)
+	}
+}
+
+// group describes entries as findings with reason, one per origin and
+// resource kind with its count, in a stable order.
+func group(entries []*entry, reason string) []leakhound.Finding {
+	var out []leakhound.Finding
+	index := map[string]int{}
+	for _, e := range entries {
+		f := e.finding(reason)
+		k := f.ID + "\x00" + f.Resource + "\x00" + f.Test
+		if i, ok := index[k]; ok {
+			out[i].Count++
+			continue
+		}
+		index[k] = len(out)
+		out = append(out, f)
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Test != out[j].Test {
+			return out[i].Test < out[j].Test
+		}
+		return out[i].ID < out[j].ID
+	})
+	for i := range out {
+		if out[i].Count > 1 {
+			out[i].Detail += fmt.Sprintf(" and %d more", out[i].Count-1)
+		}
+	}
+	return out
+}
+
+// originFrames symbolizes an opener stack, innermost first, without the
+// standard library's internals: it starts at the last standard-library frame
+// the program called (os.Open, net.Dial, net/http.Get, ...).
+func originFrames(pcs []uintptr) []leakhound.Frame {
+	var all []leakhound.Frame
+	frames := runtime.CallersFrames(pcs)
+	for {
+		fr, more := frames.Next()
+		if fr.Function != "" && fr.Function != "runtime.goexit" {
+			all = append(all, leakhound.Frame{Func: fr.Function, File: fr.File, Line: fr.Line})
+		}
+		if !more {
+			break
+		}
+	}
+	first := 0
+	for first < len(all) && isStd(all[first]) {
+		first++
+	}
+	if first == len(all) {
+		return all // opened by the standard library on its own
+	}
+	if first > 0 {
+		first-- // keep the call the program made
+	}
+	return all[first:]
+}
+
+// goroot is the source directory of the standard library this program was
+// built from ("" when unknown, as with -trimpath).
+var goroot = strings.TrimSuffix(runtime.GOROOT(), "/") // the build's GOROOT
+
+// isStd reports whether the frame is in the standard library: its file is
+// under GOROOT/src, or (without a GOROOT) its import path has no dot in its
+// first element and it is not in package main.
+func isStd(fr leakhound.Frame) bool {
+	if goroot != "" && strings.HasPrefix(fr.File, "/") {
+		return strings.HasPrefix(fr.File, goroot+"/src/")
+	}
+	pkg := pkgOf(fr.Func)
+	first, _, _ := strings.Cut(pkg, "/")
+	return !strings.Contains(first, ".") && pkg != "main" && !strings.HasSuffix(pkg, "_test")
+}
+
+// calledByUser reports whether the hook runs because the program itself
+// asked for a raw descriptor (Fd, File, SyscallConn), rather than the
+// standard library using it internally (os/exec, io.Copy's splice).
+func calledByUser() bool {
+	var buf [16]uintptr
+	n := runtime.Callers(3, buf[:])
+	frames := runtime.CallersFrames(buf[:n])
+	for {
+		fr, more := frames.Next()
+		pkg := pkgOf(fr.Function)
+		if pkg != "os" && pkg != "net" {
+			return !isStd(leakhound.Frame{Func: fr.Function, File: fr.File})
+		}
+		if !more {
+			return false
+		}
+	}
+}
+
+// pkgOf returns the import path of the function fn ("net/http" for
+// "net/http.(*Client).Do").
+func pkgOf(fn string) string {
+	slash := strings.LastIndex(fn, "/")
+	dot := strings.IndexByte(fn[slash+1:], '.')
+	if dot < 0 {
+		return fn
+	}
+	return fn[:slash+1+dot]
+}
+
+// pooled reports whether e is a connection of a pool that keeps it open on
+// purpose (net/http's Transport), so it is no leak when its owner ends.
+func pooled(e *entry) bool {
+	if e.kind != "net.TCPConn" && e.kind != "net.UnixConn" {
+		return false
+	}
+	frames := runtime.CallersFrames(e.pcs)
+	for {
+		fr, more := frames.Next()
+		if strings.HasPrefix(fr.Function, "net/http.(*Transport).dialConn") {
+			return true
+		}
+		if !more {
+			return false
+		}
+	}
+}

@@ -1,0 +1,376 @@
+// Package track is the resource tracker that "leakhound run" and "leakhound
+// test" link into the program or test binary they build. Nobody needs to
+// import it by hand: leakhound adds a file importing it to the main package
+// (or to the package under test) through "go build -overlay".
+//
+// It sets the hooks of leakhound's instrumented standard library (see
+// internal/instrument) through //go:linkname and keeps the table of open
+// files, sockets and HTTP response bodies with the stack that opened each.
+// When a finalizer closes one the program never closed, it prints one block
+// on stderr at once. At exit (main returning, os.Exit, or a fatal SIGINT,
+// SIGTERM or SIGHUP) it adds the resources still open and the goroutines the
+// garbage collector proves leaked ([leakhound.Find] with
+// [leakhound.ProvenOnly]). Under "leakhound test" it attributes each resource
+// to the test whose goroutine (or a goroutine it started) opened it, and fails
+// that test with its findings.
+//
+// Without the instrumented standard library the hooks are never called and
+// the package does nothing: [Instrumented] reports false.
+//
+// Findings go to the file named by the LEAKHOUND_REPORT environment variable,
+// one JSON object per line (see [Event]); leakhound reads it when the program
+// ends.
+package track
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/signal"
+	"runtime"
+	"runtime/pprof"
+	"sync"
+	"syscall"
+	"time"
+	_ "unsafe" // for go:linkname
+
+	"github.com/leakhound/leakhound"
+)
+
+// Environment variables read by the tracker.
+const (
+	// EnvReport names the file that receives the findings as JSON lines.
+	EnvReport = "LEAKHOUND_REPORT"
+	// EnvQuiet, when "1", stops the tracker from printing findings on stderr.
+	EnvQuiet = "LEAKHOUND_QUIET"
+)
+
+// testLabel is the profiler label that carries the name of the test that
+// started a goroutine.
+const testLabel = "leakhound.test"
+
+// Event is one line of the report file.
+type Event struct {
+	// Finding is a leak, found as it happened or at the end.
+	Finding *leakhound.Finding `json:"finding,omitempty"`
+	// Note is something the user should know about the run (a limitation).
+	Note string `json:"note,omitempty"`
+	// Final marks the end of the report: the program reached its exit.
+	Final bool `json:"final,omitempty"`
+}
+
+// Hooks of the instrumented standard library, declared there with the push
+// form of //go:linkname. Without instrumentation these variables are only
+// declared here, stay zero, and nothing is tracked.
+var (
+	//go:linkname osInstrumented os.leakhoundInstrumented
+	osInstrumented bool
+	//go:linkname osAtExit os.leakhoundAtExit
+	osAtExit func(func())
+
+	//go:linkname osOpen os.leakhoundOpen
+	osOpen openHook
+	//go:linkname osClose os.leakhoundClose
+	osClose keyHook
+	//go:linkname osGC os.leakhoundGC
+	osGC keyHook
+	//go:linkname osRaw os.leakhoundRaw
+	osRaw keyHook
+
+	//go:linkname netOpen net.leakhoundOpen
+	netOpen openHook
+	//go:linkname netClose net.leakhoundClose
+	netClose keyHook
+	//go:linkname netGC net.leakhoundGC
+	netGC keyHook
+	//go:linkname netRaw net.leakhoundRaw
+	netRaw keyHook
+
+	//go:linkname httpOpen net/http.leakhoundOpen
+	httpOpen openHook
+	//go:linkname httpClose net/http.leakhoundClose
+	httpClose keyHook
+	//go:linkname httpGC net/http.leakhoundGC
+	httpGC keyHook
+
+	//go:linkname signalHandlers os/signal.leakhoundHandlers
+	signalHandlers func(os.Signal) int
+	//go:linkname pprofLabel runtime/pprof.leakhoundLabel
+	pprofLabel func(key string) string
+	//go:linkname testingTest testing.leakhoundTest
+	testingTest func(name string) (end func() string)
+)
+
+type (
+	openHook = func(kind string, key uintptr, fd int, name string, local, remote any)
+	keyHook  = func(key uintptr)
+)
+
+// Instrumented reports whether the program was built with leakhound's
+// instrumented standard library, so that resources are tracked.
+func Instrumented() bool { return osInstrumented }
+
+var tr = newTracker()
+
+func init() {
+	if !osInstrumented {
+		return
+	}
+	tr.quiet = os.Getenv(EnvQuiet) == "1"
+	if path := os.Getenv(EnvReport); path != "" {
+		// Opened before the hooks are set, so the report file is not tracked.
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "leakhound: cannot write the report: %v\n", err)
+		} else {
+			tr.out = f
+		}
+	}
+	osOpen, netOpen, httpOpen = tr.opened, tr.opened, tr.opened
+	osClose, netClose, httpClose = tr.closed, tr.closed, tr.closed
+	osGC, netGC, httpGC = tr.collected, tr.collected, tr.collected
+	osRaw, netRaw = tr.handedOut, tr.handedOut
+	testingTest = tr.testStarted
+	osAtExit(tr.exit)
+	watchSignals()
+}
+
+// watchSignals writes the final report when a signal that would kill the
+// program arrives and the program does not handle it itself, then lets the
+// signal kill the program as it would have.
+func watchSignals() {
+	var sigs []os.Signal
+	for _, s := range []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP} {
+		if !signal.Ignored(s) {
+			sigs = append(sigs, s)
+		}
+	}
+	c := make(chan os.Signal, 1)
+	signal.Notify(c, sigs...)
+	go func() {
+		for s := range c {
+			if signalHandlers != nil && signalHandlers(s) > 1 {
+				continue // the program handles it and decides how to end
+			}
+			tr.exit()
+			signal.Reset(s)
+			syscall.Kill(os.Getpid(), s.(syscall.Signal))
+		}
+	}()
+}
+
+// entry is one open resource.
+type entry struct {
+	kind          string
+	fd            int
+	name          string
+	local, remote any
+	pcs           []uintptr
+	test          string
+	raw           bool
+}
+
+type tracker struct {
+	mu    sync.Mutex
+	open  map[uintptr]*entry
+	tests map[string][]leakhound.Finding // closed by GC during a running test
+	done  bool
+
+	quiet bool
+	outMu sync.Mutex
+	out   *os.File
+}
+
+func newTracker() *tracker {
+	return &tracker{open: map[uintptr]*entry{}, tests: map[string][]leakhound.Finding{}}
+}
+
+// maxDepth bounds the opener stacks kept per resource.
+const maxDepth = 32
+
+func (t *tracker) opened(kind string, key uintptr, fd int, name string, local, remote any) {
+	var buf [maxDepth]uintptr
+	n := runtime.Callers(3, buf[:])
+	e := &entry{kind: kind, fd: fd, name: name, local: local, remote: remote, pcs: append([]uintptr(nil), buf[:n]...)}
+	if pprofLabel != nil {
+		e.test = pprofLabel(testLabel)
+	}
+	t.mu.Lock()
+	if !t.done {
+		t.open[key] = e
+	}
+	t.mu.Unlock()
+}
+
+func (t *tracker) closed(key uintptr) {
+	t.mu.Lock()
+	delete(t.open, key)
+	t.mu.Unlock()
+}
+
+func (t *tracker) handedOut(key uintptr) {
+	if !calledByUser() {
+		return
+	}
+	t.mu.Lock()
+	if e := t.open[key]; e != nil {
+		e.raw = true
+	}
+	t.mu.Unlock()
+}
+
+// collected runs in the finalizer of a resource the program never closed.
+func (t *tracker) collected(key uintptr) {
+	t.mu.Lock()
+	e := t.open[key]
+	delete(t.open, key)
+	done := t.done
+	t.mu.Unlock()
+	if e == nil || done {
+		return
+	}
+	reason := leakhound.ReasonClosedByGC
+	if e.raw {
+		reason = leakhound.ReasonFDUsedAfterGC
+	}
+	f := e.finding(reason)
+	if f.Test != "" {
+		t.mu.Lock()
+		t.tests[f.Test] = append(t.tests[f.Test], f)
+		t.mu.Unlock()
+	}
+	t.report(f)
+}
+
+// report prints f on stderr and saves it in the report file.
+func (t *tracker) report(f leakhound.Finding) {
+	if !t.quiet {
+		fmt.Fprintf(os.Stderr, "leakhound: %s\n", f.Text())
+	}
+	t.emit(Event{Finding: &f})
+}
+
+func (t *tracker) emit(ev Event) {
+	if t.out == nil {
+		return
+	}
+	data, err := json.Marshal(ev)
+	if err != nil {
+		return
+	}
+	t.outMu.Lock()
+	defer t.outMu.Unlock()
+	t.out.Write(append(data, '\n'))
+}
+
+// exit writes the final report: resources still open, and goroutines the
+// garbage collector proves leaked. It runs once.
+func (t *tracker) exit() {
+	t.settle()
+	t.mu.Lock()
+	if t.done {
+		t.mu.Unlock()
+		return
+	}
+	t.done = true
+	var left []*entry
+	for _, e := range t.open {
+		if !pooled(e) {
+			left = append(left, e)
+		}
+	}
+	t.open = map[uintptr]*entry{}
+	t.mu.Unlock()
+	for _, f := range group(left, leakhound.ReasonOpenAtEnd) {
+		t.emit(Event{Finding: &f})
+	}
+	if leakhound.ProvenAvailable() {
+		rep, err := leakhound.Find(leakhound.ProvenOnly())
+		if err != nil {
+			t.emit(Event{Note: "goroutine leak detection failed: " + err.Error()})
+		} else {
+			for i := range rep.Findings {
+				t.emit(Event{Finding: &rep.Findings[i]})
+			}
+		}
+	} else {
+		t.emit(Event{Note: "goroutine leaks are not proven: this Go has no goroutineleak profile (use Go 1.27, or Go 1.26 with GOEXPERIMENT=goroutineleakprofile)"})
+	}
+	t.emit(Event{Final: true})
+}
+
+// settle waits, briefly, while the table of open resources shrinks: at exit
+// other goroutines may still be closing what main's deferred calls shut.
+func (t *tracker) settle() {
+	deadline := time.Now().Add(exitGrace)
+	last := -1
+	for time.Now().Before(deadline) {
+		t.mu.Lock()
+		n := len(t.open)
+		t.mu.Unlock()
+		if n == 0 || n == last {
+			return
+		}
+		last = n
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// exitGrace bounds the wait of settle.
+const exitGrace = 250 * time.Millisecond
+
+// testStarted runs on the goroutine of a test when it starts. It labels the
+// goroutine, so the test owns what it and the goroutines it starts open, and
+// returns the function that reports the test's leaks when it is done.
+func (t *tracker) testStarted(name string) func() string {
+	pprof.SetGoroutineLabels(pprof.WithLabels(context.Background(), pprof.Labels(testLabel, name)))
+	return func() string { return t.testEnded(name) }
+}
+
+// testGrace bounds the wait for resources a finished test's goroutines are
+// still closing.
+const testGrace = 200 * time.Millisecond
+
+func (t *tracker) testEnded(name string) string {
+	var left []*entry
+	deadline := time.Now().Add(testGrace)
+	for step := time.Millisecond; ; step = min(2*step, 20*time.Millisecond) {
+		left = t.openOf(name, time.Now().After(deadline))
+		if len(left) == 0 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(step)
+	}
+	t.mu.Lock()
+	fs := t.tests[name]
+	delete(t.tests, name)
+	t.mu.Unlock()
+	ended := group(left, leakhound.ReasonOpenAtEnd)
+	for i := range ended {
+		t.emit(Event{Finding: &ended[i]})
+	}
+	fs = append(fs, ended...)
+	if len(fs) == 0 {
+		return ""
+	}
+	rep := &leakhound.Report{Findings: fs}
+	return rep.Err().Error()
+}
+
+// openOf returns the resources test name still holds; with forget, they are
+// also removed from the table (reported now, not again at exit).
+func (t *tracker) openOf(name string, forget bool) []*entry {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var left []*entry
+	for k, e := range t.open {
+		if e.test == name && !pooled(e) {
+			left = append(left, e)
+			if forget {
+				delete(t.open, k)
+			}
+		}
+	}
+	return left
+}
