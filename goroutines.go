@@ -48,7 +48,13 @@ func verdict(o *options, sc scope) (*Report, error) {
 		}
 		left := time.Until(deadline)
 		if pending(gs) == 0 || o.provenOnly || left <= 0 {
-			return newReport(sc.mode, findingsOf(gs, o, sc)), nil
+			fs := findingsOf(gs, o, sc)
+			if o.retained {
+				if err := fillRetained(fs); err != nil {
+					return nil, err
+				}
+			}
+			return newReport(sc.mode, fs), nil
 		}
 		time.Sleep(min(step, left))
 		step = min(2*step, maxWaitStep)

@@ -28,6 +28,7 @@ type options struct {
 	ignoreIDs       map[int64]bool
 	maxWait         time.Duration
 	provenOnly      bool
+	retained        bool
 	errs            []error
 }
 
