@@ -1,6 +1,9 @@
 package heapdump
 
-import "sort"
+import (
+	"sort"
+	"strings"
+)
 
 // Header is the first line of every heap dump this package can read.
 const Header = "go1.7 heap dump\n"
@@ -58,15 +61,31 @@ type Goroutine struct {
 
 // Frame is one stack frame of a goroutine, innermost first.
 type Frame struct {
-	SP       uint64
-	Depth    uint64
-	ChildSP  uint64
-	Size     uint64 // bytes of the frame
-	Entry    uint64
-	PC       uint64
-	ContPC   uint64
-	Func     string
-	Pointers []int32 // heap objects its pointer slots point to
+	SP      uint64
+	Depth   uint64
+	ChildSP uint64
+	Size    uint64 // bytes of the frame
+	Entry   uint64
+	PC      uint64
+	ContPC  uint64
+	Func    string
+	// Pointers are the heap objects its live pointer slots point to, by
+	// the frame's pointer map. The map leaves out address-taken variables
+	// kept on the stack ("stack objects"); [Frame.Words] has what is
+	// needed to find them.
+	Pointers []int32
+	// Words are the words of the frame, in offset order, that point into
+	// the heap arena or up the goroutine's stack, whether or not the
+	// pointer map calls them pointers.
+	Words []Word
+}
+
+// Word is a word of a stack frame that may be a pointer.
+type Word struct {
+	Val     uint64
+	Off     uint32 // offset in the frame
+	Obj     int32  // heap object Val points into, or -1
+	Precise bool   // the frame's pointer map says it is a live pointer
 }
 
 // Defer is a deferred call of a goroutine.
@@ -177,13 +196,17 @@ func (d *Dump) Goroutine(id int64) *Goroutine {
 
 // TypeOf returns the name of object i's type when the dump tells it, or "".
 // Heap objects carry no type; a name is known only when an interface value
-// whose itab (or type word) is in the dump points to the object.
+// whose itab (or type word) is in the dump points to the object. The runtime
+// writes the name of a pointer to a named type, such as *bytes.Reader, as
+// just its package ("bytes."); TypeOf returns "bytes.?" for it.
 func (d *Dump) TypeOf(i int32) string {
 	t, ok := d.Types[d.typeHint[i]]
-	if !ok {
+	switch {
+	case !ok:
 		return ""
-	}
-	if len(t.Name) > 1 && t.Name[0] == '*' {
+	case strings.HasSuffix(t.Name, "."):
+		return t.Name + "?"
+	case strings.HasPrefix(t.Name, "*"):
 		return t.Name[1:]
 	}
 	return t.Name

@@ -75,7 +75,14 @@ func (p *parser) finish() error {
 	d := p.d
 	for gi := range d.Goroutines {
 		for fi := range d.Goroutines[gi].Frames {
-			d.Goroutines[gi].Frames[fi].Pointers = ix.findAll(p.frameRaw[gi][fi])
+			f := &d.Goroutines[gi].Frames[fi]
+			for wi := range f.Words {
+				w := &f.Words[wi]
+				w.Obj = ix.find(w.Val)
+				if w.Precise && w.Obj >= 0 {
+					f.Pointers = append(f.Pointers, w.Obj)
+				}
+			}
 		}
 	}
 	d.Data.Pointers = ix.findAll(p.dataRaw)

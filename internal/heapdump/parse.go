@@ -47,6 +47,8 @@ var recordNames = [...]string{"eof", "object", "other root", "type", "goroutine"
 const (
 	maxString     = 1 << 20 // longest name or path accepted
 	maxContents   = 1 << 40 // largest object or segment accepted
+	maxFrame      = 1 << 30 // largest stack frame accepted
+	maxStack      = 1 << 30 // largest goroutine stack: words above sp by less may point to the stack
 	readChunk     = 1 << 24 // contents are read this much at a time, so a bad length cannot allocate much
 	memStatsCount = 24 + 256 + 1
 )
@@ -145,13 +147,20 @@ type parser struct {
 	raw        []uint64 // raw pointer values into the arena
 	hints      []hint
 
-	frameRaw   [][][]uint64 // per goroutine, per frame: raw pointer values
 	dataRaw    []uint64
 	bssRaw     []uint64
 	defers     []pending[Defer]
 	panics     []pending[Panic]
 	sampleRaw  []AllocSample
-	sawObjects bool
+
+	typeMin, typeMax uint64 // range of itab and type addresses, for hints
+}
+
+func (p *parser) typeRange(addr uint64) {
+	if p.typeMin == 0 || addr < p.typeMin {
+		p.typeMin = addr
+	}
+	p.typeMax = max(p.typeMax, addr)
 }
 
 type hint struct{ target, typ uint64 }
@@ -310,12 +319,14 @@ func (p *parser) record(tag uint64) error {
 			return err
 		}
 		p.d.Types[t.Addr] = t
+		p.typeRange(t.Addr)
 	case tagItab:
 		var addr, typ uint64
 		if err := p.uvarints(&addr, &typ); err != nil {
 			return err
 		}
 		p.d.Itabs[addr] = typ
+		p.typeRange(addr)
 	case tagGoroutine:
 		return p.goroutine()
 	case tagStackFrame:
@@ -421,7 +432,6 @@ func (p *parser) fields(c []byte, dst []uint64) ([]uint64, bool, error) {
 	ptr := uint64(p.d.Params.PtrSize)
 	start, end := p.d.Params.ArenaStart, p.d.Params.ArenaEnd
 	any := false
-	var prevOff, prevVal uint64
 	for {
 		kind, err := p.uvarint()
 		if err != nil {
@@ -447,29 +457,31 @@ func (p *parser) fields(c []byte, dst []uint64) ([]uint64, bool, error) {
 		any = true
 		for w := range words {
 			o := off + w*ptr
-			var v uint64
-			if ptr == 8 {
-				v = p.byteOrder.Uint64(c[o:])
-			} else {
-				v = uint64(p.byteOrder.Uint32(c[o:]))
-			}
-			if v >= start && v < end {
+			if v := p.word(c, o); v >= start && v < end {
 				dst = append(dst, v)
-				if prevVal != 0 && o == prevOff+ptr {
-					p.hint(v, prevVal)
+				if o >= ptr {
+					p.hint(v, p.word(c, o-ptr))
 				}
-				prevVal = 0
-			} else {
-				prevVal = v
 			}
-			prevOff = o
 		}
 	}
 }
 
-// hint notes that target is the data word of an interface whose type or
-// itab word is w, if w names a known type.
+func (p *parser) word(c []byte, o uint64) uint64 {
+	if p.d.Params.PtrSize == 8 {
+		return p.byteOrder.Uint64(c[o:])
+	}
+	return uint64(p.byteOrder.Uint32(c[o:]))
+}
+
+// hint notes that target is the data word of an interface value if the word
+// before it, w, is the address of an itab or type in the dump. (The garbage
+// collector's pointer maps do not list itab words, so every pointer is
+// checked this way.)
 func (p *parser) hint(target, w uint64) {
+	if w < p.typeMin || w > p.typeMax {
+		return
+	}
 	if t, ok := p.d.Itabs[w]; ok {
 		p.hints = append(p.hints, hint{target, t})
 	} else if _, ok := p.d.Types[w]; ok {
@@ -491,7 +503,6 @@ func (p *parser) object() error {
 	if err != nil {
 		return err
 	}
-	p.sawObjects = true
 	p.addr = append(p.addr, addr)
 	p.size = append(p.size, uint64(len(c)))
 	p.noscan = append(p.noscan, !any)
@@ -537,7 +548,6 @@ func (p *parser) goroutine() error {
 		return err
 	}
 	p.d.Goroutines = append(p.d.Goroutines, g)
-	p.frameRaw = append(p.frameRaw, nil)
 	return nil
 }
 
@@ -557,6 +567,9 @@ func (p *parser) frame() error {
 	if err != nil {
 		return err
 	}
+	if len(c) > maxFrame {
+		return fmt.Errorf("%d-byte frame too large", len(c))
+	}
 	f.Size = uint64(len(c))
 	if err := p.uvarints(&f.Entry, &f.PC, &f.ContPC); err != nil {
 		return err
@@ -564,14 +577,65 @@ func (p *parser) frame() error {
 	if f.Func, err = p.string(); err != nil {
 		return err
 	}
-	raw, _, err := p.fields(c, nil)
+	precise, err := p.offsets(c)
 	if err != nil {
 		return err
 	}
+	f.Words = p.frameWords(c, precise, g.SP)
 	g.Frames = append(g.Frames, f)
-	last := len(p.frameRaw) - 1
-	p.frameRaw[last] = append(p.frameRaw[last], raw)
 	return nil
+}
+
+// offsets reads a field list for contents c and returns the offsets of its
+// pointer words, in increasing order.
+func (p *parser) offsets(c []byte) ([]uint64, error) {
+	ptr := uint64(p.d.Params.PtrSize)
+	var out []uint64
+	for {
+		kind, err := p.uvarint()
+		if err != nil {
+			return nil, err
+		}
+		if kind == fieldEol {
+			slices.Sort(out)
+			return out, nil
+		}
+		if kind > fieldEface {
+			return nil, fmt.Errorf("unknown field kind %d", kind)
+		}
+		off, err := p.uvarint()
+		if err != nil {
+			return nil, err
+		}
+		words := uint64(1)
+		if kind != fieldPtr {
+			words = 2
+		}
+		if off > uint64(len(c)) || uint64(len(c))-off < words*ptr {
+			return nil, fmt.Errorf("field at offset %d outside %d-byte contents", off, len(c))
+		}
+		for w := range words {
+			out = append(out, off+w*ptr)
+		}
+	}
+}
+
+// frameWords returns the words of frame contents c that point into the heap
+// arena or up the goroutine's stack (from sp, at most maxStack bytes), marking
+// those at the precise offsets.
+func (p *parser) frameWords(c []byte, precise []uint64, sp uint64) []Word {
+	ptr := p.d.Params.PtrSize
+	var out []Word
+	for o := 0; o+ptr <= len(c); o += ptr {
+		v := p.word(c, uint64(o))
+		inHeap := v >= p.d.Params.ArenaStart && v < p.d.Params.ArenaEnd
+		if !inHeap && (v < sp || v-sp >= maxStack) {
+			continue
+		}
+		_, isPrecise := slices.BinarySearch(precise, uint64(o))
+		out = append(out, Word{Off: uint32(o), Val: v, Precise: isPrecise, Obj: -1})
+	}
+	return out
 }
 
 func (p *parser) memProf() error {

@@ -7,7 +7,7 @@
 // program: pointer slots of the data and bss segments, the objects that
 // registered finalizers reference, finalizer closures, queued finalizers,
 // and every goroutine. A goroutine's roots are the pointer slots of its
-// stack frames, its closure context, its deferred closures, its panic
+// stack (see [stackPointers]), its closure context, its deferred closures, its panic
 // values and its own runtime record (the g), which it owns: pointers to a
 // g from elsewhere (the runtime's list of all goroutines, wait queues) are
 // not followed, so memory reachable only through a g is the goroutine's.
@@ -202,8 +202,8 @@ func analyze(d *heapdump.Dump, members [][]int, pass []int, results []Result) {
 			add(node, o+h.base)
 		}
 		add(node, obj(g.Ctxt))
+		addAll(node, stackPointers(&g))
 		for _, f := range g.Frames {
-			addAll(node, f.Pointers)
 			stackBytes[node] += int64(f.Size)
 		}
 		for _, df := range g.Defers {
@@ -256,6 +256,79 @@ func analyze(d *heapdump.Dump, members [][]int, pass []int, results []Result) {
 		r.StackBytes = stackBytes[k+1]
 		r.Top = top(acc[k+1])
 	}
+}
+
+// stackPointers returns the heap objects a goroutine's stack keeps alive,
+// the way the garbage collector finds them: the live pointer slots of each
+// frame, by its pointer map, and the contents of every address-taken
+// variable kept on the stack (a "stack object", which the pointer maps leave
+// out) that a live pointer reaches. The dump does not say where stack objects
+// start and end, so a stack object is scanned conservatively from the word a
+// pointer reaches to the next live pointer slot or the end of its frame: such
+// a region may hold stale words, which can add memory that is really garbage
+// or, when the stale word is in another goroutine's stack, hide memory that
+// the goroutine retains.
+func stackPointers(g *heapdump.Goroutine) []int32 {
+	var out, _ = traceStack(g)
+	return out
+}
+
+func traceStack(g *heapdump.Goroutine) (heap []int32, scanned int) {
+	var work []uint64 // stack addresses reached
+	visit := func(w heapdump.Word) {
+		if w.Obj >= 0 {
+			heap = append(heap, w.Obj)
+		} else {
+			work = append(work, w.Val)
+		}
+	}
+	for _, f := range g.Frames {
+		for _, w := range f.Words {
+			if w.Precise {
+				visit(w)
+			}
+		}
+	}
+	done := make([][]bool, len(g.Frames))
+	for len(work) > 0 {
+		a := work[len(work)-1]
+		work = work[:len(work)-1]
+		fi := frameAt(g.Frames, a)
+		if fi < 0 {
+			continue
+		}
+		f := &g.Frames[fi]
+		if done[fi] == nil {
+			done[fi] = make([]bool, len(f.Words))
+		}
+		start, _ := slices.BinarySearchFunc(f.Words, a-f.SP, func(w heapdump.Word, off uint64) int {
+			return cmp.Compare(uint64(w.Off), off)
+		})
+		// A stack object ends before the next slot of the pointer map
+		// (live pointer slots are never inside stack objects) or at the end
+		// of the frame. Scans that start inside a region end at the same
+		// place, so the first word already scanned ends this one.
+		for i := start; i < len(f.Words) && !done[fi][i]; i++ {
+			w := f.Words[i]
+			if w.Precise && i > start || w.Precise && uint64(w.Off) != a-f.SP {
+				break
+			}
+			done[fi][i] = true
+			scanned++
+			visit(w)
+		}
+	}
+	return heap, scanned
+}
+
+// frameAt returns the index of the frame holding stack address a, or -1.
+func frameAt(frames []heapdump.Frame, a uint64) int {
+	for i, f := range frames {
+		if a >= f.SP && a-f.SP < f.Size {
+			return i
+		}
+	}
+	return -1
 }
 
 func top(m map[string]*TypeSize) []TypeSize {
