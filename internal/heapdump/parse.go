@@ -147,11 +147,11 @@ type parser struct {
 	raw        []uint64 // raw pointer values into the arena
 	hints      []hint
 
-	dataRaw    []uint64
-	bssRaw     []uint64
-	defers     []pending[Defer]
-	panics     []pending[Panic]
-	sampleRaw  []AllocSample
+	dataRaw   []uint64
+	bssRaw    []uint64
+	defers    []pending[Defer]
+	panics    []pending[Panic]
+	sampleRaw []AllocSample
 
 	typeMin, typeMax uint64 // range of itab and type addresses, for hints
 }
