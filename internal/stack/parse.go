@@ -11,7 +11,9 @@ import (
 // was parsed before the bad line is still returned in the Dump when useful).
 func ParseDump(data []byte) (*Dump, error) {
 	p := newParser(data)
-	d := &Dump{}
+	// A goroutine takes about ten lines; reserving for that many avoids
+	// most copying as the slice grows.
+	d := &Dump{Goroutines: make([]Goroutine, 0, p.lines/10+16)}
 	err := p.dump(d)
 	if err != nil && len(d.Goroutines) == 0 && d.Preamble == "" {
 		return nil, err
@@ -23,6 +25,8 @@ func ParseDump(data []byte) (*Dump, error) {
 // the current line, interned strings and the frame arena.
 type parser struct {
 	data     []byte
+	lines    int // number of '\n' in data
+	cache    [internCache]string
 	pos      int  // offset of the next line
 	lineNo   int  // 1-based number of the line last returned by next
 	lineAt   int  // offset of the line last returned by next
@@ -40,6 +44,7 @@ func newParser(data []byte) *parser {
 	lines := bytes.Count(data, []byte{'\n'})
 	return &parser{
 		data:  data,
+		lines: lines,
 		strs:  make(map[string]string, 1024),
 		arena: make([]Frame, 0, lines/2+1),
 	}
@@ -69,13 +74,28 @@ func (p *parser) next() (line []byte, ok bool) {
 	return line, true
 }
 
-// intern returns b as a string, sharing one copy per distinct value.
+// internCache is the size of the direct-mapped cache in front of the
+// intern map; dumps repeat a few hundred distinct names.
+const internCache = 1024
+
+// intern returns b as a string, sharing one copy per distinct value. A
+// direct-mapped cache indexed by a cheap hash of the length and a few bytes
+// answers most lookups without hashing the whole string.
 func (p *parser) intern(b []byte) string {
-	if s, ok := p.strs[string(b)]; ok {
+	n := len(b)
+	if n == 0 {
+		return ""
+	}
+	h := (uint(n)*31 + uint(b[n-1])*7 + uint(b[n/2])*131 + uint(b[n*3/4])) % internCache
+	if s := p.cache[h]; s == string(b) {
 		return s
 	}
-	s := string(b)
-	p.strs[s] = s
+	s, ok := p.strs[string(b)]
+	if !ok {
+		s = string(b)
+		p.strs[s] = s
+	}
+	p.cache[h] = s
 	return s
 }
 
