@@ -142,6 +142,9 @@ func (c *checker) consumedParams(fn *ssa.Function) []bool {
 	ps := make([]bool, len(fn.Params))
 	any := false
 	for i, p := range fn.Params {
+		if i == 0 && fn.Signature.Recv() != nil {
+			continue // calls on the receiver are judged by the method's name
+		}
 		k := c.paramKind(p.Type())
 		if k == nil {
 			continue

@@ -45,6 +45,7 @@ type typeList []string
 func (l *typeList) String() string { return strings.Join(*l, ",") }
 
 func (l *typeList) Set(s string) error {
+	*l = nil
 	for name := range strings.SplitSeq(s, ",") {
 		name = strings.TrimSpace(name)
 		if name == "" {

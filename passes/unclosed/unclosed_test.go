@@ -11,3 +11,19 @@ import (
 func TestAnalyzer(t *testing.T) {
 	analysistest.Run(t, analysistest.TestData(), unclosed.Analyzer, "a")
 }
+
+func TestTypesFlag(t *testing.T) {
+	if err := unclosed.Analyzer.Flags.Set("types", "flagtypes.Lease"); err != nil {
+		t.Fatal(err)
+	}
+	defer unclosed.Analyzer.Flags.Set("types", "")
+	analysistest.Run(t, analysistest.TestData(), unclosed.Analyzer, "flagtypes")
+}
+
+func TestTypesFlagRejectsBadNames(t *testing.T) {
+	for _, give := range []string{"Lease", "pkg.", ".Lease"} {
+		if err := unclosed.Analyzer.Flags.Set("types", give); err == nil {
+			t.Errorf("Set(%q) = nil, want an error", give)
+		}
+	}
+}
