@@ -285,6 +285,9 @@ func (t *tracker) exit() {
 	for _, f := range group(left, leakhound.ReasonOpenAtEnd) {
 		t.emit(Event{Finding: &f})
 	}
+	for _, f := range finalizerFindings() {
+		t.emit(Event{Finding: &f})
+	}
 	if leakhound.ProvenAvailable() {
 		rep, err := leakhound.Find(leakhound.ProvenOnly())
 		if err != nil {

@@ -28,7 +28,7 @@ import (
 
 // Version identifies the instrumentation this package generates. It is part
 // of the cache key; change it whenever a patch or an added file changes.
-const Version = "3"
+const Version = "4"
 
 //go:embed stdfiles/*.go.txt
 var stdFiles embed.FS
@@ -67,7 +67,6 @@ var stdPatches = []pkgPatch{
 				finalizerArg{fn: "(*netFD).setAddr", old: "(*netFD).Close", repl: "leakhoundNetFinalizer", opened: "leakhoundNetOpened"},
 				callAtStart{fn: "(*netFD).Close", call: "leakhoundNetClosed"},
 			},
-			"fd_unix.go": {callAtStart{fn: "(*netFD).dup", call: "leakhoundNetRaw"}},
 			"rawconn.go": {
 				callAtStart{fn: "newRawConn", call: "leakhoundNetRaw"},
 				callAtStart{fn: "newRawListener", call: "leakhoundNetRaw"},
