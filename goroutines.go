@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"runtime/pprof"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -30,35 +31,59 @@ const maxWaitStep = 100 * time.Millisecond
 func verdict(o *options, sc scope) (*Report, error) {
 	deadline := time.Now().Add(o.maxWait)
 	step := time.Millisecond
-	leakGC := leakProfile()
+	var heap heapSnapshot
 	for {
 		gs, err := collect(o, sc)
 		if err != nil {
 			return nil, err
 		}
-		if leakGC != nil && pending(gs) > 0 {
-			// Let the collector prove what it can; the mark it leaves is
-			// printed in the next dump.
-			if err := leakGC.WriteTo(io.Discard, 1); err != nil {
-				return nil, fmt.Errorf("run goroutine leak detection: %w", err)
+		if pending(gs) > 0 {
+			if o.retained {
+				// The runtime cannot dump the heap once goroutines are
+				// marked leaked, so the heap is dumped first.
+				heap.take()
 			}
-			if gs, err = collect(o, sc); err != nil {
+			proved, err := detectLeaks()
+			if err != nil {
 				return nil, err
+			}
+			if proved {
+				if gs, err = collect(o, sc); err != nil {
+					return nil, err
+				}
 			}
 		}
 		left := time.Until(deadline)
 		if pending(gs) == 0 || o.provenOnly || left <= 0 {
 			fs := findingsOf(gs, o, sc)
-			if o.retained {
-				if err := fillRetained(fs); err != nil {
-					return nil, err
-				}
+			if o.retained && len(fs) > 0 {
+				heap.take()
+				heap.fill(fs)
 			}
 			return newReport(sc.mode, fs), nil
 		}
 		time.Sleep(min(step, left))
 		step = min(2*step, maxWaitStep)
 	}
+}
+
+// detectMu serializes leak detection and heap dumps: the runtime aborts a
+// heap dump that meets a goroutine marked leaked.
+var detectMu sync.Mutex
+
+// detectLeaks runs the collector's goroutine leak detection, when this binary
+// has it, so that the next dump marks proven leaks " (leaked)".
+func detectLeaks() (ran bool, err error) {
+	p := leakProfile()
+	if p == nil {
+		return false, nil
+	}
+	detectMu.Lock()
+	defer detectMu.Unlock()
+	if err := p.WriteTo(io.Discard, 1); err != nil {
+		return false, fmt.Errorf("run goroutine leak detection: %w", err)
+	}
+	return true, nil
 }
 
 // leakProfile returns the runtime's goroutineleak profile, or nil when this

@@ -60,6 +60,13 @@ func blockForever() {
 	<-ch
 }
 
+// blockForeverOnce is blockForever for the one test that must wait until the
+// goroutine is blocked: no other test starts it.
+func blockForeverOnce() {
+	ch := make(chan int)
+	<-ch
+}
+
 // runOnNewGoroutine runs fn on a goroutine of its own and waits for it, the
 // way testing runs each test on its own goroutine.
 func runOnNewGoroutine(fn func()) {
@@ -237,7 +244,7 @@ func TestProvenOnlyNeverWaitsAndReportsOnlyProven(t *testing.T) {
 	stop := make(chan struct{})
 	defer close(stop)
 	go func() { <-stop }() // alive and reachable: not a proven leak
-	go blockForever()
+	startAndWaitBlocked(t, ".blockForeverOnce", 1, func() { go blockForeverOnce() })
 	start := time.Now()
 	r, err := Find(opt, ProvenOnly(), MaxWait(time.Hour))
 	if err != nil {
@@ -363,4 +370,34 @@ func sortedKeys(m map[string]json.RawMessage) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// startBlocked calls start, which starts n goroutines that block in the
+// function named suffix, and waits until they are blocked there, so that the
+// collector can prove them leaked.
+func startAndWaitBlocked(t *testing.T, suffix string, n int, start func()) {
+	t.Helper()
+	before := countBlocked(t, suffix)
+	start()
+	for range 1000 {
+		if countBlocked(t, suffix) >= before+n {
+			return
+		}
+		time.Sleep(time.Millisecond)
+	}
+	t.Fatalf("%d goroutines in %s never blocked", n, suffix)
+}
+
+func countBlocked(t *testing.T, suffix string) int {
+	d, err := dump()
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocked := 0
+	for _, g := range d.Goroutines {
+		if len(g.Frames) > 0 && strings.HasSuffix(g.Frames[0].Func, suffix) && g.State != "running" && g.State != "runnable" {
+			blocked++
+		}
+	}
+	return blocked
 }

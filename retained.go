@@ -1,7 +1,7 @@
 package leakhound
 
 import (
-	"fmt"
+	"errors"
 	"strings"
 
 	"github.com/leakhound/leakhound/internal/heapdump"
@@ -15,14 +15,47 @@ import (
 //
 // It costs a heap dump: the runtime stops the world while it writes the whole
 // heap (about a second per gigabyte) to a temporary file, which is then
-// analysed. It runs once per verdict that found goroutines, never when the
-// verdict is clean.
+// analysed, before the collector's leak detection marks any goroutine (the Go
+// runtime cannot dump the heap after that). It runs at most once per verdict,
+// only when goroutines are left at the end of the test. When the memory
+// cannot be measured, the finding's detail says why.
 func RetainedBytes() Option {
 	return optionFunc(func(o *options) { o.retained = true })
 }
 
-// fillRetained measures what each goroutine finding retains.
-func fillRetained(fs []Finding) error {
+// heapSnapshot is a heap dump taken at most once per verdict.
+type heapSnapshot struct {
+	dump *heapdump.Dump
+	err  error
+}
+
+// take dumps and parses the heap, unless it was done already. The Go runtime
+// aborts the process (fatal error "dumpgs in STW - bad status") when it dumps
+// the heap of a process that has goroutines marked leaked by the collector's
+// leak detection, so take refuses in that case.
+func (h *heapSnapshot) take() {
+	if h.dump != nil || h.err != nil {
+		return
+	}
+	detectMu.Lock()
+	defer detectMu.Unlock()
+	d, err := dump()
+	if err != nil {
+		h.err = err
+		return
+	}
+	for _, g := range d.Goroutines {
+		if g.Leaked {
+			h.err = errors.New("goroutines of this process were already proven leaked, and the Go runtime cannot dump the heap after that (it aborts): measure in a process where RetainedBytes is used by the first check")
+			return
+		}
+	}
+	h.dump, h.err = heapdump.CaptureParsed()
+}
+
+// fill sets the retained size of every goroutine finding, or says in its
+// detail why it could not be measured.
+func (h *heapSnapshot) fill(fs []Finding) {
 	var groups [][]int64
 	var idx []int
 	for i := range fs {
@@ -32,23 +65,23 @@ func fillRetained(fs []Finding) error {
 		}
 	}
 	if len(groups) == 0 {
-		return nil
+		return
 	}
-	d, err := heapdump.CaptureParsed()
-	if err != nil {
-		return fmt.Errorf("measure retained memory: %w", err)
-	}
-	res, err := retain.Goroutines(d, groups)
-	if err != nil {
-		return fmt.Errorf("measure retained memory: %w", err)
+	err := h.err
+	var res []retain.Result
+	if err == nil {
+		res, err = retain.Goroutines(h.dump, groups)
 	}
 	for k, i := range idx {
+		if err != nil {
+			fs[i].Detail += "; retained memory not measured: " + err.Error()
+			continue
+		}
 		fs[i].RetainedBytes = res[k].Bytes
 		if top := topRetained(res[k].Top, 3); top != "" {
 			fs[i].Detail += "; retains " + top
 		}
 	}
-	return nil
 }
 
 // topRetained formats the n largest parts of a retained size:

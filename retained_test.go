@@ -1,6 +1,8 @@
 package leakhound
 
 import (
+	"os"
+	"os/exec"
 	"runtime"
 	"strings"
 	"testing"
@@ -18,26 +20,36 @@ func holdForever(buf []byte) {
 
 var sharedBuffer []byte
 
+// The collector's leak detection marks goroutines for good, and the runtime
+// cannot dump the heap of a process with marked goroutines, so each case runs
+// in a fresh process: the test binary again, asked to run one case.
+const freshProcessEnv = "LEAKHOUND_TEST_FRESH_PROCESS"
+
 func TestRetainedBytes(t *testing.T) {
 	tests := []struct {
 		name     string
 		start    func()
+		blocked  int
 		min, max int64
 	}{
-		{"five goroutines with 10 MB each", func() {
+		{"five_goroutines_with_10MB_each", func() {
 			for range 5 {
 				go holdForever(make([]byte, tenMB))
 			}
-		}, 5 * tenMB * 95 / 100, 5 * tenMB * 105 / 100},
-		{"buffer shared with a global", func() {
+		}, 5, 5 * tenMB * 95 / 100, 5 * tenMB * 105 / 100},
+		{"buffer_shared_with_a_global", func() {
 			sharedBuffer = make([]byte, tenMB)
 			go holdForever(sharedBuffer)
-		}, 0, 64 << 10},
+		}, 1, 0, 64 << 10},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			if os.Getenv(freshProcessEnv) == "" {
+				runInFreshProcess(t)
+				return
+			}
 			opt := IgnoreCurrent()
-			tt.start()
+			startAndWaitBlocked(t, ".holdForever", tt.blocked, tt.start)
 			r, err := Find(opt, RetainedBytes(), MaxWait(50*time.Millisecond))
 			if err != nil {
 				t.Fatal(err)
@@ -55,4 +67,17 @@ func TestRetainedBytes(t *testing.T) {
 			t.Logf("retained %s: %s", byteSize(f.RetainedBytes), f.Detail)
 		})
 	}
+}
+
+// runInFreshProcess runs the current test alone in a new process of the test
+// binary and fails when it fails there.
+func runInFreshProcess(t *testing.T) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^"+strings.ReplaceAll(t.Name(), "/", "$/^")+"$", "-test.v", "-test.count=1")
+	cmd.Env = append(os.Environ(), freshProcessEnv+"=1")
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "--- PASS: "+t.Name()) {
+		t.Fatalf("in a fresh process: %v\n%s", err, out)
+	}
+	t.Logf("in a fresh process:\n%s", out)
 }
