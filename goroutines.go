@@ -136,17 +136,19 @@ func collect(o *options, sc scope) ([]stack.Goroutine, error) {
 }
 
 // checkLabelsPrinted makes sure the runtime printed goroutine labels: the
-// goroutine running the verdict carries the label, so its header must show it.
+// goroutine running the verdict was labelled by Check, so its header must
+// show labels.
 func checkLabelsPrinted(d *stack.Dump, sc scope) error {
 	for _, g := range d.Goroutines {
-		if g.ID == sc.self {
-			if g.Labels[labelKey] == sc.label {
-				return nil
-			}
-			return errors.New("goroutine labels are not printed in tracebacks, so leaks cannot be charged to tests: remove tracebacklabels=0 from GODEBUG")
+		if g.ID != sc.self {
+			continue
 		}
+		if g.Labels == nil {
+			return errors.New("the test goroutine shows no pprof labels, so leaks cannot be charged to tests: remove tracebacklabels=0 from GODEBUG, and set goroutine labels in the test before calling Check, not after")
+		}
+		return nil
 	}
-	return fmt.Errorf("goroutine %d, which runs the check, is missing from the dump: call Check from the test goroutine", sc.self)
+	return fmt.Errorf("goroutine %d, which called Check, is missing from the dump: run the verdict on the test goroutine", sc.self)
 }
 
 // dumpSize remembers the size of the last dump, so the next one usually

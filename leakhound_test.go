@@ -1,10 +1,13 @@
 package leakhound
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"reflect"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"sync"
@@ -400,4 +403,33 @@ func countBlocked(t *testing.T, suffix string) int {
 		}
 	}
 	return blocked
+}
+
+func TestCheckMisuseIsReported(t *testing.T) {
+	tests := []struct {
+		name string
+		give func(ft *fakeT)
+		want string
+	}{
+		{"verdict off the test goroutine", func(ft *fakeT) {
+			runOnNewGoroutine(func() { Check(ft) })
+			ft.end()
+		}, "missing from the dump"},
+		{"labels replaced after Check", func(ft *fakeT) {
+			runOnNewGoroutine(func() {
+				Check(ft)
+				pprof.SetGoroutineLabels(context.Background())
+				ft.end()
+			})
+		}, "shows no pprof labels"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ft := &fakeT{name: tt.name}
+			tt.give(ft)
+			if len(ft.errs) != 1 || !strings.Contains(fmt.Sprint(ft.errs[0]), tt.want) {
+				t.Errorf("errors %v, want one containing %q", ft.errs, tt.want)
+			}
+		})
+	}
 }
