@@ -1,0 +1,173 @@
+package agent
+
+import (
+	"crypto/subtle"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"runtime/pprof"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Handler returns the agent's HTTP handler. Mount it under a path that ends
+// in "/" (it routes on the last path element):
+//
+//	/                      the live page
+//	report.json            the JSON report (leakhound.report/v1);
+//	                       ?certainty=proven|suspected filters it
+//	series.json            the sampled history; ?last=N keeps the N latest points
+//	metrics                Prometheus text exposition format
+//	pprof/goroutineleak    the goroutineleak profile as a pprof proto
+//	                       (?debug=1|2 for text); 501 when the Go runtime lacks it
+//
+// Every request answers 503 until [Start] and after [Stop], 401 without the
+// bearer token when [Options.Token] is set, and 400 on unknown or bad query
+// parameters.
+func Handler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		a := running()
+		if a == nil {
+			http.Error(w, "leakhound agent not started: call agent.Start", http.StatusServiceUnavailable)
+			return
+		}
+		a.ServeHTTP(w, r)
+	})
+}
+
+// endpoint is one route: its query parameters and their allowed values
+// (nil: any value its handler parses).
+type endpoint struct {
+	params map[string][]string
+	serve  func(a *Agent, w http.ResponseWriter, q url.Values)
+}
+
+var endpoints = map[string]endpoint{
+	"":                    {serve: (*Agent).servePage},
+	"report.json":         {params: map[string][]string{"certainty": {"proven", "suspected"}}, serve: (*Agent).serveReport},
+	"series.json":         {params: map[string][]string{"last": nil}, serve: (*Agent).serveSeries},
+	"metrics":             {serve: (*Agent).serveMetrics},
+	"pprof/goroutineleak": {params: map[string][]string{"debug": {"0", "1", "2"}}, serve: (*Agent).serveLeakProfile},
+}
+
+// route returns the endpoint name of path: what follows the mount point.
+func route(path string) string {
+	for name := range endpoints {
+		if name != "" && (path == name || strings.HasSuffix(path, "/"+name)) {
+			return name
+		}
+	}
+	if path == "" || strings.HasSuffix(path, "/") {
+		return ""
+	}
+	return "?"
+}
+
+// ServeHTTP serves the agent's endpoints; see [Handler].
+func (a *Agent) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if a.opts.Token != "" && !a.authorized(r) {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="leakhound"`)
+		http.Error(w, "missing or wrong bearer token: send \"Authorization: Bearer <token>\"", http.StatusUnauthorized)
+		return
+	}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		http.Error(w, "only GET and HEAD are served", http.StatusMethodNotAllowed)
+		return
+	}
+	name := route(r.URL.Path)
+	ep, ok := endpoints[name]
+	if !ok {
+		http.Error(w, fmt.Sprintf("no such page %q: try report.json, series.json, metrics or pprof/goroutineleak", r.URL.Path), http.StatusNotFound)
+		return
+	}
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		http.Error(w, "bad query string: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	for k, vs := range q {
+		allowed, known := ep.params[k]
+		if !known {
+			http.Error(w, fmt.Sprintf("unknown query parameter %q for %q", k, "/"+name), http.StatusBadRequest)
+			return
+		}
+		if len(vs) != 1 {
+			http.Error(w, fmt.Sprintf("query parameter %q given %d times: give it once", k, len(vs)), http.StatusBadRequest)
+			return
+		}
+		if allowed != nil && !slices.Contains(allowed, vs[0]) {
+			http.Error(w, fmt.Sprintf("bad value %q for %q: want one of %s", vs[0], k, strings.Join(allowed, ", ")), http.StatusBadRequest)
+			return
+		}
+	}
+	ep.serve(a, w, q)
+}
+
+func (a *Agent) authorized(r *http.Request) bool {
+	got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	return ok && subtle.ConstantTimeCompare([]byte(got), []byte(a.opts.Token)) == 1
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.Encode(v)
+}
+
+func (a *Agent) serveReport(w http.ResponseWriter, q url.Values) {
+	r := a.state.snapshot().report()
+	if c := q.Get("certainty"); c != "" {
+		kept := r.Findings[:0]
+		for _, f := range r.Findings {
+			if f.Certainty == c {
+				kept = append(kept, f)
+			}
+		}
+		r.Findings = kept
+	}
+	writeJSON(w, r)
+}
+
+func (a *Agent) serveSeries(w http.ResponseWriter, q url.Values) {
+	pts := a.state.snapshot().Points
+	if s := q.Get("last"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			http.Error(w, fmt.Sprintf("bad value %q for \"last\": want a positive number of points", s), http.StatusBadRequest)
+			return
+		}
+		pts = pts[max(len(pts)-n, 0):]
+	}
+	writeJSON(w, struct {
+		Interval float64 `json:"interval_seconds"`
+		Points   []point `json:"points"`
+	}{a.opts.Interval.Seconds(), pts})
+}
+
+// serveLeakProfile writes the goroutineleak profile. Writing it runs a
+// leak-detecting garbage collection.
+func (a *Agent) serveLeakProfile(w http.ResponseWriter, q url.Values) {
+	p := pprof.Lookup("goroutineleak")
+	if p == nil {
+		http.Error(w, "the goroutineleak profile is not available in this Go runtime: build with Go 1.27, or Go 1.26 with GOEXPERIMENT=goroutineleakprofile", http.StatusNotImplemented)
+		return
+	}
+	debug, _ := strconv.Atoi(q.Get("debug"))
+	if debug == 0 {
+		w.Header().Set("Content-Type", "application/octet-stream")
+		w.Header().Set("Content-Disposition", `attachment; filename="goroutineleak.pb.gz"`)
+	} else {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	}
+	if err := p.WriteTo(w, debug); err != nil {
+		http.Error(w, "write goroutineleak profile: "+err.Error(), http.StatusInternalServerError)
+	}
+}
+
+// leakProfileAvailable reports whether the Go runtime has the goroutineleak
+// profile (Go 1.27, or Go 1.26 built with GOEXPERIMENT=goroutineleakprofile).
+func leakProfileAvailable() bool { return pprof.Lookup("goroutineleak") != nil }

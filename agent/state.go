@@ -1,0 +1,311 @@
+package agent
+
+import (
+	"cmp"
+	"fmt"
+	"runtime"
+	"runtime/metrics"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/leakhound/leakhound"
+	"github.com/leakhound/leakhound/agent/internal/fdtable"
+	"github.com/leakhound/leakhound/internal/inspect"
+	"github.com/leakhound/leakhound/internal/stack"
+)
+
+// point is one sample, as kept in the history ring.
+type point struct {
+	Time       time.Time      `json:"time"`
+	Goroutines int            `json:"goroutines"`
+	Blocked    int            `json:"blocked"` // in channel, select or sync waits
+	FDs        int            `json:"fds"`
+	FDsByKind  map[string]int `json:"fds_by_kind,omitempty"`
+	Finalizers int64          `json:"finalizer_queue"` // queued and not yet run
+	Cleanups   int64          `json:"cleanup_queue"`
+	sites      []siteCount    // the MaxSites largest blocking sites
+}
+
+type siteCount struct {
+	key   inspect.SiteKey
+	count int
+}
+
+// ring is a fixed-capacity buffer of the latest points.
+type ring struct {
+	buf  []point
+	next int
+	full bool
+}
+
+func (r *ring) add(p point) {
+	r.buf[r.next] = p
+	r.next = (r.next + 1) % len(r.buf)
+	if r.next == 0 {
+		r.full = true
+	}
+}
+
+// points returns the kept points, oldest first.
+func (r *ring) points() []point {
+	if !r.full {
+		return slices.Clone(r.buf[:r.next])
+	}
+	return append(slices.Clone(r.buf[r.next:]), r.buf[:r.next]...)
+}
+
+// state is what the agent knows; every method is safe for concurrent use.
+type state struct {
+	opts Options
+
+	mu          sync.Mutex
+	history     ring
+	latest      *inspect.Sample // condensed: one group per blocking site
+	fds         *fdtable.Table
+	fdErr       error
+	sampleErr   error
+	sampleCost  time.Duration
+	samples     int
+	proven      *leakhound.Report
+	provenAt    time.Time
+	provenErr   error
+	provenCost  time.Duration
+	provenRuns  int
+	tcpStates   map[string]int
+	finalizers  finalizerCounters
+	dumpBufSize int
+}
+
+type finalizerCounters struct {
+	finQueued, finExecuted, cleanQueued, cleanExecuted uint64
+}
+
+func newState(o Options) *state {
+	return &state{opts: o, history: ring{buf: make([]point, o.History)}, dumpBufSize: 1 << 20}
+}
+
+// maxDumpBytes bounds the goroutine dump taken by one sample.
+const maxDumpBytes = 64 << 20
+
+// sample takes one sample of goroutines, descriptors and queues.
+func (s *state) sample(now time.Time) {
+	start := time.Now()
+	p := point{Time: now}
+	sample, err := s.goroutines()
+	var sites []siteCount
+	if sample != nil {
+		sample, sites = condense(sample, s.opts.MaxSites)
+		for _, g := range sample.Groups {
+			p.Goroutines += g.Count
+			if inspect.IsBlockingWait(g.Wait) && g.Wait != "" {
+				p.Blocked += g.Count
+			}
+		}
+	}
+	p.sites = sites
+	tab, fdErr := fdtable.Read(s.opts.ProcRoot)
+	if tab != nil {
+		p.FDs = len(tab.FDs)
+		p.FDsByKind = tab.ByKind()
+	}
+	fc := readFinalizerCounters()
+	p.Finalizers = int64(fc.finQueued) - int64(fc.finExecuted)
+	p.Cleanups = int64(fc.cleanQueued) - int64(fc.cleanExecuted)
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.history.add(p)
+	if sample != nil {
+		s.latest = sample
+	}
+	s.sampleErr = err
+	s.fds, s.fdErr = tab, fdErr
+	if tab != nil {
+		s.tcpStates = tab.TCPStates()
+	}
+	s.finalizers = fc
+	s.samples++
+	s.sampleCost = time.Since(start)
+}
+
+// goroutines takes a goroutine dump of the process and decodes it. Goroutines
+// already proven leaked are left out: the proven cycle reports them.
+func (s *state) goroutines() (*inspect.Sample, error) {
+	buf := make([]byte, s.dumpBufSize)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) || len(buf) >= maxDumpBytes {
+			buf = buf[:n]
+			break
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+	s.dumpBufSize = max(s.dumpBufSize, len(buf))
+	d, err := stack.ParseDump(buf)
+	if err != nil && (d == nil || len(d.Goroutines) == 0) {
+		return nil, fmt.Errorf("parse own goroutine dump: %w", err)
+	}
+	out := &inspect.Sample{Format: "goroutine dump"}
+	for _, g := range d.Goroutines {
+		if g.Leaked {
+			continue
+		}
+		out.Groups = append(out.Groups, inspect.Group{Count: 1, Wait: g.State, Age: g.Waiting, Frames: g.Frames, CreatedBy: g.CreatedBy})
+	}
+	return out, nil
+}
+
+// condense keeps one group per blocking site (summed count, longest age,
+// one example stack) for the max largest sites, plus the goroutines outside
+// them in the totals only, so a sample's size does not grow with the number
+// of goroutines.
+func condense(in *inspect.Sample, maxSites int) (*inspect.Sample, []siteCount) {
+	type acc struct {
+		g     inspect.Group
+		count int
+	}
+	bySite := map[inspect.SiteKey]*acc{}
+	var other inspect.Group
+	for _, g := range in.Groups {
+		k, ok := inspect.SiteOf(&g)
+		if !ok {
+			other.Count += g.Count
+			continue
+		}
+		a := bySite[k]
+		if a == nil {
+			a = &acc{g: g}
+			a.g.Count = 0
+			bySite[k] = a
+		}
+		a.g.Count += g.Count
+		a.g.Age = max(a.g.Age, g.Age)
+	}
+	var all []siteCount
+	for k, a := range bySite {
+		all = append(all, siteCount{key: k, count: a.g.Count})
+	}
+	slices.SortFunc(all, func(x, y siteCount) int {
+		return cmp.Or(cmp.Compare(y.count, x.count), cmp.Compare(x.key.String(), y.key.String()), cmp.Compare(x.key.CreatedBy, y.key.CreatedBy))
+	})
+	out := &inspect.Sample{Format: in.Format}
+	for i, sc := range all {
+		if i >= maxSites {
+			other.Count += sc.count
+			continue
+		}
+		out.Groups = append(out.Groups, bySite[sc.key].g)
+	}
+	if other.Count > 0 {
+		other.Wait = "other"
+		out.Groups = append(out.Groups, other)
+	}
+	return out, all[:min(len(all), maxSites)]
+}
+
+// finalizerMetrics are the runtime/metrics counters of the finalizer and
+// cleanup queues; they exist in Go 1.26 and 1.27.
+var finalizerMetrics = []string{
+	"/gc/finalizers/queued:finalizers",
+	"/gc/finalizers/executed:finalizers",
+	"/gc/cleanups/queued:cleanups",
+	"/gc/cleanups/executed:cleanups",
+}
+
+func readFinalizerCounters() finalizerCounters {
+	samples := make([]metrics.Sample, len(finalizerMetrics))
+	for i, name := range finalizerMetrics {
+		samples[i].Name = name
+	}
+	metrics.Read(samples)
+	v := func(i int) uint64 {
+		if samples[i].Value.Kind() != metrics.KindUint64 {
+			return 0
+		}
+		return samples[i].Value.Uint64()
+	}
+	return finalizerCounters{v(0), v(1), v(2), v(3)}
+}
+
+// provenFind is leakhound.Find(leakhound.ProvenOnly()); a variable for tests.
+var provenFind = func() (*leakhound.Report, error) { return leakhound.Find(leakhound.ProvenOnly()) }
+
+// prove runs one proven detection cycle.
+func (s *state) prove(now time.Time) {
+	start := time.Now()
+	r, err := provenFind()
+	cost := time.Since(start)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.proven, s.provenErr, s.provenAt, s.provenCost = r, err, now, cost
+	s.provenRuns++
+}
+
+// snapshot is a consistent copy of the state for one response.
+type snapshot struct {
+	Opts       Options
+	Points     []point
+	Latest     *inspect.Sample
+	FDs        *fdtable.Table
+	FDErr      error
+	SampleErr  error
+	SampleCost time.Duration
+	Samples    int
+	Proven     *leakhound.Report
+	ProvenAt   time.Time
+	ProvenErr  error
+	ProvenCost time.Duration
+	ProvenRuns int
+	TCPStates  map[string]int
+	Finalizers finalizerCounters
+}
+
+func (s *state) snapshot() *snapshot {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return &snapshot{
+		Opts: s.opts, Points: s.history.points(), Latest: s.latest, FDs: s.fds, FDErr: s.fdErr,
+		SampleErr: s.sampleErr, SampleCost: s.sampleCost, Samples: s.samples,
+		Proven: s.proven, ProvenAt: s.provenAt, ProvenErr: s.provenErr, ProvenCost: s.provenCost,
+		ProvenRuns: s.provenRuns, TCPStates: s.tcpStates, Finalizers: s.finalizers,
+	}
+}
+
+// suspects ranks the blocking sites of the latest sample, with growth over
+// the kept history.
+func (sn *snapshot) suspects() (*inspect.Aggregation, []inspect.Suspect) {
+	if sn.Latest == nil || len(sn.Points) == 0 {
+		return &inspect.Aggregation{}, nil
+	}
+	var obs []inspect.Observation
+	first, last := sn.Points[0], sn.Points[len(sn.Points)-1]
+	if len(sn.Points) > 1 {
+		old := &inspect.Sample{}
+		for _, sc := range first.sites {
+			site := sc.key.Site
+			g := inspect.Group{Count: sc.count, Wait: sc.key.Wait, Frames: []stack.Frame{site}}
+			if sc.key.CreatedBy != "" {
+				g.CreatedBy = &stack.Frame{Func: sc.key.CreatedBy}
+			}
+			old.Groups = append(old.Groups, g)
+		}
+		obs = append(obs, inspect.Observation{Instance: "this process", Time: first.Time, Sample: old})
+	}
+	obs = append(obs, inspect.Observation{Instance: "this process", Time: last.Time, Sample: sn.Latest})
+	agg := inspect.Aggregate(obs)
+	t := inspect.Thresholds{MinCount: max(sn.Opts.MinCount, 0), MinAge: max(sn.Opts.MinAge, 0), MinGrowth: max(sn.Opts.MinGrowth, 0)}
+	return agg, inspect.Rank(agg, t)
+}
+
+// report is the agent's JSON report: the findings of the last proven cycle
+// and the long-blocked suspects of the latest sample.
+func (sn *snapshot) report() *leakhound.Report {
+	r := &leakhound.Report{Schema: leakhound.Schema, Go: runtime.Version(), Mode: "run", Findings: []leakhound.Finding{}}
+	if sn.Proven != nil {
+		r.Findings = append(r.Findings, sn.Proven.Findings...)
+	}
+	agg, sus := sn.suspects()
+	r.Findings = append(r.Findings, inspect.Findings(sus, agg.Instances)...)
+	return r
+}
