@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"go/version"
 	"io"
 	"os"
 	"os/exec"
@@ -179,7 +180,11 @@ func (b *build) wireModule(goMod string) error {
 			return err
 		}
 	}
-	mod := string(data)
+	own, err := os.ReadFile(filepath.Join(b.source, "go.mod"))
+	if err != nil {
+		return err
+	}
+	mod := raiseGoVersion(string(data), goDirective(string(own)))
 	if !strings.Contains(mod, modulePath) {
 		mod += fmt.Sprintf("\nrequire %s v0.0.0-00010101000000-000000000000\n", modulePath)
 	}
@@ -190,11 +195,39 @@ func (b *build) wireModule(goMod string) error {
 		return err
 	}
 	sum, _ := os.ReadFile(strings.TrimSuffix(goMod, ".mod") + ".sum")
-	own, err := os.ReadFile(filepath.Join(b.source, "go.sum"))
+	ownSum, err := os.ReadFile(filepath.Join(b.source, "go.sum"))
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return err
 	}
-	return b.add(strings.TrimSuffix(goMod, ".mod")+".sum", append(append(sum, '\n'), own...))
+	return b.add(strings.TrimSuffix(goMod, ".mod")+".sum", append(append(sum, '\n'), ownSum...))
+}
+
+// goDirective returns the version of the "go" line of a go.mod ("1.26.0"),
+// or "".
+func goDirective(mod string) string {
+	for _, line := range strings.Split(mod, "\n") {
+		if f := strings.Fields(line); len(f) == 2 && f[0] == "go" {
+			return f[1]
+		}
+	}
+	return ""
+}
+
+// raiseGoVersion returns mod with its "go" line raised to at least v: a
+// module must declare at least the Go version of the modules it requires.
+func raiseGoVersion(mod, v string) string {
+	have := goDirective(mod)
+	if v == "" || have == "" || version.Compare("go"+have, "go"+v) >= 0 {
+		return mod
+	}
+	lines := strings.Split(mod, "\n")
+	for i, line := range lines {
+		if f := strings.Fields(line); len(f) == 2 && f[0] == "go" {
+			lines[i] = "go " + v
+			break
+		}
+	}
+	return strings.Join(lines, "\n")
 }
 
 // writeOverlay generates (or finds in the cache) the instrumented standard

@@ -2,10 +2,106 @@ package runcmd
 
 import (
 	"errors"
+	"flag"
+	"fmt"
 	"io"
+	"os/exec"
+	"path/filepath"
+	"slices"
+
+	"github.com/leakhound/leakhound/internal/status"
 )
+
+const testUsage = `usage: leakhound test [flags] [packages] [-- go test flags]
+
+Runs "go test" on the packages with an instrumented standard library and
+leakhound's tracker added to each test binary, without any change to the code.
+Every test gets a verdict: a test that leaves a file, socket or response body
+open when it and its cleanups are done, or whose resources the garbage
+collector closed, fails with the stack that opened each one. Resources are
+attributed to the test whose goroutine, or a goroutine it started, opened
+them, so t.Parallel and subtests are attributed correctly. When a test binary
+exits, the goroutines the garbage collector proves leaked are reported too.
+
+For go test's JSON event stream (gotestsum, CI dashboards), pass it after
+"--": leakhound test ./... -- -json
+
+Exit status: 0 when the tests passed and nothing leaked; 1 when a test failed
+or a leak was found; 2 when leakhound itself failed.
+
+Flags:
+`
 
 // Test implements `leakhound test` with args (the words after "test").
 func Test(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	return errors.New("leakhound test is not supported yet")
+	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	jsonOut := fs.String("json", "", "write the JSON report (leakhound.report/v1) to `FILE`; \"-\" for stdout")
+	htmlOut := fs.String("html", "", "write an HTML report to `FILE` (not supported yet by test)")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, testUsage)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return status.Usagef("%v: run \"leakhound test -h\" for usage", err)
+	}
+	if *htmlOut != "" {
+		return status.Usagef("-html is not supported yet by leakhound test: use -json")
+	}
+	pkgs, goFlags := splitArgs(fs.Args())
+	if len(pkgs) == 0 {
+		pkgs = []string{"."}
+	}
+	if *jsonOut == "-" && slices.Contains(goFlags, "-json") {
+		return status.Usagef("-json - and go test's -json both write to stdout: write the report to a file (-json FILE)")
+	}
+	b, err := newBuild(".")
+	if err != nil {
+		return err
+	}
+	defer b.cleanup()
+	listed, err := goList(".", pkgs...)
+	if err != nil {
+		return err
+	}
+	for _, p := range listed {
+		if len(p.TestGoFiles)+len(p.XTestGoFiles) == 0 {
+			continue
+		}
+		// An external test file: it may import the tracker even when the
+		// tracker imports the package under test.
+		if _, err := b.inject(p, "zz_leakhound_track_test.go", p.Name+"_test"); err != nil {
+			return err
+		}
+	}
+	if err := b.writeOverlay(); err != nil {
+		return err
+	}
+	reportPath := filepath.Join(b.work, "report.jsonl")
+	cmd := exec.Command("go", append(append([]string{"test", "-overlay", b.overlay}, goFlags...), pkgs...)...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, stdout, stderr
+	cmd.Env = append(b.environ(), "LEAKHOUND_REPORT="+reportPath, "LEAKHOUND_QUIET=1")
+	code, err := runForwardingSignals(cmd)
+	if err != nil {
+		return fmt.Errorf("run go test: %w", err)
+	}
+	res, _, err := readReport(reportPath, b.env.GOVERSION, "test")
+	if err != nil {
+		return err
+	}
+	for _, f := range res.report.Findings {
+		if f.Test != "" {
+			res.streamed[f.ID] = true // the failing test printed it
+		}
+	}
+	if err := finish(res, *jsonOut, stdout, stderr); err != nil {
+		return err
+	}
+	if code != 0 || len(res.report.Findings) > 0 {
+		return status.ErrFindings
+	}
+	return nil
 }
