@@ -142,4 +142,3 @@ func colorStats(img image.Image) (distinct, blue int) {
 }
 
 func near(a, b uint32) bool { return a+24 >= b && a <= b+24 }
-
