@@ -4,14 +4,207 @@ package vetcmd
 
 import (
 	"errors"
+	"flag"
+	"fmt"
 	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"golang.org/x/tools/go/analysis"
+	"golang.org/x/tools/go/analysis/checker"
+	"golang.org/x/tools/go/analysis/unitchecker"
+	"golang.org/x/tools/go/packages"
+
+	"github.com/leakhound/leakhound/internal/status"
+	"github.com/leakhound/leakhound/passes/unclosed"
 )
+
+// Analyzers are the analyzers `leakhound vet` runs, in report order.
+var Analyzers = []*analysis.Analyzer{
+	unclosed.Analyzer,
+}
 
 // IsVetTool reports whether args look like an invocation by `go vet -vettool`
 // (a single *.cfg file, or the -V=full and -flags handshakes).
-func IsVetTool(args []string) bool { return false }
+func IsVetTool(args []string) bool {
+	if len(args) == 0 {
+		return false
+	}
+	switch args[0] {
+	case "-V=full", "-V", "-flags", "--flags":
+		return true
+	}
+	return len(args) >= 1 && args[0] != "vet" && strings.HasSuffix(args[len(args)-1], ".cfg")
+}
 
-// Main runs `leakhound vet` with args (the words after "vet").
+// Main runs `leakhound vet` with args (the words after "vet"). When args come
+// from `go vet -vettool`, it runs as the vet tool and exits the process itself,
+// as the vet protocol requires.
 func Main(args []string, stdout, stderr io.Writer) error {
-	return errors.New("leakhound vet is not supported yet")
+	if IsVetTool(args) {
+		os.Args = append([]string{os.Args[0]}, args...)
+		unitchecker.Main(Analyzers...) // exits
+		return nil
+	}
+	fs := flag.NewFlagSet("vet", flag.ContinueOnError)
+	fs.SetOutput(io.Discard) // errors are reported once, by the caller
+	jsonFile := fs.String("json", "", "write the JSON report (leakhound.report/v1) to `FILE`; \"-\" for stdout")
+	sarifFile := fs.String("sarif", "", "write a SARIF 2.1.0 log to `FILE`; \"-\" for stdout")
+	htmlFile := fs.String("html", "", "write an HTML report to `FILE` (not supported by vet yet)")
+	tests := fs.Bool("tests", true, "also check the packages' test files")
+	for _, a := range Analyzers {
+		a.Flags.VisitAll(func(f *flag.Flag) {
+			fs.Var(f.Value, a.Name+"."+f.Name, f.Usage)
+		})
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintf(stdout, "usage: leakhound vet [flags] [packages]\n\nAnalyzers:\n")
+			for _, a := range Analyzers {
+				title, _, _ := strings.Cut(a.Doc, "\n")
+				fmt.Fprintf(stdout, "  %s\n", title)
+			}
+			fmt.Fprintf(stdout, "\nFlags:\n")
+			fs.SetOutput(stdout)
+			fs.PrintDefaults()
+			return nil
+		}
+		return status.Usagef("vet: %v: run \"leakhound vet -h\" for the flags", err)
+	}
+	if *htmlFile != "" {
+		return status.Usagef("vet: -html is not supported yet: use -json or -sarif")
+	}
+	patterns := fs.Args()
+	if len(patterns) == 0 {
+		patterns = []string{"."}
+	}
+	findings, err := Run(patterns, *tests)
+	if err != nil {
+		return err
+	}
+	if err := writeText(stdout, findings); err != nil {
+		return err
+	}
+	if err := writeTo(*jsonFile, stdout, func(w io.Writer) error { return writeJSON(w, findings) }); err != nil {
+		return err
+	}
+	if err := writeTo(*sarifFile, stdout, func(w io.Writer) error { return writeSARIF(w, findings) }); err != nil {
+		return err
+	}
+	if len(findings) > 0 {
+		return status.ErrFindings
+	}
+	return nil
+}
+
+// Diagnostic is one finding of an analyzer, with its resolved position.
+type Diagnostic struct {
+	Analyzer string
+	Category string // the resource the analyzer is about, e.g. "os.File"
+	Message  string
+	File     string // absolute path
+	Line     int
+	Column   int
+	Func     string // enclosing function, e.g. "example.com/p.(*T).M"
+	Related  []Related
+}
+
+// Related is a position that explains a [Diagnostic], such as the return a
+// resource leaks through.
+type Related struct {
+	Message string
+	File    string
+	Line    int
+	Column  int
+}
+
+// Run loads the packages matching patterns and runs [Analyzers] on them. It
+// returns the diagnostics sorted by position, without duplicates (a package
+// and its test variant share files).
+func Run(patterns []string, tests bool) ([]Diagnostic, error) {
+	cfg := &packages.Config{Mode: packages.LoadAllSyntax | packages.NeedModule, Tests: tests}
+	pkgs, err := packages.Load(cfg, patterns...)
+	if err != nil {
+		return nil, fmt.Errorf("vet: load packages: %w", err)
+	}
+	if len(pkgs) == 0 {
+		return nil, status.Usagef("vet: no packages match %s: check the patterns", strings.Join(patterns, " "))
+	}
+	var loadErrs []string
+	packages.Visit(pkgs, nil, func(p *packages.Package) {
+		for _, e := range p.Errors {
+			loadErrs = append(loadErrs, e.Error())
+		}
+	})
+	if len(loadErrs) > 0 {
+		more := ""
+		if len(loadErrs) > 1 {
+			more = fmt.Sprintf(" (and %d more)", len(loadErrs)-1)
+		}
+		return nil, fmt.Errorf("vet: load packages: %s%s: fix the build first", loadErrs[0], more)
+	}
+	graph, err := checker.Analyze(Analyzers, pkgs, nil)
+	if err != nil {
+		return nil, fmt.Errorf("vet: %w", err)
+	}
+	var errs []error
+	seen := map[string]bool{}
+	var out []Diagnostic
+	for _, act := range graph.Roots {
+		if act.Err != nil {
+			errs = append(errs, fmt.Errorf("%s on %s: %w", act.Analyzer.Name, act.Package.PkgPath, act.Err))
+			continue
+		}
+		for _, d := range act.Diagnostics {
+			diag := resolve(act.Package, act.Analyzer.Name, d)
+			key := fmt.Sprintf("%s:%d:%d:%s:%s", diag.File, diag.Line, diag.Column, diag.Analyzer, diag.Message)
+			if !seen[key] {
+				seen[key] = true
+				out = append(out, diag)
+			}
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("vet: %w", err)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		if a.Column != b.Column {
+			return a.Column < b.Column
+		}
+		return a.Analyzer < b.Analyzer
+	})
+	return out, nil
+}
+
+func resolve(pkg *packages.Package, analyzer string, d analysis.Diagnostic) Diagnostic {
+	pos := pkg.Fset.Position(d.Pos)
+	out := Diagnostic{Analyzer: analyzer, Category: d.Category, Message: d.Message,
+		File: pos.Filename, Line: pos.Line, Column: pos.Column, Func: enclosingFunc(pkg, d)}
+	for _, r := range d.Related {
+		rp := pkg.Fset.Position(r.Pos)
+		out.Related = append(out.Related, Related{Message: r.Message, File: rp.Filename, Line: rp.Line, Column: rp.Column})
+	}
+	return out
+}
+
+// relPath returns file relative to the working directory when it is inside it.
+func relPath(file string) string {
+	wd, err := os.Getwd()
+	if err != nil {
+		return file
+	}
+	rel, err := filepath.Rel(wd, file)
+	if err != nil || strings.HasPrefix(rel, "..") {
+		return file
+	}
+	return rel
 }

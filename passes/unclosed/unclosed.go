@@ -364,9 +364,10 @@ func (c *checker) checkOpen(call *ssa.Call, b *ssa.BasicBlock, i, result int) {
 	}
 	line := c.pass.Fset.Position(exit).Line
 	d := analysis.Diagnostic{
-		Pos:     pos,
-		Message: fmt.Sprintf("%s is never %s on the path through line %d (%s)", k.noun, k.verb, line, k.leaks),
-		Related: []analysis.RelatedInformation{{Pos: exit, Message: fmt.Sprintf("%s leaves the function here", k.name)}},
+		Pos:      pos,
+		Category: k.name,
+		Message:  fmt.Sprintf("%s is never %s on the path through line %d (%s)", k.noun, k.verb, line, k.leaks),
+		Related:  []analysis.RelatedInformation{{Pos: exit, Message: fmt.Sprintf("%s leaves the function here", k.name)}},
 	}
 	if len(roots) == 0 {
 		d.Message = fmt.Sprintf("%s is discarded and never %s (%s)", k.noun, k.verb, k.leaks)
