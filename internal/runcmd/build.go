@@ -29,19 +29,20 @@ const (
 	// envSource names leakhound's source directory (the module holding the
 	// tracker), when the binary cannot find it by itself.
 	envSource = "LEAKHOUND_SOURCE"
-	// envCache names the directory that caches the generated instrumentation
-	// (default: leakhound/instrument under the user cache directory).
+	// envCache names leakhound's cache directory (default: leakhound under
+	// the user cache directory): generated instrumentation, GOROOT mirrors.
 	envCache = "LEAKHOUND_CACHE"
 )
 
 // goEnv is what leakhound needs to know about the go command in use.
 type goEnv struct {
-	GOROOT    string
-	GOVERSION string
+	GOROOT     string
+	GOVERSION  string
+	GOMODCACHE string
 }
 
 func readGoEnv(dir string) (*goEnv, error) {
-	out, err := goOutput(dir, "env", "-json", "GOROOT", "GOVERSION")
+	out, err := goOutput(dir, "env", "-json", "GOROOT", "GOVERSION", "GOMODCACHE")
 	if err != nil {
 		return nil, err
 	}
@@ -111,6 +112,8 @@ func goList(dir string, args ...string) ([]listedPackage, error) {
 // build is one instrumented build: its overlay and its environment.
 type build struct {
 	env     *goEnv
+	goBin   string            // the go command to run
+	goVars  []string          // environment it needs besides ours
 	work    string            // temporary directory, removed by cleanup
 	extra   map[string]string // overlay entries besides the standard library
 	overlay string            // path of the -overlay file, once written
@@ -126,11 +129,74 @@ func newBuild(dir string) (*build, error) {
 	if runtime.GOOS == "windows" || runtime.GOOS == "plan9" {
 		return nil, fmt.Errorf("instrumented builds are not supported yet on %s", runtime.GOOS)
 	}
-	work, err := os.MkdirTemp("", "leakhound-")
-	if err != nil {
+	b := &build{env: env, goBin: "go", extra: map[string]string{}, modDone: map[string]bool{}}
+	if under(env.GOROOT, env.GOMODCACHE) {
+		// A toolchain fetched by GOTOOLCHAIN lives in the module cache,
+		// whose files an overlay may not replace: build through a mirror.
+		cache, err := cacheDir()
+		if err != nil {
+			return nil, err
+		}
+		mirror, err := mirrorGOROOT(env.GOROOT, filepath.Join(cache, "goroot", env.GOVERSION))
+		if err != nil {
+			return nil, err
+		}
+		b.env.GOROOT = mirror
+		b.goBin = filepath.Join(mirror, "bin", "go")
+		b.goVars = []string{"GOROOT=" + mirror, "GOTOOLCHAIN=local"}
+	}
+	if b.work, err = os.MkdirTemp("", "leakhound-"); err != nil {
 		return nil, err
 	}
-	return &build{env: env, work: work, extra: map[string]string{}, modDone: map[string]bool{}}, nil
+	return b, nil
+}
+
+// under reports whether path is inside dir.
+func under(path, dir string) bool {
+	if dir == "" {
+		return false
+	}
+	rel, err := filepath.Rel(dir, path)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, "../")
+}
+
+// mirrorGOROOT makes dir a GOROOT whose entries are symbolic links to those
+// of goroot, unless it exists, and returns it.
+func mirrorGOROOT(goroot, dir string) (string, error) {
+	if _, err := os.Stat(filepath.Join(dir, "bin", "go")); err == nil {
+		return dir, nil
+	}
+	entries, err := os.ReadDir(goroot)
+	if err != nil {
+		return "", fmt.Errorf("mirror GOROOT: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+		return "", fmt.Errorf("mirror GOROOT: %w", err)
+	}
+	tmp, err := os.MkdirTemp(filepath.Dir(dir), "tmp-")
+	if err != nil {
+		return "", fmt.Errorf("mirror GOROOT: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+	for _, e := range entries {
+		if err := os.Symlink(filepath.Join(goroot, e.Name()), filepath.Join(tmp, e.Name())); err != nil {
+			return "", fmt.Errorf("mirror GOROOT: %w", err)
+		}
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		if _, serr := os.Stat(filepath.Join(dir, "bin", "go")); serr == nil {
+			return dir, nil // made by another leakhound at the same time
+		}
+		return "", fmt.Errorf("mirror GOROOT: %w", err)
+	}
+	return dir, nil
+}
+
+// goCommand returns the go command of the build with its environment.
+func (b *build) goCommand(args ...string) *exec.Cmd {
+	cmd := exec.Command(b.goBin, args...)
+	cmd.Env = b.environ()
+	return cmd
 }
 
 func (b *build) cleanup() { os.RemoveAll(b.work) }
@@ -233,15 +299,11 @@ func raiseGoVersion(mod, v string) string {
 // writeOverlay generates (or finds in the cache) the instrumented standard
 // library and writes the -overlay file with the extra entries.
 func (b *build) writeOverlay() error {
-	cache := os.Getenv(envCache)
-	if cache == "" {
-		dir, err := os.UserCacheDir()
-		if err != nil {
-			return fmt.Errorf("find a cache directory: %w (set %s)", err, envCache)
-		}
-		cache = filepath.Join(dir, "leakhound", "instrument")
+	cache, err := cacheDir()
+	if err != nil {
+		return err
 	}
-	ov, err := instrument.Generate(b.env.GOROOT, b.env.GOVERSION, cache, toolVersion())
+	ov, err := instrument.Generate(b.env.GOROOT, b.env.GOVERSION, filepath.Join(cache, "instrument"), toolVersion())
 	if err != nil {
 		return err
 	}
@@ -249,10 +311,23 @@ func (b *build) writeOverlay() error {
 	return instrument.WriteOverlayFile(b.overlay, ov, b.extra)
 }
 
+// cacheDir returns leakhound's cache directory: $LEAKHOUND_CACHE, or
+// leakhound under the user cache directory.
+func cacheDir() (string, error) {
+	if dir := os.Getenv(envCache); dir != "" {
+		return dir, nil
+	}
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		return "", fmt.Errorf("find a cache directory: %w (set %s)", err, envCache)
+	}
+	return filepath.Join(dir, "leakhound"), nil
+}
+
 // environ returns the environment of the go command: on Go 1.26 it turns on
 // the goroutineleak profile, so goroutine leaks can be proven.
 func (b *build) environ() []string {
-	env := os.Environ()
+	env := append(os.Environ(), b.goVars...)
 	if strings.HasPrefix(b.env.GOVERSION, "go1.26") {
 		exp := os.Getenv("GOEXPERIMENT")
 		if !strings.Contains(exp, "goroutineleakprofile") {

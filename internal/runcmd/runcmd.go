@@ -134,8 +134,7 @@ func buildProgram(targets []string, tags string) (string, *build, error) {
 	} else {
 		args = append(args, targets...)
 	}
-	cmd := exec.Command("go", args...)
-	cmd.Env = b.environ()
+	cmd := b.goCommand(args...)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		return "", b, fmt.Errorf("build the instrumented program: %s", strings.TrimSpace(string(out)))

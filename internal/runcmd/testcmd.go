@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os/exec"
 	"path/filepath"
 	"slices"
 
@@ -81,9 +80,9 @@ func Test(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		return err
 	}
 	reportPath := filepath.Join(b.work, "report.jsonl")
-	cmd := exec.Command("go", append(append([]string{"test", "-overlay", b.overlay}, goFlags...), pkgs...)...)
+	cmd := b.goCommand(append(append([]string{"test", "-overlay", b.overlay}, goFlags...), pkgs...)...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, stdout, stderr
-	cmd.Env = append(b.environ(), "LEAKHOUND_REPORT="+reportPath, "LEAKHOUND_QUIET=1")
+	cmd.Env = append(cmd.Env, "LEAKHOUND_REPORT="+reportPath, "LEAKHOUND_QUIET=1")
 	code, err := runForwardingSignals(cmd)
 	if err != nil {
 		return fmt.Errorf("run go test: %w", err)
