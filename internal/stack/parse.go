@@ -521,14 +521,16 @@ func (p *parser) header(line []byte, g *Goroutine) error {
 	return nil
 }
 
-// cutAll removes every occurrence of sep from b in place.
+// cutAll removes every occurrence of sep from b in place, in one pass.
 func cutAll(b, sep []byte) []byte {
+	out := b[:0]
 	for {
 		i := bytes.Index(b, sep)
 		if i < 0 {
-			return b
+			return append(out, b...)
 		}
-		b = append(b[:i], b[i+len(sep):]...)
+		out = append(out, b[:i]...)
+		b = b[i+len(sep):]
 	}
 }
 

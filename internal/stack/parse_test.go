@@ -322,3 +322,48 @@ func TestDetect(t *testing.T) {
 		})
 	}
 }
+
+func TestCutAll(t *testing.T) {
+	tests := []struct {
+		name string
+		give string
+		want string
+	}{
+		{name: "none", give: "chan receive", want: "chan receive"},
+		{name: "one", give: "chan receive (leaked)", want: "chan receive"},
+		{name: "middle", give: "select (leaked) (scan)", want: "select (scan)"},
+		{name: "adjacent", give: " (leaked) (leaked)x (leaked)", want: "x"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := string(cutAll([]byte(tt.give), leakedSuffix)); got != tt.want {
+				t.Errorf("cutAll(%q) = %q, want %q", tt.give, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestParseDumpLinear feeds inputs that would be quadratic for a careless
+// parser; each must finish quickly.
+func TestParseDumpLinear(t *testing.T) {
+	const n = 200_000
+	tests := []struct {
+		name string
+		give string
+	}{
+		{name: "many leaked markers", give: "goroutine 1 [x" + strings.Repeat(" (leaked)", n) + "]:\nmain.f()\n\t/m.go:1\n"},
+		{name: "many header parts", give: "goroutine 1 [x" + strings.Repeat(", locked to thread", n) + "]:\nmain.f()\n\t/m.go:1\n"},
+		{name: "many labels", give: "goroutine 1 [x] {" + strings.Repeat("k: v, ", n) + "k: v}:\nmain.f()\n\t/m.go:1\n"},
+		{name: "many lines like headers", give: strings.Repeat("goroutine 1 [\n", n)},
+		{name: "many frames", give: "goroutine 1 [x]:\n" + strings.Repeat("main.f()\n\t/m.go:1\n", n)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			start := time.Now()
+			ParseDump([]byte(tt.give))
+			if d := time.Since(start); d > 5*time.Second {
+				t.Errorf("took %v for %d bytes", d, len(tt.give))
+			}
+		})
+	}
+}
