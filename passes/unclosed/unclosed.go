@@ -11,7 +11,6 @@ import (
 	"strings"
 
 	"golang.org/x/tools/go/analysis"
-	"golang.org/x/tools/go/analysis/passes/buildssa"
 	"golang.org/x/tools/go/ssa"
 
 	"github.com/leakhound/leakhound/passes/internal/passutil"
@@ -26,7 +25,6 @@ var Analyzer = &analysis.Analyzer{
 	Name:      "unclosed",
 	Doc:       passutil.Doc(doc, "unclosed"),
 	URL:       "https://pkg.go.dev/github.com/leakhound/leakhound/passes/unclosed",
-	Requires:  []*analysis.Analyzer{buildssa.Analyzer},
 	Run:       run,
 	FactTypes: []analysis.Fact{new(opensFact), new(consumesFact), new(closableFact)},
 }
@@ -100,7 +98,7 @@ func run(pass *analysis.Pass) (any, error) {
 	c := &checker{pass: pass, kinds: map[string]*kind{},
 		opens: map[*ssa.Function][]int{}, consumes: map[*ssa.Function][]bool{}}
 	c.exportClosableTypes()
-	funcs := pass.ResultOf[buildssa.Analyzer].(*buildssa.SSA).SrcFuncs
+	funcs := passutil.BuildSSA(pass)
 	c.summarize(funcs)
 	c.starts = passutil.CallStarts(pass.Files)
 	for _, fn := range funcs {
