@@ -126,6 +126,7 @@ var (
 	inGoroutine      = []byte(" in goroutine ")
 	originatingFrom  = []byte("[originating from goroutine ")
 	elidedPrefix     = []byte("...")
+	elidedSuffix     = []byte("elided...")
 	unavailableLine  = []byte("\tgoroutine running on other thread; stack unavailable")
 	nonGoFunction    = []byte("non-Go function at pc=")
 	leakedSuffix     = []byte(" (leaked)")
@@ -150,168 +151,176 @@ const (
 	stateBetween
 )
 
+// dumpParser is the state of one ParseDump run.
+type dumpParser struct {
+	*parser
+	d         *Dump
+	state     dumpState
+	g         *Goroutine // goroutine being filled
+	anc       *Ancestor  // ancestor being filled, nil when in g itself
+	start     int        // arena index of the first frame of g or anc
+	trailer   []byte
+	preambleN int // length of the preamble in bytes
+}
+
 // dump runs the line state machine over the whole input.
 func (p *parser) dump(d *Dump) error {
-	state := statePreamble
-	var (
-		g         *Goroutine // goroutine being filled
-		anc       *Ancestor  // ancestor being filled, nil when in g itself
-		start     int        // arena index of the first frame of g or anc
-		trailer   []byte
-		preambleN int // bytes of preamble
-	)
-	// finish hands the arena frames read since start to g or anc.
-	finish := func() {
-		frames := p.arena[start:len(p.arena):len(p.arena)]
-		if len(frames) == 0 {
-			frames = nil
-		}
-		if anc != nil {
-			anc.Frames = frames
-		} else if g != nil {
-			g.Frames = frames
-		}
-		start = len(p.arena)
-	}
+	dp := &dumpParser{parser: p, d: d}
+	err := dp.run()
+	d.Preamble = string(bytes.TrimSpace(p.data[:dp.preambleN]))
+	d.Trailer = string(bytes.TrimSpace(dp.trailer))
+	return err
+}
+
+func (p *dumpParser) run() error {
 	for {
 		line, ok := p.next()
 		if !ok {
 			break
 		}
-		if state != stateFrames {
-			if isHeader(line) {
-				if state == statePreamble {
-					preambleN = p.lineAt
-				}
-				d.Goroutines = append(d.Goroutines, Goroutine{})
-				g, anc = &d.Goroutines[len(d.Goroutines)-1], nil
-				start = len(p.arena)
-				if err := p.header(line, g); err != nil {
-					d.Goroutines = d.Goroutines[:len(d.Goroutines)-1]
-					return p.fail(d, preambleN, trailer, err)
-				}
-				state = stateFrames
-				continue
-			}
-			if state == stateBetween {
-				if bytes.HasPrefix(line, headerPrefix) && len(line) > len(headerPrefix) && isDigit(line[len(headerPrefix)]) {
-					return p.fail(d, preambleN, trailer, p.errorf(line, "malformed goroutine header"))
-				}
-				if len(bytes.TrimSpace(line)) > 0 {
-					trailer = append(append(trailer, line...), '\n')
-				}
-			}
-			continue
+		var err error
+		if p.state == stateFrames {
+			err = p.inGoroutine(line)
+		} else {
+			err = p.outside(line)
 		}
-
-		// stateFrames.
-		switch {
-		case len(line) == 0:
-			finish()
-			if err := p.checkGoroutine(g); err != nil {
-				return p.failIn(d, preambleN, trailer, err)
-			}
-			state = stateBetween
-		case line[0] == '\t':
-			if !bytes.Equal(line, unavailableLine) {
-				return p.failIn(d, preambleN, trailer, p.errorf(line, "file line without a function call line before it"))
-			}
-			g.StackUnavailable = true
-		case bytes.HasPrefix(line, createdByPrefix):
-			f, err := p.createdBy(line, g, anc)
-			if err != nil {
-				return p.failIn(d, preambleN, trailer, err)
-			}
-			if anc != nil {
-				anc.CreatedBy = f
-			} else {
-				g.CreatedBy = f
-			}
-		case bytes.HasPrefix(line, originatingFrom):
-			finish()
-			if anc == nil {
-				if err := p.checkGoroutine(g); err != nil {
-					return p.failIn(d, preambleN, trailer, err)
-				}
-			}
-			id, ok := parseAncestorHeader(line)
-			if !ok {
-				return p.failIn(d, preambleN, trailer, p.errorf(line, "malformed ancestor header"))
-			}
-			g.Ancestors = append(g.Ancestors, Ancestor{ID: id})
-			anc = &g.Ancestors[len(g.Ancestors)-1]
-		case bytes.HasPrefix(line, elidedPrefix) && bytes.HasSuffix(line, []byte("elided...")):
-			// "...additional frames elided..." (ancestors, and goroutines
-			// before Go 1.21) or "...N frames elided..." (Go 1.21+).
-			if anc != nil {
-				anc.Elided = true
-			} else {
-				g.Elided = true
-			}
-		case isHeader(line):
-			// A header right after a goroutine without a blank line.
-			finish()
-			if err := p.checkGoroutine(g); err != nil {
-				return p.failIn(d, preambleN, trailer, err)
-			}
-			d.Goroutines = append(d.Goroutines, Goroutine{})
-			g, anc = &d.Goroutines[len(d.Goroutines)-1], nil
-			start = len(p.arena)
-			if err := p.header(line, g); err != nil {
-				d.Goroutines = d.Goroutines[:len(d.Goroutines)-1]
-				return p.fail(d, preambleN, trailer, err)
-			}
-		default:
-			if bytes.HasPrefix(line, nonGoFunction) {
-				p.arena = append(p.arena, Frame{Func: p.intern(line)})
-				continue
-			}
-			if isCall(line) {
-				if err := p.frame(line); err != nil {
-					return p.failIn(d, preambleN, trailer, err)
-				}
-				continue
-			}
-			if len(p.arena) == start && !g.StackUnavailable || !p.complete {
-				return p.failIn(d, preambleN, trailer, p.errorf(line, `expected a function call line like "main.f(0x1)"`))
-			}
-			// A complete goroutine followed by other text ("exit status
-			// 2", a register dump): the goroutine ends here.
-			finish()
-			state = stateBetween
-			trailer = append(append(trailer, line...), '\n')
+		if err != nil {
+			return p.fail(err)
 		}
 	}
-	if state == statePreamble {
+	switch p.state {
+	case statePreamble:
 		return p.notADump()
+	case stateFrames:
+		return p.fail(p.end(stateBetween))
 	}
-	if state == stateFrames {
-		finish()
-		if err := p.checkGoroutine(g); err != nil {
-			return p.failIn(d, preambleN, trailer, err)
-		}
-	}
-	p.fill(d, preambleN, trailer)
 	return nil
 }
 
-// fill sets the text parts of d.
-func (p *parser) fill(d *Dump, preambleN int, trailer []byte) {
-	d.Preamble = string(bytes.TrimSpace(p.data[:preambleN]))
-	d.Trailer = string(bytes.TrimSpace(trailer))
-}
-
-// fail fills what was parsed and returns err.
-func (p *parser) fail(d *Dump, preambleN int, trailer []byte, err error) error {
-	p.fill(d, preambleN, trailer)
+// fail drops the goroutine err cut short, if any, and returns err.
+func (p *dumpParser) fail(err error) error {
+	if err != nil && p.state == stateFrames {
+		p.d.Goroutines = p.d.Goroutines[:len(p.d.Goroutines)-1]
+	}
 	return err
 }
 
-// failIn is fail for an error inside the last goroutine, which is dropped
-// because it is incomplete.
-func (p *parser) failIn(d *Dump, preambleN int, trailer []byte, err error) error {
-	d.Goroutines = d.Goroutines[:len(d.Goroutines)-1]
-	return p.fail(d, preambleN, trailer, err)
+// outside handles a line of the preamble or between goroutines.
+func (p *dumpParser) outside(line []byte) error {
+	if isHeader(line) {
+		if p.state == statePreamble {
+			p.preambleN = p.lineAt
+		}
+		return p.begin(line)
+	}
+	if p.state == stateBetween {
+		if bytes.HasPrefix(line, headerPrefix) && len(line) > len(headerPrefix) && isDigit(line[len(headerPrefix)]) {
+			return p.errorf(line, "malformed goroutine header")
+		}
+		p.addTrailer(line)
+	}
+	return nil
+}
+
+// inGoroutine handles a line inside a goroutine.
+func (p *dumpParser) inGoroutine(line []byte) error {
+	switch {
+	case len(line) == 0:
+		return p.end(stateBetween)
+	case line[0] == '\t':
+		if !bytes.Equal(line, unavailableLine) {
+			return p.errorf(line, "file line without a function call line before it")
+		}
+		p.g.StackUnavailable = true
+	case bytes.HasPrefix(line, createdByPrefix):
+		f, err := p.createdBy(line, p.g, p.anc)
+		if err != nil {
+			return err
+		}
+		if p.anc != nil {
+			p.anc.CreatedBy = f
+		} else {
+			p.g.CreatedBy = f
+		}
+	case bytes.HasPrefix(line, originatingFrom):
+		if err := p.finish(); err != nil {
+			return err
+		}
+		id, ok := parseAncestorHeader(line)
+		if !ok {
+			return p.errorf(line, "malformed ancestor header")
+		}
+		p.g.Ancestors = append(p.g.Ancestors, Ancestor{ID: id})
+		p.anc = &p.g.Ancestors[len(p.g.Ancestors)-1]
+	case bytes.HasPrefix(line, elidedPrefix) && bytes.HasSuffix(line, elidedSuffix):
+		// "...additional frames elided..." (ancestors, and goroutines
+		// before Go 1.21) or "...N frames elided..." (Go 1.21+).
+		if p.anc != nil {
+			p.anc.Elided = true
+		} else {
+			p.g.Elided = true
+		}
+	case isHeader(line):
+		// A header right after a goroutine, without a blank line.
+		if err := p.end(stateBetween); err != nil {
+			return err
+		}
+		return p.begin(line)
+	case bytes.HasPrefix(line, nonGoFunction):
+		p.arena = append(p.arena, Frame{Func: p.intern(line)})
+	case isCall(line):
+		return p.frame(line)
+	case len(p.arena) == p.start && !p.g.StackUnavailable || !p.complete:
+		return p.errorf(line, `expected a function call line like "main.f(0x1)"`)
+	default:
+		// A complete goroutine followed by other text ("exit status 2",
+		// a register dump): the goroutine ends here.
+		if err := p.end(stateBetween); err != nil {
+			return err
+		}
+		p.addTrailer(line)
+	}
+	return nil
+}
+
+// begin starts a goroutine at its header line.
+func (p *dumpParser) begin(line []byte) error {
+	p.d.Goroutines = append(p.d.Goroutines, Goroutine{})
+	p.g, p.anc = &p.d.Goroutines[len(p.d.Goroutines)-1], nil
+	p.start = len(p.arena)
+	p.state = stateFrames
+	return p.header(line, p.g)
+}
+
+// finish hands the arena frames read since start to the goroutine or
+// ancestor being filled; a goroutine without frames was cut short.
+func (p *dumpParser) finish() error {
+	frames := p.arena[p.start:len(p.arena):len(p.arena)]
+	if len(frames) == 0 {
+		frames = nil
+	}
+	p.start = len(p.arena)
+	if p.anc != nil {
+		p.anc.Frames = frames
+		return nil
+	}
+	p.g.Frames = frames
+	return p.checkGoroutine(p.g)
+}
+
+// end finishes the current goroutine and moves to state.
+func (p *dumpParser) end(state dumpState) error {
+	if err := p.finish(); err != nil {
+		return err
+	}
+	p.state = state
+	return nil
+}
+
+func (p *dumpParser) addTrailer(line []byte) {
+	if len(bytes.TrimSpace(line)) > 0 {
+		p.trailer = append(append(p.trailer, line...), '\n')
+	}
 }
 
 // checkGoroutine reports a goroutine that ended without any frame: the
