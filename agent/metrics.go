@@ -35,7 +35,7 @@ func (a *Agent) serveMetrics(w http.ResponseWriter, _ url.Values) {
 	m.family("leakhound_goroutines", "gauge", "Goroutines in the latest sample.")
 	m.sample("leakhound_goroutines", last.Goroutines)
 	m.family("leakhound_goroutines_blocked", "gauge", "Goroutines blocked in channel, select or sync waits at one site, for the largest sites of the latest sample.")
-	blocked := map[[2]string]int{} // site, wait; sites differing only in creator merge
+	blocked := map[[2]string]int{} // by site label and wait
 	if sn.Latest != nil {
 		for _, g := range sn.Latest.Groups {
 			k, ok := inspect.SiteOf(&g)

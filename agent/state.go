@@ -187,7 +187,7 @@ func condense(in *inspect.Sample, maxSites int) (*inspect.Sample, []siteCount) {
 		all = append(all, siteCount{key: k, count: a.g.Count})
 	}
 	slices.SortFunc(all, func(x, y siteCount) int {
-		return cmp.Or(cmp.Compare(y.count, x.count), cmp.Compare(x.key.String(), y.key.String()), cmp.Compare(x.key.CreatedBy, y.key.CreatedBy))
+		return cmp.Or(cmp.Compare(y.count, x.count), cmp.Compare(x.key.String(), y.key.String()))
 	})
 	out := &inspect.Sample{Format: in.Format}
 	for i, sc := range all {
@@ -285,9 +285,6 @@ func (sn *snapshot) suspects() (*inspect.Aggregation, []inspect.Suspect) {
 		for _, sc := range first.sites {
 			site := sc.key.Site
 			g := inspect.Group{Count: sc.count, Wait: sc.key.Wait, Frames: []stack.Frame{site}}
-			if sc.key.CreatedBy != "" {
-				g.CreatedBy = &stack.Frame{Func: sc.key.CreatedBy}
-			}
 			old.Groups = append(old.Groups, g)
 		}
 		obs = append(obs, inspect.Observation{Instance: "this process", Time: first.Time, Sample: old})

@@ -20,12 +20,11 @@ type Observation struct {
 }
 
 // SiteKey identifies a blocking site: where goroutines wait (the innermost
-// frame outside the runtime and the standard synchronization packages), why,
-// and which go statement created them.
+// frame outside the runtime and the standard synchronization packages) and
+// why. The creator is left out, since profiles do not record it.
 type SiteKey struct {
-	Wait      string
-	Site      stack.Frame
-	CreatedBy string // function name of the creating go statement
+	Wait string
+	Site stack.Frame
 }
 
 // String formats the key as "func file:line [wait]".
@@ -37,9 +36,6 @@ func (k SiteKey) String() string {
 // frame outside the runtime (the runtime's own workers).
 func SiteOf(g *Group) (SiteKey, bool) {
 	k := SiteKey{Wait: g.Wait}
-	if g.CreatedBy != nil {
-		k.CreatedBy = g.CreatedBy.Func
-	}
 	for _, f := range g.Frames {
 		if !isPlumbing(f.Func) {
 			k.Site = f
@@ -124,6 +120,7 @@ func Aggregate(obs []Observation) *Aggregation {
 		}
 		byInstance[o.Instance] = append(byInstance[o.Instance], o)
 	}
+	waits := knownWaits(obs)
 	sites := map[SiteKey]*Site{}
 	get := func(k SiteKey, g *Group) *Site {
 		s, ok := sites[k]
@@ -136,7 +133,7 @@ func Aggregate(obs []Observation) *Aggregation {
 	for _, inst := range order {
 		list := byInstance[inst]
 		first, last := list[0], list[len(list)-1]
-		lastCounts := countSites(last.Sample)
+		lastCounts := countSites(last.Sample, waits)
 		for k, c := range lastCounts {
 			s := get(k, c.example)
 			s.Count += c.count
@@ -147,7 +144,7 @@ func Aggregate(obs []Observation) *Aggregation {
 		if len(list) < 2 {
 			continue
 		}
-		firstCounts := countSites(first.Sample)
+		firstCounts := countSites(first.Sample, waits)
 		for k, c := range lastCounts {
 			growth := c.count
 			if f, ok := firstCounts[k]; ok {
@@ -166,8 +163,7 @@ func Aggregate(obs []Observation) *Aggregation {
 		a.Sites = append(a.Sites, s)
 	}
 	slices.SortFunc(a.Sites, func(x, y *Site) int {
-		return cmp.Or(cmp.Compare(y.Count, x.Count), cmp.Compare(x.Key.String(), y.Key.String()),
-			cmp.Compare(x.Key.CreatedBy, y.Key.CreatedBy))
+		return cmp.Or(cmp.Compare(y.Count, x.Count), cmp.Compare(x.Key.String(), y.Key.String()))
 	})
 	return a
 }
@@ -178,13 +174,38 @@ type siteCount struct {
 	example       *Group
 }
 
-func countSites(s *Sample) map[SiteKey]*siteCount {
+// knownWaits maps each site frame to the wait reason some observation
+// gives for it, so that goroutines from formats without wait reasons
+// (debug=1 text) join the site of formats with them. A frame seen with
+// several reasons is left out.
+func knownWaits(obs []Observation) map[stack.Frame]string {
+	m := map[stack.Frame]string{}
+	for _, o := range obs {
+		for i := range o.Sample.Groups {
+			k, ok := SiteOf(&o.Sample.Groups[i])
+			if !ok || k.Wait == "" {
+				continue
+			}
+			if w, seen := m[k.Site]; seen && w != k.Wait {
+				m[k.Site] = ""
+				continue
+			}
+			m[k.Site] = k.Wait
+		}
+	}
+	return m
+}
+
+func countSites(s *Sample, waits map[stack.Frame]string) map[SiteKey]*siteCount {
 	m := map[SiteKey]*siteCount{}
 	for i := range s.Groups {
 		g := &s.Groups[i]
 		k, ok := SiteOf(g)
 		if !ok {
 			continue
+		}
+		if k.Wait == "" {
+			k.Wait = waits[k.Site]
 		}
 		c := m[k]
 		if c == nil {

@@ -71,7 +71,7 @@ func TestDecodeFixtures(t *testing.T) {
 			}
 			got := map[string]int{}
 			leaked := 0
-			for k, c := range countSites(s) {
+			for k, c := range countSites(s, nil) {
 				if strings.HasPrefix(k.Site.Func, "main.") && k.Site.Func != "main.write" && k.Site.Func != "main.main" {
 					got[k.Site.Func+" ["+k.Wait+"]"] += c.count
 				}

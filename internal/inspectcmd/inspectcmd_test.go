@@ -1,0 +1,167 @@
+package inspectcmd
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/leakhound/leakhound"
+	"github.com/leakhound/leakhound/agent"
+	"github.com/leakhound/leakhound/internal/status"
+)
+
+func fixture(name string) string { return filepath.Join("..", "inspect", "testdata", name) }
+
+func run(args ...string) (stdout, stderr string, code int) {
+	var out, errb bytes.Buffer
+	err := Main(args, &out, &errb)
+	return out.String(), errb.String(), status.Code(err)
+}
+
+func TestMain_(t *testing.T) {
+	tests := []struct {
+		name       string
+		give       []string
+		wantCode   int
+		wantStdout []string
+		wantStderr []string
+	}{
+		{
+			name: "proven leak in a dump", give: []string{fixture("goroutineleak.debug2.txt")}, wantCode: 1,
+			wantStdout: []string{"#1 PROVEN LEAK: main.leakSend.func1 (gen.go:29) has 3 goroutine(s) blocked in chan send",
+				"why: 3 goroutine(s) proven leaked by the garbage collector", "created by main.leakSend"},
+		},
+		{
+			name: "nothing over the thresholds", give: []string{fixture("goroutine.pb.gz")}, wantCode: 0,
+			wantStdout: []string{"no suspects"},
+		},
+		{
+			name: "fleet of three", give: []string{"-min-count", "10", "a=" + fixture("goroutine.pb.gz"), "b=" + fixture("goroutine.debug1.txt"), "c=" + fixture("goroutine.pb.gz")},
+			wantCode:   1,
+			wantStdout: []string{"inspected 3 sample(s) of 3 instance(s)", "main.blockGlobal.func1 (gen.go:34) has 15 goroutine(s)", "across 3 of 3 instances", "instances: a (5), b (5), c (5)"},
+		},
+		{
+			name: "growth between two samples of one instance", give: []string{"-min-count", "1000", "-min-growth", "3", "w=" + fixture("goroutineleak.pb.gz"), "w=" + fixture("goroutine.pb.gz")},
+			wantCode:   1,
+			wantStdout: []string{"main.blockGlobal.func1", "grew by 5"},
+		},
+		{
+			name: "bad sources reported, good ones still reported", give: []string{fixture("garbage.gz"), fixture("missing.txt"), fixture("goroutineleak.pb.gz")},
+			wantCode:   1,
+			wantStdout: []string{"1 sample(s)", "2 source(s) could not be read", "PROVEN LEAK"},
+			wantStderr: []string{"garbage.gz: gzip-compressed text: not a goroutine dump", "missing.txt: open"},
+		},
+		{name: "all sources bad", give: []string{fixture("garbage.gz")}, wantCode: 2, wantStderr: []string{"garbage.gz:"}},
+		{name: "no source", give: nil, wantCode: 2},
+		{name: "bad flag", give: []string{"-j", "0", "x"}, wantCode: 2},
+		{name: "html not supported", give: []string{"-html", "out.html", "x"}, wantCode: 2},
+		{name: "help", give: []string{"-h"}, wantCode: 0, wantStderr: []string{"usage: leakhound inspect"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			stdout, stderr, code := run(tt.give...)
+			if code != tt.wantCode {
+				t.Errorf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tt.wantCode, stdout, stderr)
+			}
+			for _, w := range tt.wantStdout {
+				if !strings.Contains(stdout, w) {
+					t.Errorf("stdout lacks %q:\n%s", w, stdout)
+				}
+			}
+			for _, w := range tt.wantStderr {
+				if !strings.Contains(stderr, w) {
+					t.Errorf("stderr lacks %q:\n%s", w, stderr)
+				}
+			}
+			for _, line := range strings.Split(strings.TrimSpace(stderr), "\n") {
+				if strings.HasPrefix(line, "leakhound inspect: ") && strings.Count(line, "\n") > 0 {
+					t.Errorf("error is not one line: %q", line)
+				}
+			}
+		})
+	}
+}
+
+func TestJSONReport(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "report.json")
+	_, _, code := run("-json", out, fixture("goroutineleak.debug2.txt"))
+	if code != 1 {
+		t.Fatalf("exit %d, want 1", code)
+	}
+	data, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r leakhound.Report
+	if err := json.Unmarshal(data, &r); err != nil {
+		t.Fatal(err)
+	}
+	if r.Schema != leakhound.Schema || r.Mode != "inspect" || len(r.Findings) != 1 {
+		t.Fatalf("report = %s", data)
+	}
+	f := r.Findings[0]
+	if f.Kind != "goroutine" || f.Reason != "unreachable-wait" || f.Certainty != "proven" || f.Count != 3 || f.Wait != "chan send" ||
+		f.Origin[0].Func != "main.leakSend" || f.ID == "" || !strings.Contains(f.Detail, "ranked because") {
+		t.Errorf("finding = %+v", f)
+	}
+	stdout, _, _ := run("-json", "-", fixture("goroutineleak.debug2.txt"))
+	if !json.Valid([]byte(stdout)) {
+		t.Errorf("-json - wrote more than the report on stdout:\n%s", stdout)
+	}
+}
+
+// TestURLs reads the agent's leak profile and a plain pprof endpoint over
+// HTTP, with a per-source timeout that bounds a hanging server.
+func TestURLs(t *testing.T) {
+	dump, err := os.ReadFile(fixture("goroutineleak.debug2.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	release := make(chan struct{})
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/goroutine", func(w http.ResponseWriter, r *http.Request) { w.Write(dump) })
+	mux.HandleFunc("/hang", func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	})
+	mux.Handle("/debug/leakhound/", agent.Handler())
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	defer close(release)
+	if err := agent.Start(agent.Options{Interval: 50 * time.Millisecond, ProvenInterval: -1}); err != nil {
+		t.Fatal(err)
+	}
+	defer agent.Stop()
+
+	args := []string{"-timeout", "500ms", srv.URL + "/debug/pprof/goroutine?debug=2", srv.URL + "/hang", srv.URL + "/debug/leakhound/"}
+	start := time.Now()
+	stdout, stderr, code := run(args...)
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("took %v: the timeout did not bound the hanging source", d)
+	}
+	if code != 1 || !strings.Contains(stdout, "PROVEN LEAK") {
+		t.Errorf("exit %d, stdout:\n%s", code, stdout)
+	}
+	for _, want := range []string{"/hang: no answer within 500ms", "/debug/leakhound/: got an HTML page"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	stdout, stderr, code = run(srv.URL + "/debug/leakhound/pprof/goroutineleak")
+	switch {
+	case strings.Contains(stderr, "HTTP 501"):
+		// Go 1.26 without the experiment: the agent says so, one line.
+	case code != 0 && code != 1:
+		t.Errorf("reading the agent's leak profile: exit %d\n%s\n%s", code, stdout, stderr)
+	case !strings.Contains(stdout, "goroutineleak") && !strings.Contains(stdout, "inspected 1 sample"):
+		t.Errorf("stdout:\n%s", stdout)
+	}
+}
