@@ -2,6 +2,8 @@ package track
 
 import (
 	"fmt"
+	"os"
+	"reflect"
 	"runtime"
 	"sort"
 	"strings"
@@ -125,9 +127,18 @@ func originFrames(pcs []uintptr) []leakhound.Frame {
 	return all[first:]
 }
 
-// goroot is the source directory of the standard library this program was
-// built from ("" when unknown, as with -trimpath).
-var goroot = strings.TrimSuffix(runtime.GOROOT(), "/") // the build's GOROOT
+// goroot is the GOROOT this program was built from, as its stack frames
+// name it ("" when unknown, as with -trimpath). It is read from the frame of
+// a standard-library function: the GOROOT environment variable may name
+// another directory (go test sets it to the toolchain's own).
+var goroot = func() string {
+	file, _ := runtime.FuncForPC(reflect.ValueOf(os.Open).Pointer()).FileLine(reflect.ValueOf(os.Open).Pointer())
+	dir, ok := strings.CutSuffix(file, "/src/os/file.go")
+	if !ok {
+		return ""
+	}
+	return dir
+}()
 
 // isStd reports whether the frame is in the standard library: its file is
 // under GOROOT/src, or (without a GOROOT) its import path has no dot in its

@@ -9,7 +9,7 @@ import (
 
 const (
 	pageShift = 13      // granularity of the address index
-	maxPages  = 1 << 26 // larger arena ranges fall back to plain binary search
+	maxPages  = 1 << 26 // larger arena ranges (or fewer objects) fall back to binary search
 )
 
 // finish sorts the objects, turns raw pointer values into object indices and
@@ -139,8 +139,8 @@ type index struct {
 func newIndex(o *Objects, start, end uint64) *index {
 	ix := &index{o: o, start: start}
 	pages := (end - start) >> pageShift
-	if end <= start || pages > maxPages {
-		return ix
+	if end <= start || pages > maxPages || pages > 4*uint64(len(o.addr))+1024 {
+		return ix // binary search over all objects is good enough
 	}
 	ix.first = make([]int32, pages+2)
 	j := 0

@@ -49,7 +49,7 @@ const (
 	maxContents   = 1 << 40 // largest object or segment accepted
 	maxFrame      = 1 << 30 // largest stack frame accepted
 	maxStack      = 1 << 30 // largest goroutine stack: words above sp by less may point to the stack
-	readChunk     = 1 << 24 // contents are read this much at a time, so a bad length cannot allocate much
+	readChunk     = 1 << 20 // contents are read this much at a time, so a bad length cannot allocate much
 	memStatsCount = 24 + 256 + 1
 )
 

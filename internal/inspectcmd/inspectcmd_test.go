@@ -165,3 +165,34 @@ func TestURLs(t *testing.T) {
 		t.Errorf("stdout:\n%s", stdout)
 	}
 }
+
+// TestResample fetches a URL twice and ranks the site that grew between.
+func TestResample(t *testing.T) {
+	first, err := os.ReadFile(fixture("goroutineleak.debug1.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := os.ReadFile(fixture("goroutine.debug1.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls++
+		if calls == 1 {
+			w.Write(first)
+			return
+		}
+		w.Write(second)
+	}))
+	defer srv.Close()
+	stdout, stderr, code := run("-resample", "50ms", "-min-count", "1000", "-min-growth", "5", "web="+srv.URL)
+	if code != 1 || calls != 2 {
+		t.Fatalf("exit %d after %d fetches, want 1 after 2\n%s\n%s", code, calls, stdout, stderr)
+	}
+	for _, want := range []string{"inspected 2 sample(s) of 1 instance(s)", "main.blockGlobal.func1", "grew by 5 in", "between two samples of web"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, stdout)
+		}
+	}
+}

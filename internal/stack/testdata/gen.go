@@ -4,9 +4,9 @@
 //
 //	cd internal/stack/testdata && go run gen.go
 //
-// For each Go version (the installed one and the one named by -go127) it
-// builds fixture/ once, runs it in every mode, and writes
-// <go version>/<variant>.txt. GOROOT and the build directory are replaced by
+// For each toolchain named by -toolchains (fetched through the module proxy
+// when not installed) it builds fixture/ once, runs it in every mode, and
+// writes go1.N/<variant>.txt. GOROOT and the build directory are replaced by
 // /goroot and /src so that fixtures do not depend on the machine.
 package main
 
@@ -24,7 +24,7 @@ import (
 	"time"
 )
 
-var toolchains = flag.String("toolchains", "go1.26=local,go1.27=go1.27.4", "comma-separated dir=GOTOOLCHAIN pairs")
+var toolchains = flag.String("toolchains", "go1.26.8,go1.27.4", "comma-separated Go toolchains (GOTOOLCHAIN values) to generate fixtures with")
 
 // variant is one fixture: the program mode, extra environment, and how
 // output is captured.
@@ -60,18 +60,16 @@ var variants = []variant{
 
 func main() {
 	flag.Parse()
-	for _, pair := range strings.Split(*toolchains, ",") {
-		dir, toolchain, ok := strings.Cut(pair, "=")
-		if !ok {
-			log.Fatalf("bad -toolchains entry %q: want dir=GOTOOLCHAIN", pair)
-		}
-		if err := generate(dir, toolchain); err != nil {
-			log.Fatalf("%s: %v", dir, err)
+	for _, toolchain := range strings.Split(*toolchains, ",") {
+		if err := generate(toolchain); err != nil {
+			log.Fatalf("%s: %v", toolchain, err)
 		}
 	}
 }
 
-func generate(dir, toolchain string) error {
+// generate writes the fixtures of one toolchain to go1.N/, named for its
+// major version.
+func generate(toolchain string) error {
 	src, err := os.MkdirTemp("", "stackfixture")
 	if err != nil {
 		return err
@@ -93,6 +91,11 @@ func generate(dir, toolchain string) error {
 	version, err := output(src, env, "go", "env", "GOVERSION")
 	if err != nil {
 		return err
+	}
+	version = strings.TrimSpace(version)
+	dir := version
+	if parts := strings.SplitN(version, ".", 3); len(parts) == 3 {
+		dir = parts[0] + "." + parts[1]
 	}
 	if strings.HasPrefix(version, "go1.26") {
 		// The goroutineleak profile is an experiment in Go 1.26 and

@@ -142,5 +142,5 @@ func InGOROOT(pass *analysis.Pass) bool {
 	}
 	name := pass.Fset.File(pass.Files[0].Pos()).Name()
 	rel, err := filepath.Rel(filepath.Join(build.Default.GOROOT, "src"), name)
-	return err == nil && !strings.HasPrefix(rel, "..")
+	return err == nil && !strings.HasPrefix(rel, "..") && !strings.Contains(filepath.ToSlash(rel), "/testdata/")
 }

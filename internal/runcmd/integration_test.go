@@ -1,0 +1,249 @@
+package runcmd_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/leakhound/leakhound"
+)
+
+// The integration tests build the real leakhound binary once and run it on
+// the programs of examples/ and on a module of its own in testdata. They
+// build the standard library with the instrumentation overlay, which the go
+// build cache keeps for the next run (and the next Go version keeps its own).
+
+var (
+	binOnce sync.Once
+	binPath string
+	binErr  error
+)
+
+// leakhoundBin builds cmd/leakhound into a directory shared by the tests.
+func leakhoundBin(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds the instrumented standard library: skipped with -short")
+	}
+	binOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "leakhound-it-")
+		if err != nil {
+			binErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "leakhound")
+		out, err := exec.Command("go", "build", "-o", binPath, "../../cmd/leakhound").CombinedOutput()
+		if err != nil {
+			binErr = errors.New(string(out))
+		}
+	})
+	if binErr != nil {
+		t.Fatalf("build leakhound: %v", binErr)
+	}
+	return binPath
+}
+
+// moduleRoot is the root of this repository.
+func moduleRoot(t *testing.T) string {
+	dir, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// runLeakhound runs the binary in dir and returns its exit status, its
+// stdout and stderr, and the JSON report it wrote.
+func runLeakhound(t *testing.T, dir string, args ...string) (int, string, *leakhound.Report) {
+	t.Helper()
+	report := filepath.Join(t.TempDir(), "report.json")
+	cmd := exec.Command(leakhoundBin(t), append([]string{args[0], "-json", report}, args[1:]...)...)
+	cmd.Dir = dir
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	code := 0
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
+		code = exit.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(report)
+	if err != nil {
+		t.Fatalf("no report (exit %d): %v\n%s", code, err, out.String())
+	}
+	var rep leakhound.Report
+	if err := json.Unmarshal(data, &rep); err != nil {
+		t.Fatalf("bad report: %v\n%s", err, data)
+	}
+	return code, out.String(), &rep
+}
+
+// describe reduces a finding to what the tests pin: resource, reason,
+// count, test, the first origin frame (the call the program made) and the
+// first frame of the program's own code in origin (or, without an origin,
+// in the stack).
+func describe(f leakhound.Finding) string {
+	frames := f.Origin
+	if len(frames) == 0 {
+		frames = f.Stack
+	}
+	first, own := "-", "-"
+	if len(frames) > 0 {
+		first = frames[0].Func
+	}
+	for _, fr := range frames {
+		if strings.HasPrefix(fr.Func, "main.") || strings.HasPrefix(fr.Func, "example.com/") {
+			own = fr.Func
+			break
+		}
+	}
+	s := strings.Join([]string{f.Kind, f.Resource, f.Reason, f.Certainty, itoa(f.Count), first, own}, " ")
+	if f.Test != "" {
+		s += " test=" + f.Test
+	}
+	return s
+}
+
+func itoa(n int) string {
+	b, _ := json.Marshal(n)
+	return string(b)
+}
+
+func describeAll(rep *leakhound.Report) []string {
+	out := []string{}
+	for _, f := range rep.Findings {
+		out = append(out, describe(f))
+	}
+	slices.Sort(out)
+	return out
+}
+
+func TestRunExamples(t *testing.T) {
+	tests := []struct {
+		name     string
+		give     string
+		wantCode int
+		want     []string
+		wantOut  string
+	}{
+		{
+			name:     "pool connection never returned",
+			give:     "./examples/poolconn",
+			wantCode: 1,
+			want:     []string{"resource net.TCPConn closed-by-gc proven 1 net.Dial main.(*pool).get"},
+		},
+		{
+			name:     "listener kept only as a raw fd",
+			give:     "./examples/rawfd",
+			wantCode: 1,
+			want: []string{
+				"resource net.TCPListener closed-by-gc proven 1 net.Listen main.listenRaw",
+				"resource os.File fd-used-after-gc proven 1 net.(*TCPListener).File main.listenRaw",
+			},
+			wantOut: "connection refused",
+		},
+		{
+			name:     "bodies never closed",
+			give:     "./examples/bodies",
+			wantCode: 1,
+			want:     []string{"resource http.Response.Body closed-by-gc proven 3 net/http.Get main.fetch"},
+		},
+		{
+			name:     "goroutines blocked on a forgotten channel",
+			give:     "./examples/chanblock",
+			wantCode: 1,
+			want:     []string{"goroutine goroutine unreachable-wait proven 3 main.first main.first"},
+		},
+		{
+			name:     "stalled finalizer",
+			give:     "./examples/finalizer",
+			wantCode: 1,
+			want: []string{
+				"finalizer finalizer blocked suspected 1 main.newCache.func1 main.newCache.func1",
+				"resource os.File open-at-end proven 3 os.Open main.main",
+			},
+		},
+		{
+			name:     "clean program",
+			give:     "./examples/clean",
+			wantCode: 0,
+			want:     []string{},
+			wantOut:  "clean exit",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			code, out, rep := runLeakhound(t, moduleRoot(t), "run", tt.give)
+			if code != tt.wantCode {
+				t.Errorf("exit status %d, want %d\n%s", code, tt.wantCode, out)
+			}
+			if got := describeAll(rep); !slices.Equal(got, tt.want) {
+				t.Errorf("findings:\n%s\nwant:\n%s\noutput:\n%s", strings.Join(got, "\n"), strings.Join(tt.want, "\n"), out)
+			}
+			if rep.Schema != leakhound.Schema || rep.Mode != "run" || !strings.HasPrefix(rep.Go, "go1.") {
+				t.Errorf("report header %q %q %q", rep.Schema, rep.Mode, rep.Go)
+			}
+			if !strings.Contains(out, tt.wantOut) {
+				t.Errorf("output does not contain %q:\n%s", tt.wantOut, out)
+			}
+		})
+	}
+}
+
+// TestOtherModule runs leakhound on a module that does not depend on
+// leakhound: run passes the program's exit status and output through, and
+// test gives each test its own verdict, t.Parallel subtests included.
+func TestOtherModule(t *testing.T) {
+	dir, err := filepath.Abs("testdata/othermod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Run("run", func(t *testing.T) {
+		t.Parallel()
+		code, out, rep := runLeakhound(t, dir, "run", "./cmd/dropfile", "--", "extra-arg")
+		if code != 1 {
+			t.Errorf("exit status %d, want 1\n%s", code, out)
+		}
+		want := []string{"resource os.File open-at-end proven 1 os.Open main.main"}
+		if got := describeAll(rep); !slices.Equal(got, want) {
+			t.Errorf("findings:\n%s\nwant:\n%s\noutput:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"), out)
+		}
+		if !strings.Contains(out, "opened go.mod") {
+			t.Errorf("program output missing:\n%s", out)
+		}
+	})
+	t.Run("test", func(t *testing.T) {
+		t.Parallel()
+		code, out, rep := runLeakhound(t, dir, "test", "./...", "--", "-count=1")
+		if code != 1 {
+			t.Errorf("exit status %d, want 1\n%s", code, out)
+		}
+		want := []string{
+			"resource net.TCPListener open-at-end proven 1 net.Listen example.com/othermod/leaky.TestParallel.func1.1 test=TestParallel/leaks",
+			"resource os.File open-at-end proven 1 os.Open example.com/othermod/leaky.Open test=TestLeaksFile",
+		}
+		if got := describeAll(rep); !slices.Equal(got, want) {
+			t.Errorf("findings:\n%s\nwant:\n%s\noutput:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"), out)
+		}
+		for _, line := range []string{"--- FAIL: TestLeaksFile", "--- FAIL: TestParallel/leaks"} {
+			if !strings.Contains(out, line) {
+				t.Errorf("output lacks %q:\n%s", line, out)
+			}
+		}
+		for _, line := range []string{"FAIL: TestClosed", "FAIL: TestParallel/clean"} {
+			if strings.Contains(out, line) {
+				t.Errorf("output has %q:\n%s", line, out)
+			}
+		}
+	})
+}
