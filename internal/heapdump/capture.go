@@ -47,6 +47,8 @@ func CaptureFile(name string) error {
 }
 
 // CaptureParsed captures a heap dump of the current process and parses it.
+// Because the dump is of this process, its types get their full names
+// ("*bytes.Reader" rather than the dump's "bytes.").
 func CaptureParsed() (*Dump, error) {
 	f, err := os.CreateTemp("", "heapdump-*")
 	if err != nil {
@@ -58,5 +60,10 @@ func CaptureParsed() (*Dump, error) {
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return nil, fmt.Errorf("capture heap dump: %w", err)
 	}
-	return Parse(f)
+	d, err := Parse(f)
+	if err != nil {
+		return nil, err
+	}
+	d.nameLocalTypes()
+	return d, nil
 }

@@ -198,7 +198,9 @@ func (d *Dump) Goroutine(id int64) *Goroutine {
 // Heap objects carry no type; a name is known only when an interface value
 // whose itab (or type word) is in the dump points to the object. The runtime
 // writes the name of a pointer to a named type, such as *bytes.Reader, as
-// just its package ("bytes."); TypeOf returns "bytes.?" for it.
+// just its package ("bytes."); TypeOf returns "bytes.?" for it, unless the
+// dump was captured and parsed by this process ([CaptureParsed]), which
+// knows the full name ("bytes.Reader").
 func (d *Dump) TypeOf(i int32) string {
 	t, ok := d.Types[d.typeHint[i]]
 	switch {

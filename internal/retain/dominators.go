@@ -6,8 +6,8 @@ type graph interface {
 	// succ returns the successors of node v: s[i]+off for each i. The
 	// slice may be shared and may hold nodes that skip reports as absent.
 	succ(v int32) (s []int32, off int32)
-	// skip reports whether edges into node v are ignored.
-	skip(v int32) bool
+	// skip reports whether the edge from node v to node t is ignored.
+	skip(v, t int32) bool
 }
 
 // domTree is the dominator tree of the nodes reachable from the root, in
@@ -45,7 +45,7 @@ func dominators(g graph) domTree {
 		}
 		t := s[top.pos] + off
 		top.pos++
-		if pre[t] >= 0 || g.skip(t) {
+		if pre[t] >= 0 || g.skip(top.v, t) {
 			continue
 		}
 		pre[t] = int32(len(vert))
@@ -61,7 +61,7 @@ func dominators(g graph) domTree {
 	for _, v := range vert {
 		s, off := g.succ(v)
 		for _, t := range s {
-			if t += off; pre[t] >= 0 && !g.skip(t) {
+			if t += off; pre[t] >= 0 && !g.skip(v, t) {
 				predStart[pre[t]+1]++
 			}
 		}
@@ -75,7 +75,7 @@ func dominators(g graph) domTree {
 	for i, v := range vert {
 		s, off := g.succ(v)
 		for _, t := range s {
-			if t += off; pre[t] >= 0 && !g.skip(t) {
+			if t += off; pre[t] >= 0 && !g.skip(v, t) {
 				preds[fill[pre[t]]] = int32(i)
 				fill[pre[t]]++
 			}

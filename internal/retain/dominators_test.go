@@ -6,6 +6,8 @@ import (
 	"testing"
 )
 
+// adjGraph is a graph for tests; edges into skipped nodes are ignored
+// unless they come from the root.
 type adjGraph struct {
 	adj     [][]int32
 	skipped map[int32]bool
@@ -13,7 +15,7 @@ type adjGraph struct {
 
 func (g *adjGraph) numNodes() int                 { return len(g.adj) }
 func (g *adjGraph) succ(v int32) ([]int32, int32) { return g.adj[v], 0 }
-func (g *adjGraph) skip(v int32) bool             { return g.skipped[v] }
+func (g *adjGraph) skip(v, t int32) bool          { return v != 0 && g.skipped[t] }
 
 // naiveDominators returns, for every node reachable from 0, the sorted set of
 // its strict dominators: d dominates v if v is unreachable once d is removed.
@@ -29,7 +31,7 @@ func naiveDominators(g *adjGraph) map[int32][]int32 {
 			v := stack[len(stack)-1]
 			stack = stack[:len(stack)-1]
 			for _, t := range g.adj[v] {
-				if t != removed && !seen[t] && !g.skipped[t] {
+				if t != removed && !seen[t] && !g.skip(v, t) {
 					seen[t] = true
 					stack = append(stack, t)
 				}

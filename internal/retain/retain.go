@@ -52,9 +52,11 @@ type Result struct {
 // record the types of objects, so Name is the best the dump tells:
 //
 //	"os.File"                                  type known from an interface value pointing to the object
+//	"runtime.g (goroutine record)"             the runtime's record of a goroutine of the set
 //	"allocated at main.worker (main.go:17)"    the heap profiler sampled the object's allocation
-//	"unknown (no pointers)"                    e.g. []byte or string data
-//	"unknown (pointers)"                       anything else
+//	"unknown (no pointers)"                    an object without pointers: []byte or string data,
+//	                                           arrays and slices of numbers, structs of numbers
+//	"unknown (pointers)"                       any other object (structs, maps, slices of pointers)
 type TypeSize struct {
 	Name    string
 	Bytes   int64
@@ -141,13 +143,14 @@ func (h *heapGraph) succ(v int32) ([]int32, int32) {
 	return h.d.Objects.Edges(v - h.base), h.base
 }
 
-func (h *heapGraph) skip(v int32) bool {
-	if v < h.base {
-		return false
-	}
-	i := v - h.base
-	return h.owned[i/64]&(1<<(i%64)) != 0
+// skip ignores pointers from heap objects to a goroutine's g record; the
+// goroutine's own node (or the root's) still reaches it.
+func (h *heapGraph) skip(v, t int32) bool {
+	return v >= h.base && h.isG(t-h.base)
 }
+
+// isG reports whether object o is a goroutine's g record.
+func (h *heapGraph) isG(o int32) bool { return h.owned[o/64]&(1<<(o%64)) != 0 }
 
 func analyze(d *heapdump.Dump, members [][]int, pass []int, results []Result) {
 	h := &heapGraph{d: d, base: int32(1 + len(pass))}
@@ -241,7 +244,10 @@ func analyze(d *heapdump.Dump, members [][]int, pass []int, results []Result) {
 		if acc[k] == nil {
 			acc[k] = map[string]*TypeSize{}
 		}
-		name := label(d, o)
+		name := gRecord
+		if !h.isG(o) {
+			name = label(d, o)
+		}
 		ts := acc[k][name]
 		if ts == nil {
 			ts = &TypeSize{Name: name}
@@ -347,6 +353,9 @@ func top(m map[string]*TypeSize) []TypeSize {
 	}
 	return out
 }
+
+// gRecord names a goroutine's runtime record.
+const gRecord = "runtime.g (goroutine record)"
 
 // label names object o as well as the dump allows; see [TypeSize].
 func label(d *heapdump.Dump, o int32) string {

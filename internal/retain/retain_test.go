@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -95,6 +96,9 @@ func TestForgottenChannel(t *testing.T) {
 	}
 	if len(res[0].Top) == 0 || !strings.Contains(res[0].Top[0].Name, "main.forgotten") || res[0].Top[0].Objects != 5 {
 		t.Errorf("Top = %+v, want first the 5 buffers allocated at main.forgotten", res[0].Top)
+	}
+	if !slices.ContainsFunc(res[0].Top, func(ts TypeSize) bool { return ts.Name == gRecord && ts.Objects == 5 }) {
+		t.Errorf("Top = %+v, want the 5 goroutine records", res[0].Top)
 	}
 	for i, r := range res[1:] {
 		if want := int64(10 * mb); !within(r.Bytes, want, want*105/100) {
