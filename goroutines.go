@@ -38,7 +38,7 @@ func verdict(o *options, sc scope) (*Report, error) {
 			return nil, err
 		}
 		if pending(gs) > 0 {
-			if o.retained {
+			if o.retained && anyProvable(gs) {
 				// The runtime cannot dump the heap once goroutines are
 				// marked leaked, so the heap is dumped first.
 				heap.take()

@@ -2,10 +2,12 @@ package leakhound
 
 import (
 	"errors"
+	"slices"
 	"strings"
 
 	"github.com/leakhound/leakhound/internal/heapdump"
 	"github.com/leakhound/leakhound/internal/retain"
+	"github.com/leakhound/leakhound/internal/stack"
 )
 
 // RetainedBytes fills [Finding.RetainedBytes] of goroutine findings: the heap
@@ -14,13 +16,35 @@ import (
 // named in [Finding.Detail].
 //
 // It costs a heap dump: the runtime stops the world while it writes the whole
-// heap (about a second per gigabyte) to a temporary file, which is then
-// analysed, before the collector's leak detection marks any goroutine (the Go
-// runtime cannot dump the heap after that). It runs at most once per verdict,
-// only when goroutines are left at the end of the test. When the memory
-// cannot be measured, the finding's detail says why.
+// heap to a temporary file, which is then analysed (see docs/retained.md for
+// measured times and memory). The dump is taken at most once per verdict,
+// only when goroutines are left at its end, and before the collector's leak
+// detection marks any goroutine when one of them waits where it could be
+// proven leaked: the Go runtime (1.26 and 1.27) cannot dump the heap of a
+// process with goroutines marked leaked. Retained memory can therefore be
+// measured only by the first verdict of a process that proves a leak; when
+// the memory cannot be measured, the finding's detail says why.
 func RetainedBytes() Option {
 	return optionFunc(func(o *options) { o.retained = true })
+}
+
+// provableWaits are the waits the collector's leak detection can prove
+// leaked: the runtime's wait reasons from "chan receive (nil chan)" to
+// "sync.WaitGroup.Wait" (runtime2.go, Go 1.26 and 1.27). Goroutines in
+// other states are never marked.
+var provableWaits = []string{
+	"chan receive (nil chan)", "chan send (nil chan)", "select (no cases)", "select",
+	"chan receive", "chan send", "sync.Cond.Wait", "sync.Mutex.Lock",
+	"sync.RWMutex.RLock", "sync.RWMutex.Lock", "sync.WaitGroup.Wait",
+}
+
+// anyProvable reports whether leak detection could mark a goroutine of gs.
+// When none can be marked, the heap need not be dumped before detection:
+// it can still be dumped afterwards.
+func anyProvable(gs []stack.Goroutine) bool {
+	return slices.ContainsFunc(gs, func(g stack.Goroutine) bool {
+		return !g.Leaked && slices.Contains(provableWaits, g.State)
+	})
 }
 
 // heapSnapshot is a heap dump taken at most once per verdict.

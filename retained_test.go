@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/leakhound/leakhound/internal/stack"
 )
 
 const tenMB = 10 << 20
@@ -80,4 +82,23 @@ func runInFreshProcess(t *testing.T) {
 		t.Fatalf("in a fresh process: %v\n%s", err, out)
 	}
 	t.Logf("in a fresh process:\n%s", out)
+}
+
+func TestAnyProvable(t *testing.T) {
+	tests := []struct {
+		name string
+		give []stack.Goroutine
+		want bool
+	}{
+		{name: "none", give: nil, want: false},
+		{name: "chan receive", give: []stack.Goroutine{{State: "chan receive"}}, want: true},
+		{name: "wait group", give: []stack.Goroutine{{State: "IO wait"}, {State: "sync.WaitGroup.Wait"}}, want: true},
+		{name: "already leaked", give: []stack.Goroutine{{State: "chan receive", Leaked: true}}, want: false},
+		{name: "not provable", give: []stack.Goroutine{{State: "IO wait"}, {State: "sleep"}, {State: "running"}, {State: "select (durable)"}, {State: "semacquire"}}, want: false},
+	}
+	for _, tt := range tests {
+		if got := anyProvable(tt.give); got != tt.want {
+			t.Errorf("%s: anyProvable = %v, want %v", tt.name, got, tt.want)
+		}
+	}
 }

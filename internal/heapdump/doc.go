@@ -4,7 +4,10 @@
 // # Format
 //
 // A dump starts with the header line "go1.7 heap dump\n" (unchanged from Go 1.7
-// through Go 1.27) and is followed by records until an EOF record. Every number
+// through Go 1.27) and is followed by records until an EOF record. Since the
+// header says nothing about the release, the runtime version in the params
+// record is checked: dumps of Go releases other than those listed in
+// [SupportedVersions] are refused with [ErrUnsupported]. Every number
 // is an unsigned varint as written by encoding/binary.PutUvarint; a string or a
 // memory range is a varint length followed by that many bytes; a bool is the
 // varint 0 or 1. Each record starts with its tag:

@@ -53,7 +53,8 @@ const (
 	memStatsCount = 24 + 256 + 1
 )
 
-// ErrUnsupported is returned (wrapped) for a dump whose header is not [Header].
+// ErrUnsupported is returned (wrapped) for a dump whose header is not
+// [Header], or written by a Go release this package does not read.
 var ErrUnsupported = errors.New("unsupported heap dump format")
 
 // FormatError says where and why a dump could not be read.
@@ -411,6 +412,9 @@ func (p *parser) params() error {
 		return err
 	}
 	if pr.GoVersion, err = p.string(); err != nil {
+		return err
+	}
+	if err := checkVersion(pr.GoVersion); err != nil {
 		return err
 	}
 	if ncpu, err = p.uvarint(); err != nil {

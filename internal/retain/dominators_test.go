@@ -85,15 +85,21 @@ func TestDominatorsMatchNaive(t *testing.T) {
 		if n > 3 && iter%3 == 0 {
 			g.skipped[int32(1+r.IntN(n-1))] = true
 		}
-		want := naiveDominators(g)
-		got := treeDominators(dominators(g))
-		if len(got) != len(want) {
-			t.Fatalf("graph %v: %d reachable nodes, want %d", g.adj, len(got), len(want))
-		}
-		for v, w := range want {
-			if !slices.Equal(got[v], w) {
-				t.Fatalf("graph %v skip %v: dominators of %d = %v, want %v", g.adj, g.skipped, v, got[v], w)
-			}
+		checkDominators(t, g)
+	}
+}
+
+// checkDominators compares the dominator tree of g with the naive definition.
+func checkDominators(t *testing.T, g *adjGraph) {
+	t.Helper()
+	want := naiveDominators(g)
+	got := treeDominators(dominators(g))
+	if len(got) != len(want) {
+		t.Fatalf("graph %v: %d reachable nodes, want %d", g.adj, len(got), len(want))
+	}
+	for v, w := range want {
+		if !slices.Equal(got[v], w) {
+			t.Fatalf("graph %v skip %v: dominators of %d = %v, want %v", g.adj, g.skipped, v, got[v], w)
 		}
 	}
 }
@@ -115,4 +121,24 @@ func TestDominatorsDeepChain(t *testing.T) {
 			t.Fatalf("idom[%d] = %d, want %d", i, tr.idom[i], i-1)
 		}
 	}
+}
+
+// FuzzDominators checks the dominator tree of graphs read from the input
+// (each pair of bytes is an edge; a byte with the top bit set marks a
+// skipped node) against the naive definition.
+func FuzzDominators(f *testing.F) {
+	f.Add([]byte{0, 1, 1, 2, 0, 2, 2, 3, 3, 1})
+	f.Add([]byte{0, 1, 1, 2, 2, 1, 0x81, 2, 3})
+	f.Fuzz(func(t *testing.T, in []byte) {
+		const n = 24
+		g := &adjGraph{adj: make([][]int32, n), skipped: map[int32]bool{}}
+		for i := 0; i+1 < len(in) && i < 4*n; i += 2 {
+			a, b := int32(in[i]&0x7f%n), int32(in[i+1]&0x7f%n)
+			g.adj[a] = append(g.adj[a], b)
+			if in[i]&0x80 != 0 && b != 0 {
+				g.skipped[b] = true
+			}
+		}
+		checkDominators(t, g)
+	})
 }

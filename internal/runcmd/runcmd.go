@@ -27,7 +27,8 @@ through. Each file, socket or response body the garbage collector closes
 because the program never did is printed on stderr as it happens, with the
 stack that opened it. When the program ends (main returns, os.Exit, or a fatal
 SIGINT, SIGTERM or SIGHUP) leakhound reports the resources still open and the
-goroutines the garbage collector proves leaked.
+goroutines the garbage collector proves leaked, with the heap memory each
+group of them keeps alive (retained_bytes; see -retained).
 
 Exit status: 1 when leaks were found, else the program's own status; 2 when
 leakhound itself failed.
@@ -42,6 +43,7 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	jsonOut := fs.String("json", "", "write the JSON report (leakhound.report/v1) to `FILE`; \"-\" for stdout")
 	htmlOut := fs.String("html", "", "write an HTML report to `FILE` (not supported yet by run)")
 	tags := fs.String("tags", "", "build `tags` passed to go build")
+	retained := retainedFlag(fs)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, runUsage)
 		fs.PrintDefaults()
@@ -69,7 +71,7 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	reportPath := filepath.Join(b.work, "report.jsonl")
 	cmd := exec.Command(bin, progArgs...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, stdout, stderr
-	cmd.Env = append(os.Environ(), "LEAKHOUND_REPORT="+reportPath)
+	cmd.Env = append(os.Environ(), "LEAKHOUND_REPORT="+reportPath, retainedEnv(*retained))
 	code, err := runForwardingSignals(cmd)
 	if err != nil {
 		return fmt.Errorf("run the program: %w", err)

@@ -20,7 +20,8 @@ open when it and its cleanups are done, or whose resources the garbage
 collector closed, fails with the stack that opened each one. Resources are
 attributed to the test whose goroutine, or a goroutine it started, opened
 them, so t.Parallel and subtests are attributed correctly. When a test binary
-exits, the goroutines the garbage collector proves leaked are reported too.
+exits, the goroutines the garbage collector proves leaked are reported too,
+with the heap memory they keep alive (retained_bytes; see -retained).
 
 For go test's JSON event stream (gotestsum, CI dashboards), pass it after
 "--": leakhound test ./... -- -json
@@ -37,6 +38,7 @@ func Test(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	jsonOut := fs.String("json", "", "write the JSON report (leakhound.report/v1) to `FILE`; \"-\" for stdout")
 	htmlOut := fs.String("html", "", "write an HTML report to `FILE` (not supported yet by test)")
+	retained := retainedFlag(fs)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, testUsage)
 		fs.PrintDefaults()
@@ -82,7 +84,7 @@ func Test(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	reportPath := filepath.Join(b.work, "report.jsonl")
 	cmd := b.goCommand(append(append([]string{"test", "-overlay", b.overlay}, goFlags...), pkgs...)...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, stdout, stderr
-	cmd.Env = append(cmd.Env, "LEAKHOUND_REPORT="+reportPath, "LEAKHOUND_QUIET=1")
+	cmd.Env = append(cmd.Env, "LEAKHOUND_REPORT="+reportPath, "LEAKHOUND_QUIET=1", retainedEnv(*retained))
 	code, err := runForwardingSignals(cmd)
 	if err != nil {
 		return fmt.Errorf("run go test: %w", err)
