@@ -1,13 +1,12 @@
 package leakhound
 
 import (
-	"os"
-	"os/exec"
 	"runtime"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/leakhound/leakhound/internal/freshproc"
 	"github.com/leakhound/leakhound/internal/stack"
 )
 
@@ -21,11 +20,6 @@ func holdForever(buf []byte) {
 }
 
 var sharedBuffer []byte
-
-// The collector's leak detection marks goroutines for good, and the runtime
-// cannot dump the heap of a process with marked goroutines, so each case runs
-// in a fresh process: the test binary again, asked to run one case.
-const freshProcessEnv = "LEAKHOUND_TEST_FRESH_PROCESS"
 
 func TestRetainedBytes(t *testing.T) {
 	tests := []struct {
@@ -46,8 +40,7 @@ func TestRetainedBytes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if os.Getenv(freshProcessEnv) == "" {
-				runInFreshProcess(t)
+			if !freshproc.Run(t) {
 				return
 			}
 			opt := IgnoreCurrent()
@@ -69,19 +62,6 @@ func TestRetainedBytes(t *testing.T) {
 			t.Logf("retained %s: %s", byteSize(f.RetainedBytes), f.Detail)
 		})
 	}
-}
-
-// runInFreshProcess runs the current test alone in a new process of the test
-// binary and fails when it fails there.
-func runInFreshProcess(t *testing.T) {
-	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^"+strings.ReplaceAll(t.Name(), "/", "$/^")+"$", "-test.v", "-test.count=1")
-	cmd.Env = append(os.Environ(), freshProcessEnv+"=1")
-	out, err := cmd.CombinedOutput()
-	if err != nil || !strings.Contains(string(out), "--- PASS: "+t.Name()) {
-		t.Fatalf("in a fresh process: %v\n%s", err, out)
-	}
-	t.Logf("in a fresh process:\n%s", out)
 }
 
 func TestAnyProvable(t *testing.T) {

@@ -54,6 +54,11 @@ type Options struct {
 	Token string
 	// ProcRoot is where /proc is mounted. Default "/proc".
 	ProcRoot string
+	// RetainedInterval is the least time between two measurements of the
+	// memory proven leaks keep alive, asked for with report.json?retained=1;
+	// each stops the process while it writes a heap dump. Default 1m;
+	// negative disables the parameter.
+	RetainedInterval time.Duration
 }
 
 func (o Options) withDefaults() (Options, error) {
@@ -90,6 +95,9 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.ProcRoot == "" {
 		o.ProcRoot = "/proc"
+	}
+	if o.RetainedInterval == 0 {
+		o.RetainedInterval = time.Minute
 	}
 	if err := errors.Join(errs...); err != nil {
 		return o, fmt.Errorf("agent options: %w", err)

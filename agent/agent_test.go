@@ -54,12 +54,12 @@ func TestOptions(t *testing.T) {
 		{
 			name: "defaults",
 			want: Options{Interval: 10 * time.Second, ProvenInterval: time.Minute, History: 360, MaxSites: 50,
-				MinCount: 100, MinAge: 10 * time.Minute, MinGrowth: 10, ProcRoot: "/proc"},
+				MinCount: 100, MinAge: 10 * time.Minute, MinGrowth: 10, ProcRoot: "/proc", RetainedInterval: time.Minute},
 		},
 		{
 			name: "kept",
-			give: Options{Interval: time.Second, ProvenInterval: -1, History: 10, MaxSites: 5, MinCount: -1, MinAge: time.Hour, MinGrowth: 3, Token: "t", ProcRoot: "/p"},
-			want: Options{Interval: time.Second, ProvenInterval: -1, History: 10, MaxSites: 5, MinCount: -1, MinAge: time.Hour, MinGrowth: 3, Token: "t", ProcRoot: "/p"},
+			give: Options{Interval: time.Second, ProvenInterval: -1, History: 10, MaxSites: 5, MinCount: -1, MinAge: time.Hour, MinGrowth: 3, Token: "t", ProcRoot: "/p", RetainedInterval: -1},
+			want: Options{Interval: time.Second, ProvenInterval: -1, History: 10, MaxSites: 5, MinCount: -1, MinAge: time.Hour, MinGrowth: 3, Token: "t", ProcRoot: "/p", RetainedInterval: -1},
 		},
 		{name: "negative interval", give: Options{Interval: -time.Second}, wantErr: "must not be negative"},
 		{name: "tiny interval", give: Options{Interval: time.Millisecond}, wantErr: "too short"},

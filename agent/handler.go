@@ -4,12 +4,14 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/http"
 	"net/url"
 	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Handler returns the agent's HTTP handler. Mount it under a path that ends
@@ -17,7 +19,13 @@ import (
 //
 //	/                      the live page
 //	report.json            the JSON report (leakhound.report/v1);
-//	                       ?certainty=proven|suspected filters it
+//	                       ?certainty=proven|suspected filters it;
+//	                       ?retained=1 first runs a proven cycle that measures
+//	                       the memory each proven leak keeps alive (a heap
+//	                       dump: the process stops while it is written), at
+//	                       most once per [Options.RetainedInterval] (429
+//	                       otherwise), and only until the first leak of the
+//	                       process is proven (409 after: see docs/retained.md)
 //	series.json            the sampled history; ?last=N keeps the N latest points
 //	metrics                Prometheus text exposition format
 //	pprof/goroutineleak    the goroutineleak profile as a pprof proto
@@ -46,7 +54,7 @@ type endpoint struct {
 
 var endpoints = map[string]endpoint{
 	"":                    {serve: (*Agent).servePage},
-	"report.json":         {params: map[string][]string{"certainty": {"proven", "suspected"}}, serve: (*Agent).serveReport},
+	"report.json":         {params: map[string][]string{"certainty": {"proven", "suspected"}, "retained": {"1"}}, serve: (*Agent).serveReport},
 	"series.json":         {params: map[string][]string{"last": nil}, serve: (*Agent).serveSeries},
 	"metrics":             {serve: (*Agent).serveMetrics},
 	"pprof/goroutineleak": {params: map[string][]string{"debug": {"0", "1", "2"}}, serve: (*Agent).serveLeakProfile},
@@ -119,6 +127,15 @@ func writeJSON(w http.ResponseWriter, v any) {
 }
 
 func (a *Agent) serveReport(w http.ResponseWriter, q url.Values) {
+	if q.Get("retained") == "1" {
+		if code, msg := a.state.measureRetained(time.Now()); code != http.StatusOK {
+			if code == http.StatusTooManyRequests {
+				w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(a.state.retainedWait(time.Now()).Seconds()))))
+			}
+			http.Error(w, msg, code)
+			return
+		}
+	}
 	r := a.state.snapshot().report()
 	if c := q.Get("certainty"); c != "" {
 		kept := r.Findings[:0]
@@ -156,6 +173,10 @@ func (a *Agent) serveLeakProfile(w http.ResponseWriter, q url.Values) {
 		http.Error(w, "the goroutineleak profile is not available in this Go runtime: build with Go 1.27, or Go 1.26 with GOEXPERIMENT=goroutineleakprofile", http.StatusNotImplemented)
 		return
 	}
+	// Writing the profile marks leaked goroutines, after which the heap
+	// cannot be dumped: not while a retained measurement runs.
+	a.state.proveMu.Lock()
+	defer a.state.proveMu.Unlock()
 	debug, _ := strconv.Atoi(q.Get("debug"))
 	if debug == 0 {
 		w.Header().Set("Content-Type", "application/octet-stream")

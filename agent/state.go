@@ -59,6 +59,13 @@ func (r *ring) points() []point {
 type state struct {
 	opts Options
 
+	// proveMu serializes what runs the collector's leak detection (proven
+	// cycles, the leak profile) with retained-memory measurements, which
+	// must dump the heap before any goroutine is marked leaked.
+	proveMu sync.Mutex
+	// retained is the last retained-memory measurement; guarded by mu.
+	retained retainedMeasure
+
 	mu          sync.Mutex
 	history     ring
 	latest      *inspect.Sample // condensed: one group per blocking site
@@ -132,20 +139,11 @@ func (s *state) sample(now time.Time) {
 // goroutines takes a goroutine dump of the process and decodes it. Goroutines
 // already proven leaked are left out: the proven cycle reports them.
 func (s *state) goroutines() (*inspect.Sample, error) {
-	buf := make([]byte, s.dumpBufSize)
-	for {
-		n := runtime.Stack(buf, true)
-		if n < len(buf) || len(buf) >= maxDumpBytes {
-			buf = buf[:n]
-			break
-		}
-		buf = make([]byte, 2*len(buf))
+	d, size, err := dumpGoroutines(s.dumpBufSize)
+	if err != nil {
+		return nil, err
 	}
-	s.dumpBufSize = max(s.dumpBufSize, len(buf))
-	d, err := stack.ParseDump(buf)
-	if err != nil && (d == nil || len(d.Goroutines) == 0) {
-		return nil, fmt.Errorf("parse own goroutine dump: %w", err)
-	}
+	s.dumpBufSize = max(s.dumpBufSize, size)
 	out := &inspect.Sample{Format: "goroutine dump"}
 	for _, g := range d.Goroutines {
 		if g.Leaked {
@@ -154,6 +152,26 @@ func (s *state) goroutines() (*inspect.Sample, error) {
 		out.Groups = append(out.Groups, inspect.Group{Count: 1, Wait: g.State, Age: g.Waiting, Frames: g.Frames, CreatedBy: g.CreatedBy})
 	}
 	return out, nil
+}
+
+// dumpGoroutines takes a goroutine dump of the process, starting with a
+// buffer of size bytes, and parses it. It returns the size of the buffer the
+// dump needed.
+func dumpGoroutines(size int) (*stack.Dump, int, error) {
+	buf := make([]byte, size)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) || len(buf) >= maxDumpBytes {
+			buf = buf[:n]
+			break
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+	d, err := stack.ParseDump(buf)
+	if err != nil && (d == nil || len(d.Goroutines) == 0) {
+		return nil, 0, fmt.Errorf("parse own goroutine dump: %w", err)
+	}
+	return d, len(buf), nil
 }
 
 // condense keeps one group per blocking site (summed count, longest age,
@@ -233,13 +251,22 @@ var provenFind = func() (*leakhound.Report, error) { return leakhound.Find(leakh
 
 // prove runs one proven detection cycle.
 func (s *state) prove(now time.Time) {
+	s.proveMu.Lock()
+	defer s.proveMu.Unlock()
+	s.proveWith(provenFind, now)
+}
+
+// proveWith runs one proven detection cycle with find and keeps its result;
+// s.proveMu is held.
+func (s *state) proveWith(find func() (*leakhound.Report, error), now time.Time) (*leakhound.Report, error) {
 	start := time.Now()
-	r, err := provenFind()
+	r, err := find()
 	cost := time.Since(start)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.proven, s.provenErr, s.provenAt, s.provenCost = r, err, now, cost
 	s.provenRuns++
+	return r, err
 }
 
 // snapshot is a consistent copy of the state for one response.
@@ -259,6 +286,7 @@ type snapshot struct {
 	ProvenRuns int
 	TCPStates  map[string]int
 	Finalizers finalizerCounters
+	Retained   retainedMeasure
 }
 
 func (s *state) snapshot() *snapshot {
@@ -268,7 +296,7 @@ func (s *state) snapshot() *snapshot {
 		Opts: s.opts, Points: s.history.points(), Latest: s.latest, FDs: s.fds, FDErr: s.fdErr,
 		SampleErr: s.sampleErr, SampleCost: s.sampleCost, Samples: s.samples,
 		Proven: s.proven, ProvenAt: s.provenAt, ProvenErr: s.provenErr, ProvenCost: s.provenCost,
-		ProvenRuns: s.provenRuns, TCPStates: s.tcpStates, Finalizers: s.finalizers,
+		ProvenRuns: s.provenRuns, TCPStates: s.tcpStates, Finalizers: s.finalizers, Retained: s.retained,
 	}
 }
 
@@ -300,7 +328,7 @@ func (sn *snapshot) suspects() (*inspect.Aggregation, []inspect.Suspect) {
 func (sn *snapshot) report() *leakhound.Report {
 	r := &leakhound.Report{Schema: leakhound.Schema, Go: runtime.Version(), Mode: "run", Findings: []leakhound.Finding{}}
 	if sn.Proven != nil {
-		r.Findings = append(r.Findings, sn.Proven.Findings...)
+		r.Findings = append(r.Findings, sn.Retained.fill(sn.Proven.Findings)...)
 	}
 	agg, sus := sn.suspects()
 	r.Findings = append(r.Findings, inspect.Findings(sus, agg.Instances)...)

@@ -45,11 +45,11 @@ var recordNames = [...]string{"eof", "object", "other root", "type", "goroutine"
 	"bss", "defer", "panic", "mem profile", "alloc sample"}
 
 const (
-	maxString     = 1 << 20 // longest name or path accepted
-	maxContents   = 1 << 40 // largest object or segment accepted
-	maxFrame      = 1 << 30 // largest stack frame accepted
-	maxStack      = 1 << 30 // largest goroutine stack: words above sp by less may point to the stack
-	readChunk     = 1 << 20 // contents are read this much at a time, so a bad length cannot allocate much
+	maxString     = 1 << 20  // longest name or path accepted
+	maxContents   = 1 << 40  // largest object or segment accepted
+	maxFrame      = 1 << 30  // largest stack frame accepted
+	maxStack      = 1 << 30  // largest goroutine stack: words above sp by less may point to the stack
+	readChunk     = 64 << 10 // contents are read this much at a time, so a bad length cannot allocate much
 	memStatsCount = 24 + 256 + 1
 )
 
@@ -94,7 +94,7 @@ func ParseFile(name string) (*Dump, error) {
 // error wrapping [ErrUnsupported].
 func Parse(r io.Reader) (*Dump, error) {
 	p := &parser{
-		br: bufio.NewReaderSize(r, 1<<20),
+		br: bufio.NewReaderSize(r, readChunk),
 		d: &Dump{
 			Types:    map[uint64]Type{},
 			Itabs:    map[uint64]uint64{},
@@ -133,10 +133,11 @@ func Parse(r io.Reader) (*Dump, error) {
 }
 
 type parser struct {
-	br  *bufio.Reader
-	off int64
-	buf []byte
-	d   *Dump
+	br   *bufio.Reader
+	off  int64
+	buf  []byte // contents of the record being read
+	sbuf []byte // the string being read
+	d    *Dump
 
 	haveParams bool
 	byteOrder  binary.ByteOrder
@@ -244,19 +245,31 @@ func (p *parser) bool() (bool, error) {
 
 // contents reads a length-prefixed memory range into p.buf, which it reuses.
 func (p *parser) contents() ([]byte, error) {
+	return p.bytes(&p.buf, maxContents, "length")
+}
+
+func (p *parser) string() (string, error) {
+	b, err := p.bytes(&p.sbuf, maxString, "string length")
+	return string(b), err
+}
+
+// bytes reads a length-prefixed range of at most limit bytes into *buf,
+// which it reuses, a chunk at a time: a length larger than the input
+// allocates at most one chunk more. what names the length in errors.
+func (p *parser) bytes(buf *[]byte, limit uint64, what string) ([]byte, error) {
 	n, err := p.uvarint()
 	if err != nil {
 		return nil, err
 	}
-	if n > maxContents {
-		return nil, fmt.Errorf("length %d too large", n)
+	if n > limit {
+		return nil, fmt.Errorf("%s %d too large", what, n)
 	}
-	p.buf = p.buf[:0]
-	for uint64(len(p.buf)) < n {
-		chunk := int(min(n-uint64(len(p.buf)), readChunk))
-		l := len(p.buf)
-		p.buf = slices.Grow(p.buf, chunk)[:l+chunk]
-		m, err := io.ReadFull(p.br, p.buf[l:])
+	b := (*buf)[:0]
+	for uint64(len(b)) < n {
+		chunk := int(min(n-uint64(len(b)), readChunk))
+		l := len(b)
+		b = slices.Grow(b, chunk)[:l+chunk]
+		m, err := io.ReadFull(p.br, b[l:])
 		p.off += int64(m)
 		if err != nil {
 			if err == io.EOF {
@@ -265,27 +278,8 @@ func (p *parser) contents() ([]byte, error) {
 			return nil, fmt.Errorf("%d-byte range: %w", n, err)
 		}
 	}
-	return p.buf, nil
-}
-
-func (p *parser) string() (string, error) {
-	n, err := p.uvarint()
-	if err != nil {
-		return "", err
-	}
-	if n > maxString {
-		return "", fmt.Errorf("string length %d too large", n)
-	}
-	b := make([]byte, n)
-	m, err := io.ReadFull(p.br, b)
-	p.off += int64(m)
-	if err != nil {
-		if err == io.EOF {
-			err = io.ErrUnexpectedEOF
-		}
-		return "", err
-	}
-	return string(b), nil
+	*buf = b
+	return b, nil
 }
 
 func (p *parser) record(tag uint64) error {
