@@ -1,6 +1,7 @@
 package heapdump
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math"
@@ -15,7 +16,7 @@ const (
 // finish sorts the objects, turns raw pointer values into object indices and
 // attaches defers, panics, samples and type hints.
 func (p *parser) finish() error {
-	n := len(p.addr)
+	n := p.addr.len()
 	if n > math.MaxInt32 {
 		return fmt.Errorf("heap dump has %d objects, more than %d supported", n, math.MaxInt32)
 	}
@@ -23,28 +24,20 @@ func (p *parser) finish() error {
 	for i := range perm {
 		perm[i] = int32(i)
 	}
-	if !slices.IsSorted(p.addr) {
-		slices.SortFunc(perm, func(a, b int32) int {
-			switch {
-			case p.addr[a] < p.addr[b]:
-				return -1
-			case p.addr[a] > p.addr[b]:
-				return 1
-			}
-			return 0
-		})
-	}
+	slices.SortFunc(perm, func(a, b int32) int {
+		return cmp.Compare(p.addr.at(int(a)), p.addr.at(int(b)))
+	})
 	o := &p.d.Objects
 	o.addr = make([]uint64, n)
 	o.size = make([]uint64, n)
 	o.noscan = make([]uint64, (n+63)/64)
 	for i, old := range perm {
-		o.addr[i], o.size[i] = p.addr[old], p.size[old]
-		if p.noscan[old] {
+		o.addr[i], o.size[i] = p.addr.at(int(old)), p.size.at(int(old))
+		if p.noscan.at(int(old)) {
 			o.noscan[i/64] |= 1 << (i % 64)
 		}
 	}
-	p.addr, p.size, p.noscan = nil, nil, nil
+	p.addr, p.size, p.noscan = column[uint64]{}, column[uint64]{}, column[bool]{}
 	for i := 1; i < n; i++ {
 		if o.addr[i] < o.addr[i-1]+o.size[i-1] {
 			return fmt.Errorf("heap dump: object at %#x overlaps object at %#x", o.addr[i], o.addr[i-1])
@@ -52,25 +45,22 @@ func (p *parser) finish() error {
 	}
 	ix := newIndex(o, p.d.Params.ArenaStart, p.d.Params.ArenaEnd)
 
-	if uint64(len(p.raw)) > math.MaxUint32 {
-		return fmt.Errorf("heap dump has %d pointers, more than %d supported", len(p.raw), uint64(math.MaxUint32))
-	}
 	o.edgeStart = make([]uint32, n+1)
-	edges := make([]int32, 0, len(p.raw)/2)
+	edges := make([]int32, 0, p.raw.len()) // every raw pointer makes at most one edge
 	for i, old := range perm {
-		start := uint64(0)
+		start, end := uint32(0), p.edgeEnd.at(int(old))
 		if old > 0 {
-			start = p.edgeEnd[old-1]
+			start = p.edgeEnd.at(int(old) - 1)
 		}
-		for _, v := range p.raw[start:p.edgeEnd[old]] {
-			if j := ix.find(v); j >= 0 {
+		for k := start; k < end; k++ {
+			if j := ix.find(p.raw.at(int(k))); j >= 0 {
 				edges = append(edges, j)
 			}
 		}
 		o.edgeStart[i+1] = uint32(len(edges))
 	}
-	o.edges = slices.Clip(edges)
-	p.raw, p.edgeEnd, perm = nil, nil, nil
+	o.edges = edges
+	p.raw, p.edgeEnd, perm = column[uint64]{}, column[uint32]{}, nil
 
 	d := p.d
 	for gi := range d.Goroutines {

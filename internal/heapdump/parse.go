@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"slices"
 )
@@ -143,10 +144,11 @@ type parser struct {
 	byteOrder  binary.ByteOrder
 
 	// Objects as read, in dump order, before sorting.
-	addr, size []uint64
-	noscan     []bool
-	edgeEnd    []uint64 // cumulative number of raw edges
-	raw        []uint64 // raw pointer values into the arena
+	addr, size column[uint64]
+	noscan     column[bool]
+	edgeEnd    column[uint32] // cumulative number of raw edges
+	raw        column[uint64] // raw pointer values into the arena
+	ptrs       []uint64       // the raw pointers of the object being read
 	hints      []hint
 
 	dataRaw   []uint64
@@ -497,14 +499,20 @@ func (p *parser) object() error {
 		return err
 	}
 	var any bool
-	p.raw, any, err = p.fields(c, p.raw)
+	p.ptrs, any, err = p.fields(c, p.ptrs[:0])
 	if err != nil {
 		return err
 	}
-	p.addr = append(p.addr, addr)
-	p.size = append(p.size, uint64(len(c)))
-	p.noscan = append(p.noscan, !any)
-	p.edgeEnd = append(p.edgeEnd, uint64(len(p.raw)))
+	if uint64(p.raw.len()+len(p.ptrs)) > math.MaxUint32 {
+		return fmt.Errorf("more than %d pointers between objects: not supported", uint64(math.MaxUint32))
+	}
+	for _, v := range p.ptrs {
+		p.raw.add(v)
+	}
+	p.addr.add(addr)
+	p.size.add(uint64(len(c)))
+	p.noscan.add(!any)
+	p.edgeEnd.add(uint32(p.raw.len()))
 	return nil
 }
 
