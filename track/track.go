@@ -10,9 +10,10 @@
 // on stderr at once. At exit (main returning, os.Exit, or a fatal SIGINT,
 // SIGTERM or SIGHUP) it adds the resources still open and the goroutines the
 // garbage collector proves leaked ([leakhound.Find] with
-// [leakhound.ProvenOnly]). Under "leakhound test" it attributes each resource
-// to the test whose goroutine (or a goroutine it started) opened it, and fails
-// that test with its findings.
+// [leakhound.ProvenOnly]), with the memory they keep alive when [EnvRetained]
+// asks for it ([leakhound.RetainedBytes]). Under "leakhound test" it
+// attributes each resource to the test whose goroutine (or a goroutine it
+// started) opened it, and fails that test with its findings.
 //
 // Without the instrumented standard library the hooks are never called and
 // the package does nothing: [Instrumented] reports false.
