@@ -27,7 +27,7 @@ Usage:
 Common flags:
 
 	-json FILE   write the JSON report (leakhound.report/v1) to FILE; "-" for stdout
-	-html FILE   write an HTML report to FILE
+	-html FILE   write the report as a self-contained HTML page to FILE; "-" for stdout
 
 Exit status: 0 nothing found; 1 leaks found or tests failed; 2 usage or tool
 error; for "run", the program's own status when no leak was found.

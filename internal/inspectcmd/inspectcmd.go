@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/leakhound/leakhound"
+	"github.com/leakhound/leakhound/internal/htmlreport"
 	"github.com/leakhound/leakhound/internal/inspect"
 	"github.com/leakhound/leakhound/internal/status"
 )
@@ -36,6 +37,7 @@ Flags:
 // config is the parsed command line.
 type config struct {
 	jsonOut   string
+	htmlOut   string
 	workers   int
 	timeout   time.Duration
 	resample  time.Duration
@@ -53,7 +55,7 @@ func parseArgs(args []string, stderr io.Writer) (*config, error) {
 		fs.PrintDefaults()
 	}
 	fs.StringVar(&c.jsonOut, "json", "", "write the JSON report (leakhound.report/v1) to `FILE`; \"-\" for stdout")
-	html := fs.String("html", "", "write an HTML report to `FILE` (not supported by inspect yet)")
+	fs.StringVar(&c.htmlOut, "html", "", "write the HTML report to `FILE`; \"-\" for stdout")
 	fs.IntVar(&c.workers, "j", 8, "read at most `N` sources at once")
 	fs.DurationVar(&c.timeout, "timeout", 30*time.Second, "give up on one source after `D`")
 	fs.DurationVar(&c.resample, "resample", 0, "fetch every URL a second time after `D` to measure growth (0: once)")
@@ -68,8 +70,6 @@ func parseArgs(args []string, stderr io.Writer) (*config, error) {
 		return nil, status.Usagef("inspect: %v: run \"leakhound inspect -h\" for the flags", err)
 	}
 	switch {
-	case *html != "":
-		return nil, status.Usagef("inspect: -html is not supported by inspect yet: use -json")
 	case c.workers < 1:
 		return nil, status.Usagef("inspect: -j must be at least 1")
 	case c.timeout <= 0:
@@ -80,6 +80,9 @@ func parseArgs(args []string, stderr io.Writer) (*config, error) {
 		return nil, status.Usagef("inspect: -top, -min-count, -min-age and -min-growth must not be negative")
 	case fs.NArg() == 0:
 		return nil, status.Usagef("inspect: no source given: name goroutine dump or profile files or http(s):// URLs")
+	}
+	if err := htmlreport.CheckStdout(c.jsonOut, c.htmlOut); err != nil {
+		return nil, status.Usagef("inspect: %v", err)
 	}
 	for _, arg := range fs.Args() {
 		s, err := inspect.ParseSource(arg)
@@ -133,7 +136,10 @@ func Main(args []string, stdout, stderr io.Writer) error {
 	if err := writeJSON(c.jsonOut, report, stdout); err != nil {
 		return err
 	}
-	if c.jsonOut != "-" {
+	if err := htmlreport.WriteFile(c.htmlOut, report, stdout); err != nil {
+		return fmt.Errorf("inspect: %w", err)
+	}
+	if c.jsonOut != "-" && c.htmlOut != "-" {
 		writeText(stdout, c, agg, suspects, len(obs), failed)
 	}
 	if len(report.Findings) > 0 {

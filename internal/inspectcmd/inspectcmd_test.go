@@ -60,7 +60,7 @@ func TestMain_(t *testing.T) {
 		{name: "all sources bad", give: []string{fixture("garbage.gz")}, wantCode: 2, wantStderr: []string{"garbage.gz:"}},
 		{name: "no source", give: nil, wantCode: 2},
 		{name: "bad flag", give: []string{"-j", "0", "x"}, wantCode: 2},
-		{name: "html not supported", give: []string{"-html", "out.html", "x"}, wantCode: 2},
+		{name: "two reports on stdout", give: []string{"-json", "-", "-html", "-", "x"}, wantCode: 2},
 		{name: "help", give: []string{"-h"}, wantCode: 0, wantStderr: []string{"usage: leakhound inspect"}},
 	}
 	for _, tt := range tests {
@@ -113,6 +113,28 @@ func TestJSONReport(t *testing.T) {
 	stdout, _, _ := run("-json", "-", fixture("goroutineleak.debug2.txt"))
 	if !json.Valid([]byte(stdout)) {
 		t.Errorf("-json - wrote more than the report on stdout:\n%s", stdout)
+	}
+}
+
+func TestHTMLReport(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "report.html")
+	stdout, stderr, code := run("-html", out, "a="+fixture("goroutineleak.debug2.txt"), "b="+fixture("goroutineleak.pb.gz"))
+	if code != 1 || !strings.Contains(stdout, "PROVEN LEAK") {
+		t.Fatalf("exit %d, want 1 with the text report too\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	data, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"<title>leakhound inspect report: 6 leak(s)</title>", `<article class="finding proven"`,
+		"present on 2 of 2 instances", "main.leakSend.func1", "created at"} {
+		if !strings.Contains(string(data), want) {
+			t.Errorf("HTML report lacks %q", want)
+		}
+	}
+	stdout, _, code = run("-html", "-", fixture("goroutineleak.debug2.txt"))
+	if code != 1 || !strings.HasPrefix(stdout, "<!DOCTYPE html>") || strings.Contains(stdout, "PROVEN LEAK") {
+		t.Errorf("-html - must write only the page on stdout; exit %d, stdout starts %.60q", code, stdout)
 	}
 }
 

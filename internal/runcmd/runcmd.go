@@ -16,6 +16,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/leakhound/leakhound/internal/htmlreport"
 	"github.com/leakhound/leakhound/internal/status"
 )
 
@@ -41,7 +42,7 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	jsonOut := fs.String("json", "", "write the JSON report (leakhound.report/v1) to `FILE`; \"-\" for stdout")
-	htmlOut := fs.String("html", "", "write an HTML report to `FILE` (not supported yet by run)")
+	htmlOut := fs.String("html", "", "write the HTML report to `FILE`; \"-\" for stdout")
 	tags := fs.String("tags", "", "build `tags` passed to go build")
 	retained := retainedFlag(fs)
 	fs.Usage = func() {
@@ -54,8 +55,8 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		}
 		return status.Usagef("%v: run \"leakhound run -h\" for usage", err)
 	}
-	if *htmlOut != "" {
-		return status.Usagef("-html is not supported yet by leakhound run: use -json")
+	if err := htmlreport.CheckStdout(*jsonOut, *htmlOut); err != nil {
+		return err
 	}
 	targets, progArgs := splitArgs(fs.Args())
 	if len(targets) == 0 {
@@ -84,6 +85,9 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		res.notes = append(res.notes, "the program ended without running leakhound's exit report (crash, unhandled panic or SIGKILL): only resources closed by the garbage collector are reported")
 	}
 	if err := finish(res, *jsonOut, stdout, stderr); err != nil {
+		return err
+	}
+	if err := htmlreport.WriteFile(*htmlOut, res.report, stdout); err != nil {
 		return err
 	}
 	if len(res.report.Findings) > 0 {

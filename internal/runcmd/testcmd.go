@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 
+	"github.com/leakhound/leakhound/internal/htmlreport"
 	"github.com/leakhound/leakhound/internal/status"
 )
 
@@ -37,7 +38,7 @@ func Test(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("test", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	jsonOut := fs.String("json", "", "write the JSON report (leakhound.report/v1) to `FILE`; \"-\" for stdout")
-	htmlOut := fs.String("html", "", "write an HTML report to `FILE` (not supported yet by test)")
+	htmlOut := fs.String("html", "", "write the HTML report to `FILE`; \"-\" for stdout")
 	retained := retainedFlag(fs)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, testUsage)
@@ -49,15 +50,15 @@ func Test(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		}
 		return status.Usagef("%v: run \"leakhound test -h\" for usage", err)
 	}
-	if *htmlOut != "" {
-		return status.Usagef("-html is not supported yet by leakhound test: use -json")
+	if err := htmlreport.CheckStdout(*jsonOut, *htmlOut); err != nil {
+		return err
 	}
 	pkgs, goFlags := splitArgs(fs.Args())
 	if len(pkgs) == 0 {
 		pkgs = []string{"."}
 	}
-	if *jsonOut == "-" && slices.Contains(goFlags, "-json") {
-		return status.Usagef("-json - and go test's -json both write to stdout: write the report to a file (-json FILE)")
+	if (*jsonOut == "-" || *htmlOut == "-") && slices.Contains(goFlags, "-json") {
+		return status.Usagef("a report to stdout (\"-\") and go test's -json both write to stdout: write the report to a file")
 	}
 	b, err := newBuild(".")
 	if err != nil {
@@ -99,6 +100,9 @@ func Test(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		}
 	}
 	if err := finish(res, *jsonOut, stdout, stderr); err != nil {
+		return err
+	}
+	if err := htmlreport.WriteFile(*htmlOut, res.report, stdout); err != nil {
 		return err
 	}
 	if code != 0 || len(res.report.Findings) > 0 {

@@ -104,6 +104,25 @@ func TestVetBinary(t *testing.T) {
 		}
 	})
 
+	t.Run("html report", func(t *testing.T) {
+		out := filepath.Join(t.TempDir(), "report.html")
+		r := runIn(t, dir, bin, "vet", "-html", out, ".")
+		if r.code != 1 {
+			t.Fatalf("exit %d, want 1: %s", r.code, r.stderr)
+		}
+		data, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		page := string(data)
+		for _, want := range []string{"<title>leakhound vet report: 1 leak(s)</title>", `id="kind-static"`,
+			`<span class="resource">http.Response.Body</span> <span class="reason">unclosed</span>`, "example.com/leaky.Fetch"} {
+			if !strings.Contains(page, want) {
+				t.Errorf("HTML report lacks %s:\n%s", want, page)
+			}
+		}
+	})
+
 	t.Run("sarif log", func(t *testing.T) {
 		r := runIn(t, dir, bin, "vet", "-sarif", "-", ".")
 		var log struct {
@@ -139,7 +158,7 @@ func TestVetBinary(t *testing.T) {
 
 	t.Run("usage errors exit 2", func(t *testing.T) {
 		for _, args := range [][]string{
-			{"vet", "-html", "x.html", "."},
+			{"vet", "-json", "-", "-html", "-", "."},
 			{"vet", "-nosuchflag", "."},
 			{"vet", "./nosuchdir"},
 		} {

@@ -17,6 +17,7 @@ import (
 	"golang.org/x/tools/go/analysis/unitchecker"
 	"golang.org/x/tools/go/packages"
 
+	"github.com/leakhound/leakhound/internal/htmlreport"
 	"github.com/leakhound/leakhound/internal/status"
 	"github.com/leakhound/leakhound/passes/unclosed"
 )
@@ -52,7 +53,7 @@ func Main(args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(io.Discard) // errors are reported once, by the caller
 	jsonFile := fs.String("json", "", "write the JSON report (leakhound.report/v1) to `FILE`; \"-\" for stdout")
 	sarifFile := fs.String("sarif", "", "write a SARIF 2.1.0 log to `FILE`; \"-\" for stdout")
-	htmlFile := fs.String("html", "", "write an HTML report to `FILE` (not supported by vet yet)")
+	htmlFile := fs.String("html", "", "write the HTML report to `FILE`; \"-\" for stdout")
 	tests := fs.Bool("tests", true, "also check the packages' test files")
 	for _, a := range Analyzers {
 		a.Flags.VisitAll(func(f *flag.Flag) {
@@ -73,8 +74,8 @@ func Main(args []string, stdout, stderr io.Writer) error {
 		}
 		return status.Usagef("vet: %v: run \"leakhound vet -h\" for the flags", err)
 	}
-	if *htmlFile != "" {
-		return status.Usagef("vet: -html is not supported yet: use -json or -sarif")
+	if err := htmlreport.CheckStdout(*jsonFile, *htmlFile); err != nil {
+		return status.Usagef("vet: %v", err)
 	}
 	patterns := fs.Args()
 	if len(patterns) == 0 {
@@ -91,6 +92,9 @@ func Main(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if err := writeTo(*sarifFile, stdout, func(w io.Writer) error { return writeSARIF(w, findings) }); err != nil {
+		return err
+	}
+	if err := writeTo(*htmlFile, stdout, func(w io.Writer) error { return htmlreport.Write(w, Report(findings)) }); err != nil {
 		return err
 	}
 	if len(findings) > 0 {
