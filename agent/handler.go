@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/leakhound/leakhound/agent/internal/fdtable"
 )
 
 // Handler returns the agent's HTTP handler. Mount it under a path that ends
@@ -27,6 +29,8 @@ import (
 //	                       otherwise), and only until the first leak of the
 //	                       process is proven (409 after: see docs/retained.md)
 //	series.json            the sampled history; ?last=N keeps the N latest points
+//	fds.json               the open descriptors of the latest sample, sockets
+//	                       with addresses and TCP state; ?kind=tcp filters
 //	metrics                Prometheus text exposition format
 //	pprof/goroutineleak    the goroutineleak profile as a pprof proto
 //	                       (?debug=1|2 for text); 501 when the Go runtime lacks it
@@ -56,6 +60,7 @@ var endpoints = map[string]endpoint{
 	"":                    {serve: (*Agent).servePage},
 	"report.json":         {params: map[string][]string{"certainty": {"proven", "suspected"}, "retained": {"1"}}, serve: (*Agent).serveReport},
 	"series.json":         {params: map[string][]string{"last": nil}, serve: (*Agent).serveSeries},
+	"fds.json":            {params: map[string][]string{"kind": fdtable.Kinds}, serve: (*Agent).serveFDs},
 	"metrics":             {serve: (*Agent).serveMetrics},
 	"pprof/goroutineleak": {params: map[string][]string{"debug": {"0", "1", "2"}}, serve: (*Agent).serveLeakProfile},
 }
@@ -88,7 +93,7 @@ func (a *Agent) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	name := route(r.URL.Path)
 	ep, ok := endpoints[name]
 	if !ok {
-		http.Error(w, fmt.Sprintf("no such page %q: try report.json, series.json, metrics or pprof/goroutineleak", r.URL.Path), http.StatusNotFound)
+		http.Error(w, fmt.Sprintf("no such page %q: try report.json, series.json, fds.json, metrics or pprof/goroutineleak", r.URL.Path), http.StatusNotFound)
 		return
 	}
 	q, err := url.ParseQuery(r.URL.RawQuery)
@@ -163,6 +168,27 @@ func (a *Agent) serveSeries(w http.ResponseWriter, q url.Values) {
 		Interval float64 `json:"interval_seconds"`
 		Points   []point `json:"points"`
 	}{a.opts.Interval.Seconds(), pts})
+}
+
+// serveFDs writes the descriptor table of the latest sample.
+func (a *Agent) serveFDs(w http.ResponseWriter, q url.Values) {
+	sn := a.state.snapshot()
+	if sn.FDs == nil {
+		msg := "no descriptor table yet"
+		if sn.FDErr != nil {
+			msg = sn.FDErr.Error()
+		}
+		http.Error(w, msg, http.StatusNotImplemented)
+		return
+	}
+	fds := sn.FDs.FDs
+	if k := q.Get("kind"); k != "" {
+		fds = slices.DeleteFunc(slices.Clone(fds), func(fd fdtable.FD) bool { return fd.Kind != k })
+	}
+	if fds == nil {
+		fds = []fdtable.FD{}
+	}
+	writeJSON(w, fdtable.Table{FDs: fds})
 }
 
 // serveLeakProfile writes the goroutineleak profile. Writing it runs a

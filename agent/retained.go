@@ -65,7 +65,7 @@ func (s *state) measureRetained(now time.Time) (int, string) {
 	if wait := s.retainedWait(now); wait > 0 {
 		return http.StatusTooManyRequests, fmt.Sprintf("retained memory is measured at most once per %v (each stops the process for a heap dump): retry in %v", s.opts.RetainedInterval, wait.Round(time.Second))
 	}
-	d, _, err := dumpGoroutines(1 << 20)
+	d, _, err := dumpGoroutines(nil)
 	if err != nil {
 		return http.StatusInternalServerError, "measure retained memory: " + err.Error()
 	}

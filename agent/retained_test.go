@@ -46,7 +46,7 @@ func TestRetainedOnDemand(t *testing.T) {
 	startAgent(t, Options{Interval: 20 * time.Millisecond, ProvenInterval: -1, RetainedInterval: time.Hour})
 	startPinned(5, 10*mb)
 	waitFor(t, "5 blocked goroutines", func() bool {
-		d, _, err := dumpGoroutines(1 << 20)
+		d, _, err := dumpGoroutines(nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -66,22 +66,22 @@ type state struct {
 	// retained is the last retained-memory measurement; guarded by mu.
 	retained retainedMeasure
 
-	mu          sync.Mutex
-	history     ring
-	latest      *inspect.Sample // condensed: one group per blocking site
-	fds         *fdtable.Table
-	fdErr       error
-	sampleErr   error
-	sampleCost  time.Duration
-	samples     int
-	proven      *leakhound.Report
-	provenAt    time.Time
-	provenErr   error
-	provenCost  time.Duration
-	provenRuns  int
-	tcpStates   map[string]int
-	finalizers  finalizerCounters
-	dumpBufSize int
+	mu         sync.Mutex
+	history    ring
+	latest     *inspect.Sample // condensed: one group per blocking site
+	fds        *fdtable.Table
+	fdErr      error
+	sampleErr  error
+	sampleCost time.Duration
+	samples    int
+	proven     *leakhound.Report
+	provenAt   time.Time
+	provenErr  error
+	provenCost time.Duration
+	provenRuns int
+	tcpStates  map[string]int
+	finalizers finalizerCounters
+	dumpBuf    []byte // reused by every sample; only the sampling goroutine touches it
 }
 
 type finalizerCounters struct {
@@ -89,11 +89,15 @@ type finalizerCounters struct {
 }
 
 func newState(o Options) *state {
-	return &state{opts: o, history: ring{buf: make([]point, o.History)}, dumpBufSize: 1 << 20}
+	return &state{opts: o, history: ring{buf: make([]point, o.History)}}
 }
 
-// maxDumpBytes bounds the goroutine dump taken by one sample.
-const maxDumpBytes = 64 << 20
+// minDumpBytes and maxDumpBytes bound the buffer of the goroutine dump taken
+// by one sample.
+const (
+	minDumpBytes = 64 << 10
+	maxDumpBytes = 64 << 20
+)
 
 // sample takes one sample of goroutines, descriptors and queues.
 func (s *state) sample(now time.Time) {
@@ -139,11 +143,16 @@ func (s *state) sample(now time.Time) {
 // goroutines takes a goroutine dump of the process and decodes it. Goroutines
 // already proven leaked are left out: the proven cycle reports them.
 func (s *state) goroutines() (*inspect.Sample, error) {
-	d, size, err := dumpGoroutines(s.dumpBufSize)
+	d, buf, err := dumpGoroutines(s.dumpBuf)
+	// Keep the buffer for the next sample, halved when the dump shrank to
+	// a quarter of it, so a past burst of goroutines is not paid forever.
+	s.dumpBuf = buf[:cap(buf)]
+	if len(buf) < cap(buf)/4 && cap(buf) > minDumpBytes {
+		s.dumpBuf = make([]byte, cap(buf)/2)
+	}
 	if err != nil {
 		return nil, err
 	}
-	s.dumpBufSize = max(s.dumpBufSize, size)
 	out := &inspect.Sample{Format: "goroutine dump"}
 	for _, g := range d.Goroutines {
 		if g.Leaked {
@@ -154,24 +163,23 @@ func (s *state) goroutines() (*inspect.Sample, error) {
 	return out, nil
 }
 
-// dumpGoroutines takes a goroutine dump of the process, starting with a
-// buffer of size bytes, and parses it. It returns the size of the buffer the
-// dump needed.
-func dumpGoroutines(size int) (*stack.Dump, int, error) {
-	buf := make([]byte, size)
-	for {
-		n := runtime.Stack(buf, true)
-		if n < len(buf) || len(buf) >= maxDumpBytes {
-			buf = buf[:n]
-			break
-		}
+// dumpGoroutines takes a goroutine dump of the process into buf, grown as
+// needed up to maxDumpBytes (nil starts with minDumpBytes), and parses it.
+// It returns the buffer, sliced to the dump, for the caller to reuse.
+func dumpGoroutines(buf []byte) (*stack.Dump, []byte, error) {
+	if len(buf) == 0 {
+		buf = make([]byte, minDumpBytes)
+	}
+	n := runtime.Stack(buf, true)
+	for n == len(buf) && len(buf) < maxDumpBytes {
 		buf = make([]byte, 2*len(buf))
+		n = runtime.Stack(buf, true)
 	}
-	d, err := stack.ParseDump(buf)
+	d, err := stack.ParseDump(buf[:n])
 	if err != nil && (d == nil || len(d.Goroutines) == 0) {
-		return nil, 0, fmt.Errorf("parse own goroutine dump: %w", err)
+		return nil, buf[:n], fmt.Errorf("parse own goroutine dump: %w", err)
 	}
-	return d, len(buf), nil
+	return d, buf[:n], nil
 }
 
 // condense keeps one group per blocking site (summed count, longest age,

@@ -1,53 +1,19 @@
 package browsertest
 
 import (
-	"bytes"
-	"context"
-	"image"
-	"image/png"
+	"net"
 	"net/http/httptest"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"testing"
 	"time"
 
 	"github.com/leakhound/leakhound/agent"
+	"github.com/leakhound/leakhound/internal/chromiumtest"
 )
 
-// chromium returns the path of the Chromium binary, or skips the test.
-func chromium(t *testing.T) string {
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	t.Skip("chromium is not installed (Debian: apt-get install -y chromium): skipping the browser test of the agent page")
-	return ""
-}
-
-// runChromium runs headless Chromium with a fresh profile and returns its
-// standard output.
-func runChromium(t *testing.T, bin string, args ...string) []byte {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	base := []string{
-		"--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-		"--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
-		"--user-data-dir=" + t.TempDir(),
-	}
-	cmd := exec.CommandContext(ctx, bin, append(base, args...)...)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("chromium %v: %v\n%s", args, err, stderr.String())
-	}
-	return out
-}
-
+// startAgent starts the agent with 25 goroutines parked at one site (over
+// MinCount, so a finding shows) and a listener with one accepted
+// connection, and serves its handler.
 func startAgent(t *testing.T) *httptest.Server {
 	if err := agent.Start(agent.Options{Interval: 50 * time.Millisecond, ProvenInterval: -1, MinCount: 20}); err != nil {
 		t.Fatal(err)
@@ -58,6 +24,16 @@ func startAgent(t *testing.T) *httptest.Server {
 	for range 25 {
 		go func() { <-release }() // a blocking site over MinCount: a finding on the page
 	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
 	time.Sleep(200 * time.Millisecond) // a few samples for the charts
 	srv := httptest.NewServer(agent.Handler())
 	t.Cleanup(srv.Close)
@@ -67,20 +43,24 @@ func startAgent(t *testing.T) *httptest.Server {
 // TestPageDOM loads the page, lets its script fetch series.json and draw,
 // and checks the resulting DOM.
 func TestPageDOM(t *testing.T) {
-	bin := chromium(t)
+	b := chromiumtest.Find(t)
 	srv := startAgent(t)
-	dom := string(runChromium(t, bin, "--virtual-time-budget=5000", "--dump-dom", srv.URL+"/"))
+	dom := b.DOM(t, srv.URL+"/")
 	checks := []struct {
 		name string
 		re   string
 	}{
 		{name: "script fetched series.json", re: `<body data-live="ok"`},
 		{name: "goroutine chart drawn", re: `<svg id="chart-goroutines"[^>]*>.*?<polyline points="[0-9.]+,[0-9.]+ [0-9.]+,`},
+		{name: "blocked series drawn", re: `<svg id="chart-goroutines"[^>]*>(.*?<polyline){2}`},
+		{name: "time span under the chart", re: `<svg id="chart-goroutines".*?>−[0-9.]+[smh]</text>`},
 		{name: "descriptor chart drawn", re: `<svg id="chart-fds"[^>]*>.*?<polyline`},
 		{name: "queue chart drawn", re: `<svg id="chart-queues"[^>]*>.*?<polyline`},
 		{name: "current goroutines shown", re: `<span class="now" id="now-goroutines">[1-9][0-9]*</span>`},
-		{name: "finding with stack", re: `25 × goroutine long-blocked \(suspected`},
-		{name: "source line", re: `class="src">go func\(\) \{ &lt;-release \}\(\)`},
+		{name: "finding with stack", re: `<article class="finding suspected"[^>]*>.*?<span class="count">25 ×</span> <span class="resource">goroutine</span> <span class="reason">long-blocked</span>`},
+		{name: "source line", re: `<code class="src">go func\(\) \{ &lt;-release \}\(\)`},
+		{name: "listening socket with its address", re: `<td>tcp</td><td>LISTEN</td><td>listening</td><td class="addr">127\.0\.0\.1:[0-9]+</td>`},
+		{name: "dialed socket", re: `<td>tcp</td><td>ESTABLISHED</td><td>dialed</td>`},
 	}
 	for _, c := range checks {
 		if !regexp.MustCompile("(?s)" + c.re).MatchString(dom) {
@@ -93,52 +73,19 @@ func TestPageDOM(t *testing.T) {
 }
 
 // TestPageScreenshot renders the page to a PNG and checks it is a real,
-// non-blank picture of the expected size.
+// non-blank picture with the charts drawn and the finding marked.
+// LEAKHOUND_SCREENSHOT=FILE keeps the PNG.
 func TestPageScreenshot(t *testing.T) {
-	bin := chromium(t)
+	b := chromiumtest.Find(t)
 	srv := startAgent(t)
-	shot := filepath.Join(t.TempDir(), "page.png")
-	runChromium(t, bin, "--virtual-time-budget=5000", "--window-size=1200,900", "--hide-scrollbars", "--screenshot="+shot, srv.URL+"/")
-	f, err := os.Open(shot)
-	if err != nil {
-		t.Fatal(err)
+	img := b.Screenshot(t, srv.URL+"/", 1200, 900, "LEAKHOUND_SCREENSHOT")
+	if distinct, _ := chromiumtest.ColorStats(img, 0); distinct < 16 {
+		t.Errorf("screenshot has %d distinct colors: the page looks blank", distinct)
 	}
-	defer f.Close()
-	img, err := png.Decode(f)
-	if err != nil {
-		t.Fatalf("screenshot is not a PNG: %v", err)
+	if _, blue := chromiumtest.ColorStats(img, 0x1f6feb); blue < 300 {
+		t.Errorf("screenshot has %d pixels of the charts' blue lines, want drawn charts", blue)
 	}
-	if b := img.Bounds(); b.Dx() != 1200 || b.Dy() != 900 {
-		t.Errorf("screenshot is %dx%d, want 1200x900", b.Dx(), b.Dy())
-	}
-	colors, blue := colorStats(img)
-	if colors < 16 {
-		t.Errorf("screenshot has %d distinct colors: the page looks blank", colors)
-	}
-	if blue < 50 {
-		t.Errorf("screenshot has %d pixels of the chart's blue line, want a drawn chart", blue)
-	}
-	if out := os.Getenv("LEAKHOUND_SCREENSHOT"); out != "" {
-		data, _ := os.ReadFile(shot)
-		os.WriteFile(out, data, 0o644)
+	if _, amber := chromiumtest.ColorStats(img, 0xc77c00); amber < 100 {
+		t.Errorf("screenshot has %d pixels of the suspected amber, want the finding marked", amber)
 	}
 }
-
-// colorStats counts distinct colors and pixels close to the chart's first
-// series color (#1f6feb).
-func colorStats(img image.Image) (distinct, blue int) {
-	seen := map[[3]uint32]bool{}
-	b := img.Bounds()
-	for y := b.Min.Y; y < b.Max.Y; y++ {
-		for x := b.Min.X; x < b.Max.X; x++ {
-			r, g, bl, _ := img.At(x, y).RGBA()
-			seen[[3]uint32{r >> 8, g >> 8, bl >> 8}] = true
-			if near(r>>8, 0x1f) && near(g>>8, 0x6f) && near(bl>>8, 0xeb) {
-				blue++
-			}
-		}
-	}
-	return len(seen), blue
-}
-
-func near(a, b uint32) bool { return a+24 >= b && a <= b+24 }

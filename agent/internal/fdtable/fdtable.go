@@ -5,6 +5,7 @@ package fdtable
 
 import (
 	"bufio"
+	"cmp"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -12,29 +13,34 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 )
 
 // FD is one open descriptor.
 type FD struct {
-	Num int
+	Num int `json:"fd"`
 	// Kind is "tcp", "tcp6", "udp", "udp6", "unix", "socket" (another
 	// family), "pipe", "epoll", "eventfd", "timerfd", "anon" (another
 	// anonymous inode), "device" (under /dev) or "file".
-	Kind string
+	Kind string `json:"kind"`
 	// Target is what /proc/self/fd/N links to: a path, "socket:[123]"...
-	Target string
+	Target string `json:"target"`
 	// Local and Remote are the addresses of an IP socket, and the path of a
 	// unix socket in Local.
-	Local, Remote string
+	Local  string `json:"local,omitempty"`
+	Remote string `json:"remote,omitempty"`
 	// State is the TCP state ("ESTABLISHED", "LISTEN", "CLOSE_WAIT"...).
-	State string
+	State string `json:"state,omitempty"`
 }
+
+// Kinds are the values of [FD.Kind].
+var Kinds = []string{"tcp", "tcp6", "udp", "udp6", "unix", "socket", "pipe", "epoll", "eventfd", "timerfd", "anon", "device", "file"}
 
 // Table is a snapshot of the open descriptors.
 type Table struct {
-	FDs []FD
+	FDs []FD `json:"fds"`
 }
 
 // ByKind counts descriptors by Kind.
@@ -55,6 +61,67 @@ func (t *Table) TCPStates() map[string]int {
 		}
 	}
 	return m
+}
+
+// SocketGroup counts the sockets of one kind and state at one address.
+type SocketGroup struct {
+	Kind, State string
+	// Role is "listening", "accepted" (a connection to a port this process
+	// listens on), "dialed" (a connection this process opened), or "" for
+	// sockets without connections (UDP, unix).
+	Role string
+	// Addr is the listening address for listening and accepted sockets,
+	// the remote address for dialed ones, the local address (or unix path)
+	// for the others.
+	Addr  string
+	Count int
+}
+
+// SocketGroups groups the sockets by kind, state, role and address, so that
+// a pile of connections (say 300 in CLOSE_WAIT accepted on :8080, or 50
+// dialed to a database) shows as one line. Groups come largest first.
+func (t *Table) SocketGroups() []SocketGroup {
+	listening := map[string]bool{} // ports with a listening TCP socket
+	for _, fd := range t.FDs {
+		if fd.State == "LISTEN" {
+			listening[port(fd.Local)] = true
+		}
+	}
+	counts := map[SocketGroup]int{}
+	for _, fd := range t.FDs {
+		g := SocketGroup{Kind: fd.Kind, State: fd.State, Addr: fd.Local}
+		switch {
+		case fd.Kind != "tcp" && fd.Kind != "tcp6" && fd.Kind != "udp" && fd.Kind != "udp6" && fd.Kind != "unix" && fd.Kind != "socket":
+			continue
+		case fd.State == "LISTEN":
+			g.Role = "listening"
+		case fd.Kind == "tcp" || fd.Kind == "tcp6":
+			if listening[port(fd.Local)] {
+				g.Role = "accepted"
+			} else {
+				g.Role, g.Addr = "dialed", fd.Remote
+			}
+		}
+		counts[g]++
+	}
+	out := make([]SocketGroup, 0, len(counts))
+	for g, n := range counts {
+		g.Count = n
+		out = append(out, g)
+	}
+	slices.SortFunc(out, func(a, b SocketGroup) int {
+		return cmp.Or(cmp.Compare(b.Count, a.Count), cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.State, b.State),
+			cmp.Compare(a.Role, b.Role), cmp.Compare(a.Addr, b.Addr))
+	})
+	return out
+}
+
+// port returns the port of "host:port", or "" when there is none.
+func port(addr string) string {
+	if i := strings.LastIndexByte(addr, ':'); i >= 0 {
+		return addr[i+1:]
+	}
+	return ""
 }
 
 // ErrUnsupported is returned where /proc/self/fd does not exist.

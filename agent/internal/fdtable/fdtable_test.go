@@ -3,6 +3,7 @@ package fdtable
 import (
 	"net"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -57,6 +58,11 @@ func TestReadSelf(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
+	accepted, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer accepted.Close()
 	r, w, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
@@ -90,7 +96,42 @@ func TestReadSelf(t *testing.T) {
 	if k := tab.ByKind(); k["pipe"] < 2 || k["epoll"] < 1 {
 		t.Errorf("ByKind = %v, want >= 2 pipes and an epoll descriptor", k)
 	}
-	if s := tab.TCPStates(); s["LISTEN"] < 1 || s["ESTABLISHED"] < 1 {
-		t.Errorf("TCPStates = %v, want LISTEN and ESTABLISHED", s)
+	if s := tab.TCPStates(); s["LISTEN"] < 1 || s["ESTABLISHED"] < 2 {
+		t.Errorf("TCPStates = %v, want LISTEN and 2 ESTABLISHED", s)
+	}
+	roles := map[string]string{}
+	for _, g := range tab.SocketGroups() {
+		if g.Addr == ln.Addr().String() {
+			roles[g.Role] = g.State
+		}
+	}
+	if roles["listening"] != "LISTEN" || roles["accepted"] != "ESTABLISHED" || roles["dialed"] != "ESTABLISHED" {
+		t.Errorf("socket groups at the listener's address: %v, want listening, accepted and dialed", roles)
+	}
+}
+
+func TestSocketGroups(t *testing.T) {
+	tab := &Table{FDs: []FD{
+		{Num: 3, Kind: "tcp", State: "LISTEN", Local: "0.0.0.0:8080", Remote: "0.0.0.0:0"},
+		{Num: 4, Kind: "tcp", State: "CLOSE_WAIT", Local: "10.0.0.1:8080", Remote: "10.0.0.9:50001"},
+		{Num: 5, Kind: "tcp", State: "CLOSE_WAIT", Local: "10.0.0.1:8080", Remote: "10.0.0.9:50002"},
+		{Num: 6, Kind: "tcp", State: "ESTABLISHED", Local: "10.0.0.1:41000", Remote: "10.0.0.5:5432"},
+		{Num: 7, Kind: "tcp6", State: "ESTABLISHED", Local: "[::1]:41001", Remote: "[::1]:5432"},
+		{Num: 8, Kind: "tcp", State: "ESTABLISHED", Local: "10.0.0.1:41002", Remote: "10.0.0.5:5432"},
+		{Num: 9, Kind: "udp", Local: "127.0.0.1:53"},
+		{Num: 10, Kind: "unix", Local: "/run/app.sock"},
+		{Num: 11, Kind: "pipe", Target: "pipe:[1]"},
+		{Num: 12, Kind: "file", Target: "/tmp/x"},
+	}}
+	want := []SocketGroup{
+		{Kind: "tcp", State: "CLOSE_WAIT", Role: "accepted", Addr: "10.0.0.1:8080", Count: 2},
+		{Kind: "tcp", State: "ESTABLISHED", Role: "dialed", Addr: "10.0.0.5:5432", Count: 2},
+		{Kind: "tcp", State: "LISTEN", Role: "listening", Addr: "0.0.0.0:8080", Count: 1},
+		{Kind: "tcp6", State: "ESTABLISHED", Role: "dialed", Addr: "[::1]:5432", Count: 1},
+		{Kind: "udp", Addr: "127.0.0.1:53", Count: 1},
+		{Kind: "unix", Addr: "/run/app.sock", Count: 1},
+	}
+	if got := tab.SocketGroups(); !slices.Equal(got, want) {
+		t.Errorf("SocketGroups =\n%+v\nwant\n%+v", got, want)
 	}
 }
