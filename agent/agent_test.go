@@ -53,13 +53,13 @@ func TestOptions(t *testing.T) {
 	}{
 		{
 			name: "defaults",
-			want: Options{Interval: 10 * time.Second, ProvenInterval: time.Minute, History: 360, MaxSites: 50,
+			want: Options{Interval: 10 * time.Second, ProvenInterval: time.Minute, History: 360, DumpGoroutines: 1000, MaxSites: 50,
 				MinCount: 100, MinAge: 10 * time.Minute, MinGrowth: 10, ProcRoot: "/proc", RetainedInterval: time.Minute},
 		},
 		{
 			name: "kept",
-			give: Options{Interval: time.Second, ProvenInterval: -1, History: 10, MaxSites: 5, MinCount: -1, MinAge: time.Hour, MinGrowth: 3, Token: "t", ProcRoot: "/p", RetainedInterval: -1},
-			want: Options{Interval: time.Second, ProvenInterval: -1, History: 10, MaxSites: 5, MinCount: -1, MinAge: time.Hour, MinGrowth: 3, Token: "t", ProcRoot: "/p", RetainedInterval: -1},
+			give: Options{Interval: time.Second, ProvenInterval: -1, History: 10, DumpGoroutines: -1, MaxSites: 5, MinCount: -1, MinAge: time.Hour, MinGrowth: 3, Token: "t", ProcRoot: "/p", RetainedInterval: -1},
+			want: Options{Interval: time.Second, ProvenInterval: -1, History: 10, DumpGoroutines: -1, MaxSites: 5, MinCount: -1, MinAge: time.Hour, MinGrowth: 3, Token: "t", ProcRoot: "/p", RetainedInterval: -1},
 		},
 		{name: "negative interval", give: Options{Interval: -time.Second}, wantErr: "must not be negative"},
 		{name: "tiny interval", give: Options{Interval: time.Millisecond}, wantErr: "too short"},
@@ -199,26 +199,34 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-func TestLongBlockedSuspect(t *testing.T) {
-	startAgent(t, Options{Interval: 20 * time.Millisecond, ProvenInterval: -1, MinCount: 40, MinGrowth: 1000})
-	blockAt(t, 50)
-	srv := httptest.NewServer(Handler())
-	defer srv.Close()
+// waitForLongBlocked polls the report until it has a long-blocked finding
+// whose message names fn, and returns it.
+func waitForLongBlocked(t *testing.T, srv *httptest.Server, fn string) leakhound.Finding {
+	t.Helper()
 	var found leakhound.Finding
-	waitFor(t, "a long-blocked finding", func() bool {
+	waitFor(t, "a long-blocked finding at "+fn, func() bool {
 		_, body := get(t, srv, "/report.json?certainty=suspected")
 		var r leakhound.Report
 		if err := json.Unmarshal([]byte(body), &r); err != nil {
 			t.Fatalf("report: %v\n%s", err, body)
 		}
 		for _, f := range r.Findings {
-			if f.Reason == leakhound.ReasonLongBlocked && strings.Contains(f.Message, "blockAt") {
+			if f.Reason == leakhound.ReasonLongBlocked && strings.Contains(f.Message, fn) {
 				found = f
 				return true
 			}
 		}
 		return false
 	})
+	return found
+}
+
+func TestLongBlockedSuspect(t *testing.T) {
+	startAgent(t, Options{Interval: 20 * time.Millisecond, ProvenInterval: -1, MinCount: 40, MinGrowth: 1000})
+	blockAt(t, 50)
+	srv := httptest.NewServer(Handler())
+	defer srv.Close()
+	found := waitForLongBlocked(t, srv, "blockAt")
 	if found.Count != 50 || found.Wait != "chan receive" || found.Certainty != leakhound.Suspected {
 		t.Errorf("finding = %d x %q %s, want 50 x \"chan receive\" suspected", found.Count, found.Wait, found.Certainty)
 	}
@@ -235,6 +243,23 @@ func TestLongBlockedSuspect(t *testing.T) {
 	_, page := get(t, srv, "/")
 	if !strings.Contains(page, "long-blocked") || !strings.Contains(page, "&lt;-release") {
 		t.Errorf("page lacks the finding with its source line")
+	}
+}
+
+// TestProfileSampling samples through the goroutine profile: the site and
+// its inferred wait are found, without a creator.
+func TestProfileSampling(t *testing.T) {
+	startAgent(t, Options{Interval: 20 * time.Millisecond, ProvenInterval: -1, DumpGoroutines: -1, MinCount: 40, MinGrowth: 1000})
+	blockAt(t, 50)
+	srv := httptest.NewServer(Handler())
+	defer srv.Close()
+	found := waitForLongBlocked(t, srv, "blockAt")
+	if found.Count != 50 || found.Wait != "chan receive" || len(found.Origin) != 0 || !strings.Contains(found.Stack[0].Func, "blockAt.func") {
+		t.Errorf("finding = %d x %q, stack %v, origin %v; want 50 x \"chan receive\" at blockAt.func1, no origin", found.Count, found.Wait, found.Stack, found.Origin)
+	}
+	_, page := get(t, srv, "/")
+	if !strings.Contains(page, "goroutine profile") {
+		t.Errorf("the page does not say samples read the goroutine profile")
 	}
 }
 

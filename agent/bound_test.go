@@ -98,7 +98,7 @@ func TestMemoryBounded(t *testing.T) {
 // TestDumpBufferShrinks checks that a burst of goroutines does not keep a
 // large dump buffer forever.
 func TestDumpBufferShrinks(t *testing.T) {
-	o, _ := Options{ProvenInterval: -1}.withDefaults()
+	o, _ := Options{ProvenInterval: -1, DumpGoroutines: 5000}.withDefaults()
 	s := newState(o)
 	release := make(chan struct{})
 	var wg sync.WaitGroup

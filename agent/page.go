@@ -32,6 +32,7 @@ type pageData struct {
 	Interval     time.Duration
 	Samples      int
 	SampleCost   time.Duration
+	SampleSource string
 	SampleErr    error
 	FDErr        error
 	Proven       string // status of the proven cycle, one sentence
@@ -55,7 +56,7 @@ func (a *Agent) servePage(w http.ResponseWriter, _ url.Values) {
 	}
 	d := pageData{
 		Go: runtime.Version(), Interval: sn.Opts.Interval, Samples: sn.Samples,
-		SampleCost: sn.SampleCost.Round(time.Microsecond), SampleErr: sn.SampleErr, FDErr: sn.FDErr,
+		SampleCost: sn.SampleCost.Round(time.Microsecond), SampleSource: sn.SampleSource, SampleErr: sn.SampleErr, FDErr: sn.FDErr,
 		Proven: provenStatus(sn), ReportStyle: htmlreport.Style,
 		SeriesJSON: template.JS(series), IntervalMS: sn.Opts.Interval.Milliseconds(),
 	}

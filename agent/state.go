@@ -1,11 +1,14 @@
 package agent
 
 import (
+	"bytes"
 	"cmp"
 	"fmt"
 	"runtime"
 	"runtime/metrics"
+	"runtime/pprof"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -81,7 +84,10 @@ type state struct {
 	provenRuns int
 	tcpStates  map[string]int
 	finalizers finalizerCounters
-	dumpBuf    []byte // reused by every sample; only the sampling goroutine touches it
+	finWatch   finalizerWatch
+	finFinding *leakhound.Finding // the stalled finalizer goroutine, or nil
+	dumpBuf    []byte             // reused by every sample; only the sampling goroutine touches it
+	profBuf    bytes.Buffer       // the same, for the goroutine profile
 }
 
 type finalizerCounters struct {
@@ -103,7 +109,7 @@ const (
 func (s *state) sample(now time.Time) {
 	start := time.Now()
 	p := point{Time: now}
-	sample, err := s.goroutines()
+	sample, fing, err := s.goroutines()
 	var sites []siteCount
 	if sample != nil {
 		sample, sites = condense(sample, s.opts.MaxSites)
@@ -136,13 +142,57 @@ func (s *state) sample(now time.Time) {
 		s.tcpStates = tab.TCPStates()
 	}
 	s.finalizers = fc
+	if err == nil {
+		s.finWatch.observe(now, fing, fc)
+		s.finFinding = s.finWatch.finding(now, fc)
+	}
 	s.samples++
 	s.sampleCost = time.Since(start)
 }
 
-// goroutines takes a goroutine dump of the process and decodes it. Goroutines
-// already proven leaked are left out: the proven cycle reports them.
-func (s *state) goroutines() (*inspect.Sample, error) {
+// goroutines samples the goroutines of the process, and returns the
+// finalizer goroutine when the sample shows it (it runs a finalizer) apart,
+// since it has a finding of its own. Up to Options.DumpGoroutines
+// goroutines it takes a full dump, above that it reads the goroutine
+// profile.
+func (s *state) goroutines() (*inspect.Sample, *stack.Goroutine, error) {
+	if d := s.opts.DumpGoroutines; d < 0 || runtime.NumGoroutine() > d {
+		return s.profileSample()
+	}
+	return s.dumpSample()
+}
+
+// profileSample reads Go's goroutine profile, which stops the world only
+// briefly whatever the number of goroutines. It has no wait times and no
+// creators; wait reasons are inferred from the stacks.
+func (s *state) profileSample() (*inspect.Sample, *stack.Goroutine, error) {
+	s.profBuf.Reset()
+	if err := pprof.Lookup("goroutine").WriteTo(&s.profBuf, 0); err != nil {
+		return nil, nil, fmt.Errorf("goroutine profile: %w", err)
+	}
+	in, err := inspect.Decode(s.profBuf.Bytes())
+	if err != nil {
+		return nil, nil, fmt.Errorf("decode own goroutine profile: %w", err)
+	}
+	if s.profBuf.Cap() > 4*max(s.profBuf.Len(), minDumpBytes) {
+		s.profBuf = bytes.Buffer{} // a past burst of stacks is not kept
+	}
+	out := &inspect.Sample{Format: in.Format}
+	var fing *stack.Goroutine
+	for _, g := range in.Groups {
+		if isFinalizerGoroutine(g.Frames) {
+			fing = &stack.Goroutine{State: g.Wait, Frames: g.Frames}
+			continue
+		}
+		out.Groups = append(out.Groups, g)
+	}
+	return out, fing, nil
+}
+
+// dumpSample takes a goroutine dump of the process (runtime.Stack, which
+// stops the world while it writes) and decodes it. Goroutines already
+// proven leaked are left out: the proven cycle reports them.
+func (s *state) dumpSample() (*inspect.Sample, *stack.Goroutine, error) {
 	d, buf, err := dumpGoroutines(s.dumpBuf)
 	// Keep the buffer for the next sample, halved when the dump shrank to
 	// a quarter of it, so a past burst of goroutines is not paid forever.
@@ -151,16 +201,20 @@ func (s *state) goroutines() (*inspect.Sample, error) {
 		s.dumpBuf = make([]byte, cap(buf)/2)
 	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	out := &inspect.Sample{Format: "goroutine dump"}
-	for _, g := range d.Goroutines {
-		if g.Leaked {
-			continue
+	var fing *stack.Goroutine
+	for i, g := range d.Goroutines {
+		switch {
+		case g.Leaked:
+		case isFinalizerGoroutine(g.Frames):
+			fing = &d.Goroutines[i]
+		default:
+			out.Groups = append(out.Groups, inspect.Group{Count: 1, Wait: g.State, Age: g.Waiting, Frames: g.Frames, CreatedBy: g.CreatedBy})
 		}
-		out.Groups = append(out.Groups, inspect.Group{Count: 1, Wait: g.State, Age: g.Waiting, Frames: g.Frames, CreatedBy: g.CreatedBy})
 	}
-	return out, nil
+	return out, fing, nil
 }
 
 // dumpGoroutines takes a goroutine dump of the process into buf, grown as
@@ -286,15 +340,18 @@ type snapshot struct {
 	FDErr      error
 	SampleErr  error
 	SampleCost time.Duration
-	Samples    int
-	Proven     *leakhound.Report
-	ProvenAt   time.Time
-	ProvenErr  error
-	ProvenCost time.Duration
-	ProvenRuns int
-	TCPStates  map[string]int
-	Finalizers finalizerCounters
-	Retained   retainedMeasure
+	// SampleSource says where the latest sample read goroutines from.
+	SampleSource string
+	Samples      int
+	Proven       *leakhound.Report
+	ProvenAt     time.Time
+	ProvenErr    error
+	ProvenCost   time.Duration
+	ProvenRuns   int
+	TCPStates    map[string]int
+	Finalizers   finalizerCounters
+	FinFinding   *leakhound.Finding
+	Retained     retainedMeasure
 }
 
 func (s *state) snapshot() *snapshot {
@@ -302,10 +359,21 @@ func (s *state) snapshot() *snapshot {
 	defer s.mu.Unlock()
 	return &snapshot{
 		Opts: s.opts, Points: s.history.points(), Latest: s.latest, FDs: s.fds, FDErr: s.fdErr,
-		SampleErr: s.sampleErr, SampleCost: s.sampleCost, Samples: s.samples,
+		SampleErr: s.sampleErr, SampleCost: s.sampleCost, Samples: s.samples, SampleSource: s.sampleSource(),
 		Proven: s.proven, ProvenAt: s.provenAt, ProvenErr: s.provenErr, ProvenCost: s.provenCost,
-		ProvenRuns: s.provenRuns, TCPStates: s.tcpStates, Finalizers: s.finalizers, Retained: s.retained,
+		ProvenRuns: s.provenRuns, TCPStates: s.tcpStates, Finalizers: s.finalizers, FinFinding: s.finFinding, Retained: s.retained,
 	}
+}
+
+// sampleSource describes the source of the latest sample for the page.
+func (s *state) sampleSource() string {
+	switch {
+	case s.latest == nil:
+		return "no goroutine sample yet"
+	case strings.HasPrefix(s.latest.Format, "goroutine dump"):
+		return "goroutines from a full dump"
+	}
+	return fmt.Sprintf("goroutines from the goroutine profile (more than %d goroutines: no wait times, no creators)", s.opts.DumpGoroutines)
 }
 
 // suspects ranks the blocking sites of the latest sample, with growth over
@@ -331,12 +399,16 @@ func (sn *snapshot) suspects() (*inspect.Aggregation, []inspect.Suspect) {
 	return agg, inspect.Rank(agg, t)
 }
 
-// report is the agent's JSON report: the findings of the last proven cycle
-// and the long-blocked suspects of the latest sample.
+// report is the agent's JSON report: the findings of the last proven cycle,
+// the stalled finalizer goroutine, and the long-blocked suspects of the
+// latest sample.
 func (sn *snapshot) report() *leakhound.Report {
 	r := &leakhound.Report{Schema: leakhound.Schema, Go: runtime.Version(), Mode: "run", Findings: []leakhound.Finding{}}
 	if sn.Proven != nil {
 		r.Findings = append(r.Findings, sn.Retained.fill(sn.Proven.Findings)...)
+	}
+	if sn.FinFinding != nil {
+		r.Findings = append(r.Findings, *sn.FinFinding)
 	}
 	agg, sus := sn.suspects()
 	r.Findings = append(r.Findings, inspect.Findings(sus, agg.Instances)...)

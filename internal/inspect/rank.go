@@ -140,10 +140,10 @@ func Findings(sus []Suspect, instances int) []leakhound.Finding {
 	for i := range sus {
 		s := &sus[i]
 		site := s.Site
-		stk := convertFrames(site.Example.Frames)
+		stk := ReportFrames(site.Example.Frames)
 		var origin []leakhound.Frame
 		if cb := site.Example.CreatedBy; cb != nil {
-			origin = convertFrames([]stack.Frame{*cb})
+			origin = ReportFrames([]stack.Frame{*cb})
 		}
 		idFrames := origin
 		if len(idFrames) == 0 {
@@ -208,7 +208,8 @@ func detailOf(s *Suspect, instances int) string {
 	return strings.Join(parts, "; ")
 }
 
-func convertFrames(fs []stack.Frame) []leakhound.Frame {
+// ReportFrames converts parsed frames to the frames of a report finding.
+func ReportFrames(fs []stack.Frame) []leakhound.Frame {
 	out := make([]leakhound.Frame, 0, len(fs))
 	for _, f := range fs {
 		out = append(out, leakhound.Frame{Func: f.Func, File: f.File, Line: f.Line})

@@ -1,0 +1,96 @@
+package agent
+
+import (
+	"net/http/httptest"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/leakhound/leakhound"
+	"github.com/leakhound/leakhound/internal/stack"
+)
+
+// blockFinalizer makes the finalizer goroutine block in a finalizer, with
+// two more finalizers queued behind it, until the test ends.
+func blockFinalizer(t *testing.T) {
+	release := make(chan struct{})
+	t.Cleanup(func() { close(release) })
+	for _, block := range []bool{true, false, false} {
+		p := new([16]byte)
+		if block {
+			runtime.SetFinalizer(p, func(*[16]byte) { <-release })
+		} else {
+			runtime.SetFinalizer(p, func(*[16]byte) {})
+		}
+		p = nil
+		runtime.GC()
+	}
+	runtime.GC()
+}
+
+func TestFinalizerBlocked(t *testing.T) {
+	t.Run("dump", func(t *testing.T) { testFinalizerBlocked(t, 0) })
+	t.Run("profile", func(t *testing.T) { testFinalizerBlocked(t, -1) })
+}
+
+func testFinalizerBlocked(t *testing.T, dumpGoroutines int) {
+	startAgent(t, Options{Interval: 20 * time.Millisecond, ProvenInterval: -1, DumpGoroutines: dumpGoroutines})
+	blockFinalizer(t)
+	srv := httptest.NewServer(Handler())
+	defer srv.Close()
+	var body string
+	waitFor(t, "a finalizer finding", func() bool {
+		_, body = get(t, srv, "/report.json")
+		return strings.Contains(body, `"kind": "finalizer"`)
+	})
+	for _, want := range []string{`"reason": "blocked"`, `"certainty": "suspected"`, `"wait": "chan receive"`,
+		"blockFinalizer.func", "queued behind it", "the finalizer goroutine has waited in chan receive"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("report lacks %s:\n%s", want, body)
+		}
+	}
+	for _, g := range running().state.snapshot().Latest.Groups {
+		if isFinalizerGoroutine(g.Frames) {
+			t.Errorf("the finalizer goroutine is also counted at a blocking site: %+v", g)
+		}
+	}
+}
+
+func TestFinalizerWatch(t *testing.T) {
+	g := &stack.Goroutine{State: "chan receive", Frames: []stack.Frame{{Func: "main.fin", Line: 3}, {Func: "runtime.runFinalizers", Line: 9}}}
+	running := &stack.Goroutine{State: "running", Frames: g.Frames}
+	queued := finalizerCounters{finQueued: 10, finExecuted: 4}
+	t0 := time.Unix(0, 0)
+	tests := []struct {
+		name  string
+		steps []*stack.Goroutine
+		fc    []finalizerCounters
+		want  bool
+	}{
+		{name: "blocked for 3 samples", steps: []*stack.Goroutine{g, g, g}, fc: []finalizerCounters{queued, queued, queued}, want: true},
+		{name: "only 2 samples", steps: []*stack.Goroutine{g, g}, fc: []finalizerCounters{queued, queued}},
+		{name: "finalizers ran between", steps: []*stack.Goroutine{g, g, g}, fc: []finalizerCounters{queued, {finQueued: 10, finExecuted: 5}, {finQueued: 10, finExecuted: 5}}},
+		{name: "running, not waiting", steps: []*stack.Goroutine{running, running, running}, fc: []finalizerCounters{queued, queued, queued}},
+		{name: "idle in between", steps: []*stack.Goroutine{g, nil, g, g}, fc: []finalizerCounters{queued, queued, queued, queued}},
+		{name: "nothing queued", steps: []*stack.Goroutine{g, g, g}, fc: []finalizerCounters{{}, {}, {}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var w finalizerWatch
+			var f *leakhound.Finding
+			for i, step := range tt.steps {
+				now := t0.Add(time.Duration(i) * time.Second)
+				w.observe(now, step, tt.fc[i])
+				f = w.finding(now, tt.fc[i])
+			}
+			if (f != nil) != tt.want {
+				t.Fatalf("finding = %v, want one: %v", f, tt.want)
+			}
+			if f != nil && (f.Kind != leakhound.KindFinalizer || f.Wait != "chan receive" || f.Stack[0].Func != "main.fin" ||
+				!strings.Contains(f.Detail, "5 finalizer(s) queued behind it")) {
+				t.Errorf("finding = %+v", f)
+			}
+		})
+	}
+}
