@@ -140,6 +140,9 @@ func TestEndpoints(t *testing.T) {
 		{name: "series bad number", path: "/series.json?last=x", header: auth, wantStatus: 400, wantBody: "positive number"},
 		{name: "page with a parameter", path: "/?x=1", header: auth, wantStatus: 400, wantBody: `unknown query parameter "x"`},
 		{name: "leak profile text", path: "/pprof/goroutineleak?debug=1", header: auth, wantStatus: leakStatus},
+		{name: "goroutine profile", path: "/pprof/goroutine", header: auth, wantStatus: 200, wantType: "application/octet-stream"},
+		{name: "goroutine dump", path: "/pprof/goroutine?debug=2", header: auth, wantStatus: 200, wantType: "text/plain", wantBody: "goroutine "},
+		{name: "goroutine profile bad debug", path: "/pprof/goroutine?debug=3", header: auth, wantStatus: 400, wantBody: "want one of 0, 1, 2"},
 		{name: "unknown parameter", path: "/metrics?verbose=1", header: auth, wantStatus: 400, wantBody: `unknown query parameter "verbose"`},
 		{name: "repeated parameter", path: "/report.json?certainty=proven&certainty=proven", header: auth, wantStatus: 400, wantBody: "given 2 times"},
 		{name: "bad query", path: "/report.json?%zz", header: auth, wantStatus: 400, wantBody: "bad query string"},
@@ -355,5 +358,18 @@ func TestRingBounded(t *testing.T) {
 	pts := r.points()
 	if len(pts) != 3 || pts[0].Goroutines != 7 || pts[2].Goroutines != 9 {
 		t.Errorf("points = %+v, want the 3 latest, oldest first", pts)
+	}
+}
+
+// TestNoInitRegistration checks that importing the agent serves nothing by
+// itself: no handler on http.DefaultServeMux (net/http/pprof would add
+// /debug/pprof/ there in its init).
+func TestNoInitRegistration(t *testing.T) {
+	srv := httptest.NewServer(http.DefaultServeMux)
+	defer srv.Close()
+	for _, path := range []string{"/", "/debug/leakhound/", "/debug/leakhound/metrics", "/debug/pprof/", "/metrics"} {
+		if resp, _ := get(t, srv, path); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("GET %s on http.DefaultServeMux = %d, want 404: the agent must be mounted on purpose", path, resp.StatusCode)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"bytes"
 	"crypto/subtle"
 	"encoding/json"
 	"fmt"
@@ -34,6 +35,9 @@ import (
 //	metrics                Prometheus text exposition format
 //	pprof/goroutineleak    the goroutineleak profile as a pprof proto
 //	                       (?debug=1|2 for text); 501 when the Go runtime lacks it
+//	pprof/goroutine        the goroutine profile, as net/http/pprof serves it
+//	                       (?debug=1 text, ?debug=2 a full dump), for
+//	                       leakhound inspect and continuous profilers
 //
 // Every request answers 503 until [Start] and after [Stop], 401 without the
 // bearer token when [Options.Token] is set, and 400 on unknown or bad query
@@ -63,6 +67,7 @@ var endpoints = map[string]endpoint{
 	"fds.json":            {params: map[string][]string{"kind": fdtable.Kinds}, serve: (*Agent).serveFDs},
 	"metrics":             {serve: (*Agent).serveMetrics},
 	"pprof/goroutineleak": {params: map[string][]string{"debug": {"0", "1", "2"}}, serve: (*Agent).serveLeakProfile},
+	"pprof/goroutine":     {params: map[string][]string{"debug": {"0", "1", "2"}}, serve: (*Agent).serveGoroutineProfile},
 }
 
 // route returns the endpoint name of path: what follows the mount point.
@@ -93,7 +98,7 @@ func (a *Agent) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	name := route(r.URL.Path)
 	ep, ok := endpoints[name]
 	if !ok {
-		http.Error(w, fmt.Sprintf("no such page %q: try report.json, series.json, fds.json, metrics or pprof/goroutineleak", r.URL.Path), http.StatusNotFound)
+		http.Error(w, fmt.Sprintf("no such page %q: try report.json, series.json, fds.json, metrics, pprof/goroutineleak or pprof/goroutine", r.URL.Path), http.StatusNotFound)
 		return
 	}
 	q, err := url.ParseQuery(r.URL.RawQuery)
@@ -203,16 +208,32 @@ func (a *Agent) serveLeakProfile(w http.ResponseWriter, q url.Values) {
 	// cannot be dumped: not while a retained measurement runs.
 	a.state.proveMu.Lock()
 	defer a.state.proveMu.Unlock()
+	writeProfile(w, p, q)
+}
+
+// serveGoroutineProfile writes the goroutine profile. With debug=2 it is a
+// full dump, which stops the world while it is written.
+func (a *Agent) serveGoroutineProfile(w http.ResponseWriter, q url.Values) {
+	writeProfile(w, pprof.Lookup("goroutine"), q)
+}
+
+// writeProfile writes p as a gzip'd proto, or as text with ?debug=1 or 2.
+// The profile is written to memory first, so that a failure is an error
+// status, not a truncated body.
+func writeProfile(w http.ResponseWriter, p *pprof.Profile, q url.Values) {
 	debug, _ := strconv.Atoi(q.Get("debug"))
+	var b bytes.Buffer
+	if err := p.WriteTo(&b, debug); err != nil {
+		http.Error(w, "write "+p.Name()+" profile: "+err.Error(), http.StatusInternalServerError)
+		return
+	}
 	if debug == 0 {
 		w.Header().Set("Content-Type", "application/octet-stream")
-		w.Header().Set("Content-Disposition", `attachment; filename="goroutineleak.pb.gz"`)
+		w.Header().Set("Content-Disposition", `attachment; filename="`+p.Name()+`.pb.gz"`)
 	} else {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	}
-	if err := p.WriteTo(w, debug); err != nil {
-		http.Error(w, "write goroutineleak profile: "+err.Error(), http.StatusInternalServerError)
-	}
+	w.Write(b.Bytes())
 }
 
 // leakProfileAvailable reports whether the Go runtime has the goroutineleak

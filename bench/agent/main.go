@@ -16,6 +16,11 @@
 // the agent samples 10 times as often, and the throughput lost is about 10
 // times the loss at the default interval.
 //
+// Because wall-clock throughput on a shared machine follows the load of
+// the other processes, every phase also reports requests per CPU-second of
+// this process (client and server together): the agent's cost shows as CPU
+// time, whoever else runs.
+//
 // Before the load phases, the command also measures the agent's own CPU
 // cost, which the noise of a shared machine affects much less: the process
 // CPU time (getrusage) spent per sample and per proven cycle while the
@@ -76,7 +81,7 @@ func main() {
 	printCosts(opts)
 	load(url, *conns, time.Second) // warm up connections and code
 	var off, on []result
-	var ratios, p99Ratios []float64
+	var ratios, p99Ratios, cpuRatios []float64
 	for i := range *rounds {
 		var a, b result
 		if i%2 == 0 {
@@ -89,13 +94,15 @@ func main() {
 		off, on = append(off, a), append(on, b)
 		ratios = append(ratios, b.rps/a.rps)
 		p99Ratios = append(p99Ratios, float64(b.p99)/float64(a.p99))
-		fmt.Printf("round %d: without %8.0f req/s p99 %-12v with %8.0f req/s p99 %-12v ratio %.3f  (%s)\n",
-			i+1, a.rps, a.p99.Round(time.Microsecond), b.rps, b.p99.Round(time.Microsecond), b.rps/a.rps, b.agent)
+		cpuRatios = append(cpuRatios, b.perCPU/a.perCPU)
+		fmt.Printf("round %d: without %6.0f req/s %6.0f req/CPU-s p99 %-10v with %6.0f req/s %6.0f req/CPU-s p99 %-10v ratios %.3f %.3f  (%s)\n",
+			i+1, a.rps, a.perCPU, a.p99.Round(time.Microsecond), b.rps, b.perCPU, b.p99.Round(time.Microsecond), b.rps/a.rps, b.perCPU/a.perCPU, b.agent)
 	}
 	a, b := mean(off), mean(on)
 	fmt.Printf("\nwithout agent: %.0f req/s, p99 %v (mean of phases)\nwith agent:    %.0f req/s, p99 %v\n",
 		a.rps, a.p99.Round(time.Microsecond), b.rps, b.p99.Round(time.Microsecond))
 	fmt.Printf("throughput ratio (with/without): %.3f over all phases, %.3f median of rounds  (goal >= 0.99)\n", b.rps/a.rps, median(ratios))
+	fmt.Printf("requests per CPU-second ratio:   %.3f over all phases, %.3f median of rounds\n", b.perCPU/a.perCPU, median(cpuRatios))
 	fmt.Printf("p99 ratio (with/without):        %.3f over all phases, %.3f median of rounds\n", float64(b.p99)/float64(a.p99), median(p99Ratios))
 }
 
@@ -145,9 +152,10 @@ func park(n int) (stop func()) {
 }
 
 type result struct {
-	rps   float64
-	p99   time.Duration
-	agent string // the agent's own counters, for phases with the agent
+	rps    float64
+	perCPU float64 // requests per CPU-second of the process
+	p99    time.Duration
+	agent  string // the agent's own counters, for phases with the agent
 }
 
 // withAgent runs f with the agent started and reports the agent's work.
@@ -170,7 +178,7 @@ func load(url string, conns int, d time.Duration) result {
 	defer cancel()
 	lat := make([][]time.Duration, conns)
 	var wg sync.WaitGroup
-	start := time.Now()
+	start, startCPU := time.Now(), cpuTime()
 	for i := range conns {
 		wg.Add(1)
 		go func() {
@@ -190,20 +198,21 @@ func load(url string, conns int, d time.Duration) result {
 		}()
 	}
 	wg.Wait()
-	elapsed := time.Since(start)
+	elapsed, cpu := time.Since(start), cpuTime()-startCPU
 	all := slices.Concat(lat...)
 	if len(all) == 0 {
 		fmt.Fprintln(os.Stderr, "no request succeeded")
 		os.Exit(1)
 	}
 	slices.Sort(all)
-	return result{rps: float64(len(all)) / elapsed.Seconds(), p99: all[len(all)*99/100]}
+	return result{rps: float64(len(all)) / elapsed.Seconds(), perCPU: float64(len(all)) / cpu.Seconds(), p99: all[len(all)*99/100]}
 }
 
 func mean(rs []result) result {
 	var m result
 	for _, r := range rs {
 		m.rps += r.rps / float64(len(rs))
+		m.perCPU += r.perCPU / float64(len(rs))
 		m.p99 += r.p99 / time.Duration(len(rs))
 	}
 	return m

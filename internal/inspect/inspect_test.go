@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -306,4 +308,37 @@ func FuzzDecode(f *testing.F) {
 		}
 		Rank(Aggregate([]Observation{{Instance: "x", Sample: s}}), DefaultThresholds)
 	})
+}
+
+// TestLoaderBoundsConcurrency reads 12 slow URLs with 3 workers: never more
+// than 3 requests are in flight, and they do overlap.
+func TestLoaderBoundsConcurrency(t *testing.T) {
+	dump := readFixture(t, "goroutine.debug2.txt")
+	var mu sync.Mutex
+	inFlight, most := 0, 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		inFlight++
+		most = max(most, inFlight)
+		mu.Unlock()
+		time.Sleep(30 * time.Millisecond)
+		mu.Lock()
+		inFlight--
+		mu.Unlock()
+		w.Write(dump)
+	}))
+	defer srv.Close()
+	var srcs []Source
+	for i := range 12 {
+		srcs = append(srcs, Source{Instance: fmt.Sprint(i), Location: srv.URL})
+	}
+	l := &Loader{Workers: 3, Timeout: 5 * time.Second}
+	for _, r := range l.LoadAll(context.Background(), srcs) {
+		if r.Err != nil {
+			t.Fatalf("%s: %v", r.Source.Instance, r.Err)
+		}
+	}
+	if most > 3 || most < 2 {
+		t.Errorf("at most %d requests in flight, want 2 or 3 with 3 workers", most)
+	}
 }

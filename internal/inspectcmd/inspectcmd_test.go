@@ -177,6 +177,10 @@ func TestURLs(t *testing.T) {
 			t.Errorf("stderr lacks %q:\n%s", want, stderr)
 		}
 	}
+	stdout, stderr, code = run("-min-count", "1", srv.URL+"/debug/leakhound/pprof/goroutine?debug=2", srv.URL+"/debug/leakhound/pprof/goroutine")
+	if code != 1 || !strings.Contains(stdout, "inspected 2 sample(s) of 2 instance(s)") || !strings.Contains(stdout, "TestURLs") {
+		t.Errorf("reading the agent's goroutine profile: exit %d\n%s\n%s", code, stdout, stderr)
+	}
 	stdout, stderr, code = run(srv.URL + "/debug/leakhound/pprof/goroutineleak")
 	switch {
 	case strings.Contains(stderr, "HTTP 501"):
