@@ -203,8 +203,8 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 }
 
 // waitForLongBlocked polls the report until it has a long-blocked finding
-// whose message names fn, and returns it.
-func waitForLongBlocked(t *testing.T, srv *httptest.Server, fn string) leakhound.Finding {
+// of count goroutines whose message names fn, and returns it.
+func waitForLongBlocked(t *testing.T, srv *httptest.Server, fn string, count int) leakhound.Finding {
 	t.Helper()
 	var found leakhound.Finding
 	waitFor(t, "a long-blocked finding at "+fn, func() bool {
@@ -214,7 +214,7 @@ func waitForLongBlocked(t *testing.T, srv *httptest.Server, fn string) leakhound
 			t.Fatalf("report: %v\n%s", err, body)
 		}
 		for _, f := range r.Findings {
-			if f.Reason == leakhound.ReasonLongBlocked && strings.Contains(f.Message, fn) {
+			if f.Reason == leakhound.ReasonLongBlocked && strings.Contains(f.Message, fn) && f.Count == count {
 				found = f
 				return true
 			}
@@ -229,7 +229,7 @@ func TestLongBlockedSuspect(t *testing.T) {
 	blockAt(t, 50)
 	srv := httptest.NewServer(Handler())
 	defer srv.Close()
-	found := waitForLongBlocked(t, srv, "blockAt")
+	found := waitForLongBlocked(t, srv, "blockAt", 50)
 	if found.Count != 50 || found.Wait != "chan receive" || found.Certainty != leakhound.Suspected {
 		t.Errorf("finding = %d x %q %s, want 50 x \"chan receive\" suspected", found.Count, found.Wait, found.Certainty)
 	}
@@ -256,7 +256,7 @@ func TestProfileSampling(t *testing.T) {
 	blockAt(t, 50)
 	srv := httptest.NewServer(Handler())
 	defer srv.Close()
-	found := waitForLongBlocked(t, srv, "blockAt")
+	found := waitForLongBlocked(t, srv, "blockAt", 50)
 	if found.Count != 50 || found.Wait != "chan receive" || len(found.Origin) != 0 || !strings.Contains(found.Stack[0].Func, "blockAt.func") {
 		t.Errorf("finding = %d x %q, stack %v, origin %v; want 50 x \"chan receive\" at blockAt.func1, no origin", found.Count, found.Wait, found.Stack, found.Origin)
 	}
