@@ -18,13 +18,16 @@ import (
 	"golang.org/x/tools/go/packages"
 
 	"github.com/leakhound/leakhound/internal/status"
+	"github.com/leakhound/leakhound/passes/ignore"
 	"github.com/leakhound/leakhound/passes/unclosed"
 )
 
-// Analyzers are the analyzers `leakhound vet` runs, in report order.
-var Analyzers = []*analysis.Analyzer{
+// Analyzers are the analyzers `leakhound vet` runs, in report order, each
+// honouring //leakhound:ignore directives, followed by the analyzer that
+// checks the directives.
+var Analyzers = ignore.All(
 	unclosed.Analyzer,
-}
+)
 
 // IsVetTool reports whether args look like an invocation by `go vet -vettool`
 // (a single *.cfg file, or the -V=full and -flags handshakes).
