@@ -18,7 +18,9 @@ import (
 	"golang.org/x/tools/go/packages"
 
 	"github.com/leakhound/leakhound/internal/status"
+	"github.com/leakhound/leakhound/passes/finalizer"
 	"github.com/leakhound/leakhound/passes/ignore"
+	"github.com/leakhound/leakhound/passes/rawfd"
 	"github.com/leakhound/leakhound/passes/unclosed"
 )
 
@@ -27,6 +29,8 @@ import (
 // checks the directives.
 var Analyzers = ignore.All(
 	unclosed.Analyzer,
+	rawfd.Analyzer,
+	finalizer.Analyzer,
 )
 
 // IsVetTool reports whether args look like an invocation by `go vet -vettool`

@@ -241,7 +241,7 @@ func (t *tracker) releases(instr ssa.Instruction) bool {
 			return false
 		}
 		if call, j, ok := passutil.VarargsCall(i); ok {
-			return t.c.argConsumed(call, j, true)
+			return t.c.argConsumed(call.Common(), j, true)
 		}
 		return true
 	case *ssa.Send:

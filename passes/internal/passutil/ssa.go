@@ -78,7 +78,7 @@ func CalleeName(c *ssa.CallCommon) (name, pkg string) {
 // VarargsCall reports whether store puts a value into the array built for
 // the variadic argument of a call, and returns that call and the argument
 // index.
-func VarargsCall(store *ssa.Store) (*ssa.CallCommon, int, bool) {
+func VarargsCall(store *ssa.Store) (ssa.CallInstruction, int, bool) {
 	ia, ok := store.Addr.(*ssa.IndexAddr)
 	if !ok {
 		return nil, 0, false
@@ -99,7 +99,7 @@ func VarargsCall(store *ssa.Store) (*ssa.CallCommon, int, bool) {
 			}
 			c := ci.Common()
 			if n := len(c.Args); n > 0 && c.Args[n-1] == s && c.Signature().Variadic() {
-				return c, n - 1, true
+				return ci, n - 1, true
 			}
 		}
 	}
