@@ -197,6 +197,9 @@ func resolve(pkg *packages.Package, analyzer string, d analysis.Diagnostic) Diag
 	out := Diagnostic{Analyzer: analyzer, Category: d.Category, Message: d.Message,
 		File: pos.Filename, Line: pos.Line, Column: pos.Column, Func: enclosingFunc(pkg, d)}
 	for _, r := range d.Related {
+		if !r.Pos.IsValid() {
+			continue
+		}
 		rp := pkg.Fset.Position(r.Pos)
 		out.Related = append(out.Related, Related{Message: r.Message, File: rp.Filename, Line: rp.Line, Column: rp.Column})
 	}

@@ -72,7 +72,7 @@ func (c *checker) report(call *ssa.Call, p *problem) {
 	}
 	d := analysis.Diagnostic{Pos: pos, Category: "finalizer", Message: p.message}
 	if p.related.IsValid() {
-		d.Related = []analysis.RelatedInformation{{Pos: p.related, Message: "here"}}
+		d.Related = []analysis.RelatedInformation{{Pos: p.related, Message: "it blocks here"}}
 	}
 	c.pass.Report(d)
 }

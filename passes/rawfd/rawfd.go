@@ -88,13 +88,16 @@ func (c *checker) reportEscape(fd *ssa.Call, o *owner, ou *ownerUses, u descript
 	if cl := ou.deferredClose(); cl != nil {
 		fate = fmt.Sprintf("the file is closed when this function returns (deferred Close at line %d)", c.line(cl.Pos()))
 	}
-	c.pass.Report(analysis.Diagnostic{
+	d := analysis.Diagnostic{
 		Pos:      c.start(fd.Pos()),
 		Category: "os.File",
 		Message: fmt.Sprintf("descriptor outlives %s: %s (keep the file reachable as long as the descriptor is used, or use SyscallConn)",
 			o.describe(), fate),
-		Related: []analysis.RelatedInformation{{Pos: u.instr.Pos(), Message: "the descriptor leaves the function here"}},
-	})
+	}
+	if pos := u.instr.Pos(); pos.IsValid() { // returns in functions with defers have none
+		d.Related = []analysis.RelatedInformation{{Pos: pos, Message: "the descriptor leaves the function here"}}
+	}
+	c.pass.Report(d)
 }
 
 // reportLate reports a descriptor used where its file may already be
