@@ -279,3 +279,21 @@ func cleanupZeroSize() {
 func cleanupBlocks(t *T, ch chan int) {
 	runtime.AddCleanup(t, func(fd int) { ch <- fd }, t.fd) // want `cleanup blocks on a channel send at line 280: cleanups share a few goroutines, so other cleanups wait behind it \(do blocking work in a new goroutine\)`
 }
+
+type box[V any] struct {
+	head  int
+	val   V
+	count int
+}
+
+func genericConcreteField[V any](b *box[V]) {
+	runtime.SetFinalizer(&b.count, func(*int) {})
+}
+
+func genericField[V any](b *box[V]) {
+	runtime.SetFinalizer(&b.val, func(*V) {})
+}
+
+func genericElem[V any](a *[4]V) {
+	runtime.SetFinalizer(&a[2], func(*V) {})
+}
