@@ -15,11 +15,13 @@
 //	        settings:
 //	          analyzers: [unclosed, rawfd, finalizer] # default: all
 //	          closable-types: [example.com/pool.Conn]  # -unclosed.types
+//	          finalizer-locks: true                    # -finalizer.locks
 package golangci
 
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/golangci/plugin-module-register/register"
@@ -44,6 +46,9 @@ type Settings struct {
 	// ClosableTypes are user types whose values must be closed, as
 	// "pkgpath.Type" (the -unclosed.types flag of leakhound vet).
 	ClosableTypes []string `json:"closable-types"`
+	// FinalizerLocks also reports finalizers and cleanups that lock a mutex
+	// (the -finalizer.locks flag of leakhound vet).
+	FinalizerLocks bool `json:"finalizer-locks"`
 }
 
 // New returns the plugin configured by settings, the value of
@@ -80,13 +85,26 @@ func (p *plugin) BuildAnalyzers() ([]*analysis.Analyzer, error) {
 		if len(p.settings.Analyzers) == 0 || a.Name == directiveChecker || slices.Contains(p.settings.Analyzers, a.Name) {
 			out = append(out, a)
 		}
-		if a.Name == "unclosed" && len(p.settings.ClosableTypes) > 0 {
-			if err := a.Flags.Set("types", strings.Join(p.settings.ClosableTypes, ",")); err != nil {
-				return nil, fmt.Errorf("leakhound: closable-types: %w", err)
-			}
+		if err := p.setFlags(a); err != nil {
+			return nil, err
 		}
 	}
 	return out, nil
+}
+
+// setFlags sets the flags of analyzer a that the settings give.
+func (p *plugin) setFlags(a *analysis.Analyzer) error {
+	switch {
+	case a.Name == "unclosed" && len(p.settings.ClosableTypes) > 0:
+		if err := a.Flags.Set("types", strings.Join(p.settings.ClosableTypes, ",")); err != nil {
+			return fmt.Errorf("leakhound: closable-types: %w", err)
+		}
+	case a.Name == "finalizer":
+		if err := a.Flags.Set("locks", strconv.FormatBool(p.settings.FinalizerLocks)); err != nil {
+			return fmt.Errorf("leakhound: finalizer-locks: %w", err)
+		}
+	}
+	return nil
 }
 
 // GetLoadMode says the analyzers need type information.

@@ -109,3 +109,12 @@ func TestPluginClosableTypes(t *testing.T) {
 	t.Cleanup(func() { analyzers[0].Flags.Set("types", "") })
 	analysistest.Run(t, analysistest.TestData(), analyzers[0], "lease")
 }
+
+func TestPluginFinalizerLocks(t *testing.T) {
+	analyzers, err := load(t, map[string]any{"analyzers": []any{"finalizer"}, "finalizer-locks": true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { analyzers[0].Flags.Set("locks", "false") })
+	analysistest.Run(t, analysistest.TestData(), analyzers[0], "locks")
+}

@@ -61,8 +61,9 @@ var blockingCalls = map[string]string{
 	"(*os.File).Sync":                    "File.Sync",
 }
 
-// lockCalls wait only while another goroutine holds a lock: they are
-// reported in the finalizer's own body, not in the functions it calls.
+// lockCalls wait only while another goroutine holds a lock, usually for a
+// moment: with -finalizer.locks they are reported in the finalizer's own
+// body, not in the functions it calls.
 var lockCalls = map[string]string{
 	"(*sync.Mutex).Lock":    "Mutex.Lock",
 	"(*sync.RWMutex).Lock":  "RWMutex.Lock",
@@ -123,7 +124,7 @@ func (c *checker) blockingInstr(instr ssa.Instruction, depth int, seen map[*ssa.
 		if what, ok := blockingCalls[name]; ok {
 			return &blockingOp{pos: c.callPos(i.Pos()), what: what}
 		}
-		if what, ok := lockCalls[name]; ok && depth == 0 {
+		if what, ok := lockCalls[name]; ok && depth == 0 && reportLocks {
 			return &blockingOp{pos: c.callPos(i.Pos()), what: what, lock: true}
 		}
 		if callee := call.StaticCallee(); callee != nil && c.inPackage(callee) {

@@ -23,11 +23,15 @@
 //     a select with a default case, a select that waits without a timeout,
 //     WaitGroup.Wait, Cond.Wait, time.Sleep, network or database calls,
 //     process waits, file reads and syncs, in its body or in the functions
-//     of the package it calls; and mutex locks in its body. All finalizers
-//     run on one goroutine, so one that blocks stalls every later finalizer,
-//     including those that close files and sockets dropped without Close;
-//     cleanups share a few goroutines, with the same effect on other
-//     cleanups.
+//     of the package it calls. All finalizers run on one goroutine, so one
+//     that blocks stalls every later finalizer, including those that close
+//     files and sockets dropped without Close; cleanups share a few
+//     goroutines, with the same effect on other cleanups.
+//
+// With -finalizer.locks, a mutex locked in the body of a finalizer or
+// cleanup is reported too: it waits whenever another goroutine holds the
+// lock. Most such locks guard a short critical section, so this is off by
+// default.
 //
 // For example:
 //

@@ -25,6 +25,14 @@ var Analyzer = &analysis.Analyzer{
 	Run:  run,
 }
 
+// reportLocks is the -finalizer.locks flag.
+var reportLocks bool
+
+func init() {
+	Analyzer.Flags.BoolVar(&reportLocks, "locks", false,
+		"also report finalizers and cleanups that lock a mutex (they wait while another goroutine holds it)")
+}
+
 // checker holds the state of one run over a package.
 type checker struct {
 	pass     *analysis.Pass

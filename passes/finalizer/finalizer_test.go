@@ -11,3 +11,11 @@ import (
 func TestAnalyzer(t *testing.T) {
 	analysistest.Run(t, analysistest.TestData(), finalizer.Analyzer, "a", "b")
 }
+
+func TestLocksFlag(t *testing.T) {
+	if err := finalizer.Analyzer.Flags.Set("locks", "true"); err != nil {
+		t.Fatal(err)
+	}
+	defer finalizer.Analyzer.Flags.Set("locks", "false")
+	analysistest.Run(t, analysistest.TestData(), finalizer.Analyzer, "locks")
+}

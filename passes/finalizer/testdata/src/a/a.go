@@ -171,7 +171,7 @@ func inGoroutine(ch chan *T) {
 }
 
 func locks(mu *sync.Mutex) {
-	runtime.SetFinalizer(newT(), func(*T) { // want `finalizer waits on Mutex.Lock at line 175 while another goroutine holds the lock: all finalizers run`
+	runtime.SetFinalizer(newT(), func(*T) { // reported with -finalizer.locks (package locks)
 		mu.Lock()
 		defer mu.Unlock()
 	})
