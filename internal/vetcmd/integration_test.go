@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -51,7 +53,16 @@ func runIn(t *testing.T, dir, name string, args ...string) result {
 	return result{code, stdout.String(), stderr.String()}
 }
 
-var leakLine = regexp.MustCompile(`(?m)^leaky\.go:12:\d+: response body opened here is never closed on the path through line 17 \(connection and goroutines leak\) \(unclosed\)$`)
+// wantText are the diagnostics of "leakhound vet ./..." in testdata/leaky,
+// in order: one per analyzer, and two directives that suppress nothing. The
+// suppressed findings of leaky.go, rawfd.go and finalizer.go must not show.
+var wantText = []string{
+	`finalizer.go:10:2: finalizer blocks on a channel receive at line 10: all finalizers run on one goroutine, so every later finalizer \(and every file or socket the garbage collector closes\) waits behind it \(do blocking work in a new goroutine\) \(finalizer\)`,
+	`finalizer.go:21:1: leakhound:ignore finalizer has no reason and suppresses nothing: say why the finding does not apply \(ignore\)`,
+	`finalizer.go:24:1: leakhound:ignore names unknown analyzer "finaliser": use one of unclosed, rawfd, finalizer, or all \(ignore\)`,
+	`leaky.go:12:\d+: response body opened here is never closed on the path through line 17 \(connection and goroutines leak\) \(unclosed\)`,
+	`rawfd.go:12:13: descriptor outlives the \*os.File from os.Open: the file is closed when this function returns \(deferred Close at line 11\) \(keep the file reachable as long as the descriptor is used, or use SyscallConn\) \(rawfd\)`,
+}
 
 func TestVetBinary(t *testing.T) {
 	bin := buildLeakhound(t)
@@ -62,11 +73,14 @@ func TestVetBinary(t *testing.T) {
 
 	t.Run("findings exit 1", func(t *testing.T) {
 		r := runIn(t, dir, bin, "vet", "./...")
-		if r.code != 1 || !leakLine.MatchString(r.stdout) {
-			t.Fatalf("leakhound vet ./... = %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+		lines := strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n")
+		if r.code != 1 || len(lines) != len(wantText) {
+			t.Fatalf("leakhound vet ./... = %d, %d lines, want 1 and %d\nstdout:\n%s\nstderr:\n%s", r.code, len(lines), len(wantText), r.stdout, r.stderr)
 		}
-		if n := strings.Count(r.stdout, "\n"); n != 1 {
-			t.Errorf("got %d diagnostics, want 1 (the suppressed one must not show):\n%s", n, r.stdout)
+		for i, want := range wantText {
+			if !regexp.MustCompile("^" + want + "$").MatchString(lines[i]) {
+				t.Errorf("line %d = %q\nwant match for %s", i+1, lines[i], want)
+			}
 		}
 	})
 
@@ -91,16 +105,31 @@ func TestVetBinary(t *testing.T) {
 		if err := json.Unmarshal(data, &rep); err != nil {
 			t.Fatalf("report is not JSON: %v\n%s", err, data)
 		}
-		if rep.Schema != leakhound.Schema || rep.Mode != "vet" || len(rep.Findings) != 1 {
-			t.Fatalf("report = %+v", rep)
+		if rep.Schema != leakhound.Schema || rep.Mode != "vet" || len(rep.Findings) != len(wantText) {
+			t.Fatalf("report = %+v, want %d findings", rep, len(wantText))
 		}
-		f := rep.Findings[0]
-		wantPos := regexp.MustCompile(`/leaky\.go:12:\d+$`)
-		if f.Kind != "static" || f.Certainty != "suspected" || f.Reason != "unclosed" ||
-			f.Resource != "http.Response.Body" || !wantPos.MatchString(f.Pos) ||
-			len(f.Origin) != 1 || f.Origin[0].Func != "example.com/leaky.Fetch" || f.Origin[0].Line != 12 ||
-			f.ID != leakhound.FindingID("static", "unclosed", f.Origin) {
-			t.Errorf("finding = %+v", f)
+		byReason := map[string]leakhound.Finding{}
+		for _, f := range rep.Findings {
+			if f.Kind != "static" || f.Certainty != "suspected" || len(f.Origin) != 1 ||
+				f.ID != leakhound.FindingID("static", f.Reason, f.Origin) {
+				t.Errorf("finding = %+v", f)
+			}
+			byReason[f.Reason] = f
+		}
+		for _, tt := range []struct {
+			reason, resource, file, fn string
+			line                       int
+		}{
+			{"unclosed", "http.Response.Body", "leaky.go", "example.com/leaky.Fetch", 12},
+			{"rawfd", "os.File", "rawfd.go", "example.com/leaky.LockFd", 12},
+			{"finalizer", "finalizer", "finalizer.go", "example.com/leaky.NewCache", 10},
+			{"ignore", "", "finalizer.go", "example.com/leaky", 24},
+		} {
+			f := byReason[tt.reason]
+			wantPos := regexp.MustCompile("/" + regexp.QuoteMeta(tt.file) + ":" + strconv.Itoa(tt.line) + `:\d+$`)
+			if f.Resource != tt.resource || !wantPos.MatchString(f.Pos) || f.Origin[0].Func != tt.fn || f.Origin[0].Line != tt.line {
+				t.Errorf("%s finding = %+v, want resource %q at %s:%d in %s", tt.reason, f, tt.resource, tt.file, tt.line, tt.fn)
+			}
 		}
 	})
 
@@ -128,6 +157,9 @@ func TestVetBinary(t *testing.T) {
 		var log struct {
 			Version string
 			Runs    []struct {
+				Tool struct {
+					Driver struct{ Rules []struct{ ID string } }
+				}
 				Results []struct {
 					RuleID    string
 					Locations []struct {
@@ -147,12 +179,21 @@ func TestVetBinary(t *testing.T) {
 		if err := json.Unmarshal([]byte(r.stdout[start:]), &log); err != nil {
 			t.Fatalf("SARIF is not JSON: %v", err)
 		}
-		if log.Version != "2.1.0" || len(log.Runs) != 1 || len(log.Runs[0].Results) != 1 {
+		if log.Version != "2.1.0" || len(log.Runs) != 1 || len(log.Runs[0].Results) != len(wantText) {
 			t.Fatalf("log = %+v", log)
 		}
-		loc := log.Runs[0].Results[0].Locations[0].PhysicalLocation
-		if log.Runs[0].Results[0].RuleID != "unclosed" || loc.ArtifactLocation.URI != "leaky.go" || loc.Region.StartLine != 12 {
-			t.Errorf("result = %+v", log.Runs[0].Results[0])
+		var rules, results []string
+		for _, rule := range log.Runs[0].Tool.Driver.Rules {
+			rules = append(rules, rule.ID)
+		}
+		for _, res := range log.Runs[0].Results {
+			loc := res.Locations[0].PhysicalLocation
+			results = append(results, fmt.Sprintf("%s %s:%d", res.RuleID, loc.ArtifactLocation.URI, loc.Region.StartLine))
+		}
+		wantRules := "unclosed rawfd finalizer ignore"
+		wantResults := "finalizer finalizer.go:10, ignore finalizer.go:21, ignore finalizer.go:24, unclosed leaky.go:12, rawfd rawfd.go:12"
+		if strings.Join(rules, " ") != wantRules || strings.Join(results, ", ") != wantResults {
+			t.Errorf("rules %v, results %v\nwant rules %s, results %s", rules, results, wantRules, wantResults)
 		}
 	})
 
@@ -171,13 +212,29 @@ func TestVetBinary(t *testing.T) {
 
 	t.Run("go vet -vettool", func(t *testing.T) {
 		r := runIn(t, dir, "go", "vet", "-vettool="+bin, "./...")
-		if r.code == 0 || !strings.Contains(r.stderr, "leaky.go:12:") ||
-			!strings.Contains(r.stderr, "response body opened here is never closed on the path through line 17") {
-			t.Fatalf("go vet -vettool = %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+		if r.code == 0 {
+			t.Fatalf("go vet -vettool = 0, want failure\nstderr:\n%s", r.stderr)
+		}
+		for _, want := range wantText {
+			want = strings.TrimSuffix(want, ` \(`+analyzerOf(want)+`\)`)
+			if !regexp.MustCompile(`(?m)^(\./)?` + want + `$`).MatchString(r.stderr) {
+				t.Errorf("go vet -vettool output lacks %s\nstderr:\n%s", want, r.stderr)
+			}
+		}
+		for _, suppressed := range []string{"rawfd.go:23:", "finalizer.go:17:", "leaky.go:25:"} {
+			if strings.Contains(r.stderr, suppressed) {
+				t.Errorf("go vet -vettool reports the suppressed %s\nstderr:\n%s", suppressed, r.stderr)
+			}
 		}
 		r = runIn(t, dir, "go", "vet", "-vettool="+bin, "./clean")
 		if r.code != 0 {
 			t.Fatalf("go vet -vettool ./clean = %d\nstderr:\n%s", r.code, r.stderr)
 		}
 	})
+}
+
+// analyzerOf returns the analyzer name a wantText line ends with.
+func analyzerOf(want string) string {
+	i := strings.LastIndex(want, `\(`)
+	return strings.TrimSuffix(want[i+2:], `\)`)
 }

@@ -19,13 +19,20 @@ import (
 
 	"github.com/leakhound/leakhound/internal/htmlreport"
 	"github.com/leakhound/leakhound/internal/status"
+	"github.com/leakhound/leakhound/passes/finalizer"
+	"github.com/leakhound/leakhound/passes/ignore"
+	"github.com/leakhound/leakhound/passes/rawfd"
 	"github.com/leakhound/leakhound/passes/unclosed"
 )
 
-// Analyzers are the analyzers `leakhound vet` runs, in report order.
-var Analyzers = []*analysis.Analyzer{
+// Analyzers are the analyzers `leakhound vet` runs, in report order, each
+// honouring //leakhound:ignore directives, followed by the analyzer that
+// checks the directives.
+var Analyzers = ignore.All(
 	unclosed.Analyzer,
-}
+	rawfd.Analyzer,
+	finalizer.Analyzer,
+)
 
 // IsVetTool reports whether args look like an invocation by `go vet -vettool`
 // (a single *.cfg file, or the -V=full and -flags handshakes).
@@ -194,6 +201,9 @@ func resolve(pkg *packages.Package, analyzer string, d analysis.Diagnostic) Diag
 	out := Diagnostic{Analyzer: analyzer, Category: d.Category, Message: d.Message,
 		File: pos.Filename, Line: pos.Line, Column: pos.Column, Func: enclosingFunc(pkg, d)}
 	for _, r := range d.Related {
+		if !r.Pos.IsValid() {
+			continue
+		}
 		rp := pkg.Fset.Position(r.Pos)
 		out.Related = append(out.Related, Related{Message: r.Message, File: rp.Filename, Line: rp.Line, Column: rp.Column})
 	}

@@ -2,6 +2,8 @@ package unclosed
 
 import (
 	"golang.org/x/tools/go/ssa"
+
+	"github.com/leakhound/leakhound/passes/internal/passutil"
 )
 
 // maxRounds bounds the fixpoint iterations of the summaries of one package.
@@ -41,7 +43,7 @@ func (c *checker) summarize(funcs []*ssa.Function) {
 		}
 	}
 	for _, fn := range funcs {
-		obj := funcObj(fn)
+		obj := passutil.FuncObj(fn)
 		if obj == nil || fn.Origin() != nil || obj.Pkg() != c.pass.Pkg ||
 			!obj.Exported() && obj.Signature().Recv() == nil {
 			// Only what importers can call needs a fact.

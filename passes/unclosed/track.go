@@ -6,6 +6,8 @@ import (
 	"slices"
 
 	"golang.org/x/tools/go/ssa"
+
+	"github.com/leakhound/leakhound/passes/internal/passutil"
 )
 
 // A tracker follows one resource through the control-flow graph of the
@@ -238,8 +240,8 @@ func (t *tracker) releases(instr ssa.Instruction) bool {
 		if !t.aliases[i.Val] {
 			return false
 		}
-		if call, j, ok := varargsCall(i); ok {
-			return t.c.argConsumed(call, j, true)
+		if call, j, ok := passutil.VarargsCall(i); ok {
+			return t.c.argConsumed(call.Common(), j, true)
 		}
 		return true
 	case *ssa.Send:
@@ -283,34 +285,4 @@ func (t *tracker) callReleases(c *ssa.CallCommon) bool {
 		}
 	}
 	return false
-}
-
-// varargsCall reports whether store puts a value into the array built for the
-// variadic argument of a call, and returns that call and the argument index.
-func varargsCall(store *ssa.Store) (*ssa.CallCommon, int, bool) {
-	ia, ok := store.Addr.(*ssa.IndexAddr)
-	if !ok {
-		return nil, 0, false
-	}
-	alloc, ok := ia.X.(*ssa.Alloc)
-	if !ok || alloc.Heap {
-		return nil, 0, false
-	}
-	for _, r := range *alloc.Referrers() {
-		s, ok := r.(*ssa.Slice)
-		if !ok {
-			continue
-		}
-		for _, rr := range *s.Referrers() {
-			ci, ok := rr.(ssa.CallInstruction)
-			if !ok {
-				continue
-			}
-			c := ci.Common()
-			if n := len(c.Args); n > 0 && c.Args[n-1] == s && c.Signature().Variadic() {
-				return c, n - 1, true
-			}
-		}
-	}
-	return nil, 0, false
 }

@@ -205,35 +205,10 @@ func (c *checker) paramKind(t types.Type) *kind {
 	return nil
 }
 
-// funcObj returns the declared function of fn (the generic one for an
-// instantiation), or nil for closures and wrappers.
-func funcObj(fn *ssa.Function) *types.Func {
-	if o := fn.Origin(); o != nil {
-		fn = o
-	}
-	obj, _ := fn.Object().(*types.Func)
-	return obj
-}
-
-// calleeName returns the full name of the function or interface method a call
-// invokes, e.g. "(*os.File).Close", and its package path.
-func calleeName(c *ssa.CallCommon) (name, pkg string) {
-	var obj *types.Func
-	if c.IsInvoke() {
-		obj = c.Method
-	} else if fn := c.StaticCallee(); fn != nil {
-		obj = funcObj(fn)
-	}
-	if obj == nil || obj.Pkg() == nil {
-		return "", ""
-	}
-	return obj.FullName(), obj.Pkg().Path()
-}
-
 // openedResults returns the indices of the results of call that are new
 // resources the caller owns.
 func (c *checker) openedResults(call *ssa.CallCommon) []int {
-	name, pkg := calleeName(call)
+	name, pkg := passutil.CalleeName(call)
 	if name == "" {
 		return nil
 	}
@@ -258,7 +233,7 @@ func (c *checker) openedResults(call *ssa.CallCommon) []int {
 		return idx
 	}
 	var fact opensFact
-	if obj := funcObj(fn); obj != nil && obj.Pkg() != c.pass.Pkg && c.pass.ImportObjectFact(obj, &fact) {
+	if obj := passutil.FuncObj(fn); obj != nil && obj.Pkg() != c.pass.Pkg && c.pass.ImportObjectFact(obj, &fact) {
 		return fact.Results
 	}
 	return nil
@@ -268,7 +243,7 @@ func (c *checker) openedResults(call *ssa.CallCommon) []int {
 // duty to release it passes with it). variadic says the value is an element
 // of the variadic slice.
 func (c *checker) argConsumed(call *ssa.CallCommon, j int, variadic bool) bool {
-	name, pkg := calleeName(call)
+	name, pkg := passutil.CalleeName(call)
 	if transferFuncs[name] {
 		return true
 	}
@@ -280,7 +255,7 @@ func (c *checker) argConsumed(call *ssa.CallCommon, j int, variadic bool) bool {
 			return ps[j]
 		}
 		var fact consumesFact
-		if obj := funcObj(fn); obj != nil && obj.Pkg() != c.pass.Pkg && c.pass.ImportObjectFact(obj, &fact) && j < len(fact.Params) {
+		if obj := passutil.FuncObj(fn); obj != nil && obj.Pkg() != c.pass.Pkg && c.pass.ImportObjectFact(obj, &fact) && j < len(fact.Params) {
 			return fact.Params[j]
 		}
 	}
@@ -318,7 +293,7 @@ func (c *checker) endsPath(instr ssa.Instruction) bool {
 	case *ssa.Panic:
 		return true
 	case *ssa.Call:
-		name, _ := calleeName(i.Common())
+		name, _ := passutil.CalleeName(i.Common())
 		if noReturn[name] {
 			return true
 		}
@@ -370,7 +345,7 @@ func (c *checker) checkOpen(call *ssa.Call, b *ssa.BasicBlock, i, result int) {
 	if len(roots) == 0 {
 		d.Message = fmt.Sprintf("%s is discarded and never %s (%s)", k.noun, k.verb, k.leaks)
 	}
-	passutil.Report(c.pass, d)
+	c.pass.Report(d)
 }
 
 // tickersLeak reports whether an unstopped ticker leaks in the file at pos:

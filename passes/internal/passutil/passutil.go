@@ -1,6 +1,8 @@
 // Package passutil holds what every leakhound analyzer shares: extracting the
 // analyzer documentation from its doc.go, checking imports for an early exit,
-// and reporting diagnostics that honour //leakhound:ignore comments.
+// building SSA, and walking control-flow graphs. Diagnostics are reported
+// with pass.Report; //leakhound:ignore comments are applied where the
+// analyzers are registered (package ignore).
 package passutil
 
 import (
@@ -53,68 +55,6 @@ func Imports(pkg *types.Package, paths ...string) bool {
 		}
 	}
 	return false
-}
-
-// IgnoreDirective is the comment that suppresses a diagnostic on its line or
-// on the line below: //leakhound:ignore <analyzer> <reason>.
-const IgnoreDirective = "//leakhound:ignore"
-
-// Report reports d unless a //leakhound:ignore comment naming the analyzer
-// (or "all") is on the diagnostic's line or on the line above it.
-func Report(pass *analysis.Pass, d analysis.Diagnostic) {
-	if Ignored(pass, d.Pos) {
-		return
-	}
-	pass.Report(d)
-}
-
-// Ignored reports whether a //leakhound:ignore comment for pass's analyzer
-// covers pos.
-func Ignored(pass *analysis.Pass, pos token.Pos) bool {
-	file := fileOf(pass, pos)
-	if file == nil {
-		return false
-	}
-	line := pass.Fset.Position(pos).Line
-	for _, group := range file.Comments {
-		for _, c := range group.List {
-			cl := pass.Fset.Position(c.Slash).Line
-			if cl != line && cl != line-1 {
-				continue
-			}
-			if names, ok := IgnoredAnalyzers(c.Text); ok {
-				for _, n := range names {
-					if n == pass.Analyzer.Name || n == "all" {
-						return true
-					}
-				}
-			}
-		}
-	}
-	return false
-}
-
-// IgnoredAnalyzers parses one comment: it returns the analyzer names of a
-// //leakhound:ignore directive (comma-separated) and whether it is one.
-func IgnoredAnalyzers(comment string) ([]string, bool) {
-	rest, ok := strings.CutPrefix(comment, IgnoreDirective)
-	if !ok || (rest != "" && rest[0] != ' ' && rest[0] != '\t') {
-		return nil, false
-	}
-	fields := strings.Fields(rest)
-	if len(fields) == 0 {
-		return nil, false
-	}
-	return strings.Split(fields[0], ","), true
-}
-
-func fileOf(pass *analysis.Pass, pos token.Pos) *ast.File {
-	for _, f := range pass.Files {
-		if f.FileStart <= pos && pos <= f.FileEnd {
-			return f
-		}
-	}
-	return nil
 }
 
 // CallStarts maps the Lparen position of every call expression in files to

@@ -48,3 +48,60 @@ func BuildSSA(pass *analysis.Pass) []*ssa.Function {
 	}
 	return funcs
 }
+
+// FuncObj returns the declared function of fn (the generic one for an
+// instantiation), or nil for closures and wrappers.
+func FuncObj(fn *ssa.Function) *types.Func {
+	if o := fn.Origin(); o != nil {
+		fn = o
+	}
+	obj, _ := fn.Object().(*types.Func)
+	return obj
+}
+
+// CalleeName returns the full name of the function or interface method a
+// call invokes, e.g. "(*os.File).Close", and its package path; both are
+// empty for dynamic calls and builtins.
+func CalleeName(c *ssa.CallCommon) (name, pkg string) {
+	var obj *types.Func
+	if c.IsInvoke() {
+		obj = c.Method
+	} else if fn := c.StaticCallee(); fn != nil {
+		obj = FuncObj(fn)
+	}
+	if obj == nil || obj.Pkg() == nil {
+		return "", ""
+	}
+	return obj.FullName(), obj.Pkg().Path()
+}
+
+// VarargsCall reports whether store puts a value into the array built for
+// the variadic argument of a call, and returns that call and the argument
+// index.
+func VarargsCall(store *ssa.Store) (ssa.CallInstruction, int, bool) {
+	ia, ok := store.Addr.(*ssa.IndexAddr)
+	if !ok {
+		return nil, 0, false
+	}
+	alloc, ok := ia.X.(*ssa.Alloc)
+	if !ok || alloc.Heap {
+		return nil, 0, false
+	}
+	for _, r := range *alloc.Referrers() {
+		s, ok := r.(*ssa.Slice)
+		if !ok {
+			continue
+		}
+		for _, rr := range *s.Referrers() {
+			ci, ok := rr.(ssa.CallInstruction)
+			if !ok {
+				continue
+			}
+			c := ci.Common()
+			if n := len(c.Args); n > 0 && c.Args[n-1] == s && c.Signature().Variadic() {
+				return ci, n - 1, true
+			}
+		}
+	}
+	return nil, 0, false
+}

@@ -1,0 +1,3 @@
+package unrelated
+
+var X int
