@@ -144,7 +144,7 @@ func TestVetBinary(t *testing.T) {
 			t.Fatal(err)
 		}
 		page := string(data)
-		for _, want := range []string{"<title>leakhound vet report: 1 leak(s)</title>", `id="kind-static"`,
+		for _, want := range []string{fmt.Sprintf("<title>leakhound vet report: %d leak(s)</title>", len(wantText)), `id="kind-static"`,
 			`<span class="resource">http.Response.Body</span> <span class="reason">unclosed</span>`, "example.com/leaky.Fetch"} {
 			if !strings.Contains(page, want) {
 				t.Errorf("HTML report lacks %s:\n%s", want, page)
@@ -171,13 +171,12 @@ func TestVetBinary(t *testing.T) {
 				}
 			}
 		}
-		// The text diagnostics come first on stdout; the log is the JSON object after them.
-		start := strings.Index(r.stdout, "{")
-		if r.code != 1 || start < 0 {
-			t.Fatalf("exit %d, stdout:\n%s", r.code, r.stdout)
+		// With the log on stdout, the text diagnostics go to stderr.
+		if r.code != 1 || !strings.Contains(r.stderr, "leaky.go:12") {
+			t.Fatalf("exit %d, stderr:\n%s", r.code, r.stderr)
 		}
-		if err := json.Unmarshal([]byte(r.stdout[start:]), &log); err != nil {
-			t.Fatalf("SARIF is not JSON: %v", err)
+		if err := json.Unmarshal([]byte(r.stdout), &log); err != nil {
+			t.Fatalf("stdout is not only the SARIF log: %v\n%s", err, r.stdout)
 		}
 		if log.Version != "2.1.0" || len(log.Runs) != 1 || len(log.Runs[0].Results) != len(wantText) {
 			t.Fatalf("log = %+v", log)
@@ -200,6 +199,7 @@ func TestVetBinary(t *testing.T) {
 	t.Run("usage errors exit 2", func(t *testing.T) {
 		for _, args := range [][]string{
 			{"vet", "-json", "-", "-html", "-", "."},
+			{"vet", "-sarif", "-", "-json", "-", "."},
 			{"vet", "-nosuchflag", "."},
 			{"vet", "./nosuchdir"},
 		} {

@@ -84,6 +84,9 @@ func Main(args []string, stdout, stderr io.Writer) error {
 	if err := htmlreport.CheckStdout(*jsonFile, *htmlFile); err != nil {
 		return status.Usagef("vet: %v", err)
 	}
+	if *sarifFile == "-" && (*jsonFile == "-" || *htmlFile == "-") {
+		return status.Usagef("vet: -sarif - and another report both write to stdout: write one of them to a file")
+	}
 	patterns := fs.Args()
 	if len(patterns) == 0 {
 		patterns = []string{"."}
@@ -92,7 +95,12 @@ func Main(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := writeText(stdout, findings); err != nil {
+	// A report on stdout stays parseable: the diagnostics go to stderr then.
+	textOut := stdout
+	if *jsonFile == "-" || *sarifFile == "-" || *htmlFile == "-" {
+		textOut = stderr
+	}
+	if err := writeText(textOut, findings); err != nil {
 		return err
 	}
 	if err := writeTo(*jsonFile, stdout, func(w io.Writer) error { return writeJSON(w, findings) }); err != nil {
