@@ -14,10 +14,10 @@
 // (main returning, os.Exit, or a fatal SIGINT, SIGTERM or SIGHUP) it adds the
 // resources still open, a blocked finalizer, and the goroutines the garbage
 // collector proves leaked ([leakhound.Find] with [leakhound.ProvenOnly]),
-// with the memory they keep alive when [EnvRetained]
-// asks for it ([leakhound.RetainedBytes]). Under "leakhound test" it
-// attributes each resource to the test whose goroutine (or a goroutine it
-// started) opened it, and fails that test with its findings.
+// with the memory they keep alive when [EnvRetained] asks for it
+// ([leakhound.RetainedBytes]). Under "leakhound test" it attributes each
+// resource to the test whose goroutine (or a goroutine it started) opened
+// it, and fails that test with its findings.
 //
 // Without the instrumented standard library the hooks are never called and
 // the package does nothing: [Instrumented] reports false.
@@ -314,8 +314,8 @@ func (t *tracker) found(f leakhound.Finding) {
 	t.report(f)
 }
 
-// forget stops what runs for e after it left the table of open resources.
-func (e *entry) forget() {
+// stop stops what runs for e once it left the table of open resources.
+func (e *entry) stop() {
 	if e.timer != nil {
 		e.timer.Stop()
 	}
@@ -342,7 +342,7 @@ func (t *tracker) collected(key uintptr) {
 	if e == nil || done {
 		return
 	}
-	e.forget()
+	e.stop()
 	reason := leakhound.ReasonClosedByGC
 	if e.raw {
 		reason = leakhound.ReasonFDUsedAfterGC
@@ -383,7 +383,7 @@ func (t *tracker) exit() {
 	t.done = true
 	var left []*entry
 	for _, e := range t.open {
-		e.forget()
+		e.stop()
 		if !pooled(e) {
 			left = append(left, e)
 		}
@@ -489,7 +489,7 @@ func (t *tracker) openOf(name string, forget bool) []*entry {
 			left = append(left, e)
 			if forget {
 				delete(t.open, k)
-				e.forget()
+				e.stop()
 			}
 		}
 	}
