@@ -195,16 +195,20 @@ func watchSignals() {
 	}
 	c := make(chan os.Signal, 1)
 	signal.Notify(c, sigs...)
-	go func() {
-		for s := range c {
-			if signalHandlers != nil && signalHandlers(s) > 1 {
-				continue // the program handles it and decides how to end
-			}
-			tr.exit()
-			signal.Reset(s)
-			syscall.Kill(os.Getpid(), s.(syscall.Signal))
+	go relaySignals(c)
+}
+
+// relaySignals is the goroutine of watchSignals. It lives as long as the
+// program: the leakhound package excuses it by name.
+func relaySignals(c <-chan os.Signal) {
+	for s := range c {
+		if signalHandlers != nil && signalHandlers(s) > 1 {
+			continue // the program handles it and decides how to end
 		}
-	}()
+		tr.exit()
+		signal.Reset(s)
+		syscall.Kill(os.Getpid(), s.(syscall.Signal))
+	}
 }
 
 // entry is one open resource.

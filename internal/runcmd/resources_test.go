@@ -171,6 +171,16 @@ func TestHeldFlagRefused(t *testing.T) {
 	}
 }
 
+// TestFindUnderRun checks that leakhound.Find, called by a program under
+// leakhound run, does not report the tracker's own goroutines.
+func TestFindUnderRun(t *testing.T) {
+	t.Parallel()
+	r := runSplit(t, moduleRoot(t), "run", "./internal/runcmd/testdata/leaks/cmd/leakall", "--", "find")
+	if r.code != 0 || !strings.Contains(r.stdout, "find: 0 finding(s)") {
+		t.Errorf("exit status %d, want 0 and no finding:\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}
+
 func TestRunFinalizerBacklog(t *testing.T) {
 	t.Parallel()
 	r := runSplit(t, moduleRoot(t), "run", "./internal/runcmd/testdata/leaks/cmd/leakall", "--", "backlog")
