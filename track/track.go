@@ -180,9 +180,6 @@ func init() {
 	tr.watchQueues()
 }
 
-// signalLoop is the function of the goroutine started by watchSignals.
-const signalLoop = "github.com/leakhound/leakhound/track.watchSignals.func1"
-
 // watchSignals writes the final report when a signal that would kill the
 // program arrives and the program does not handle it itself, then lets the
 // signal kill the program as it would have.
@@ -401,7 +398,7 @@ func (t *tracker) exit() {
 		t.emit(Event{Finding: &f})
 	}
 	if leakhound.ProvenAvailable() {
-		opts := []leakhound.Option{leakhound.ProvenOnly(), leakhound.IgnoreTopFunction(signalLoop)}
+		opts := []leakhound.Option{leakhound.ProvenOnly()} // the signal relay is excused by default
 		if t.retained {
 			opts = append(opts, leakhound.RetainedBytes())
 		}
