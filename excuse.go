@@ -26,6 +26,9 @@ var (
 		"testing.(*T).Parallel",
 		"testing.runTests",
 		"testing.(*M).Run",
+		// The signal relay of leakhound's tracker, which leakhound run and
+		// leakhound test link into programs.
+		"github.com/leakhound/leakhound/track.relaySignals",
 	}
 )
 

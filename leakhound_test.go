@@ -13,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/leakhound/leakhound/internal/stack"
 )
 
 var _ TestingT = testing.TB(nil)
@@ -215,6 +217,32 @@ func TestOptionsExcuseGoroutines(t *testing.T) {
 			})
 			if len(ft.errs) != 0 {
 				t.Errorf("excused goroutine reported: %v", ft.errs)
+			}
+		})
+	}
+}
+
+// TestDefaultExcuses checks goroutines that live as long as the process on
+// purpose against the built-in excuses.
+func TestDefaultExcuses(t *testing.T) {
+	tests := []struct {
+		name string
+		give []string // frames, innermost first
+		want bool
+	}{
+		{"signal relay of leakhound's tracker", []string{"github.com/leakhound/leakhound/track.relaySignals"}, true},
+		{"os/signal loop", []string{"os/signal.signal_recv", "os/signal.loop"}, true},
+		{"test goroutine", []string{"runtime.gopark", "testing.tRunner"}, true},
+		{"program goroutine", []string{"main.worker"}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			g := &stack.Goroutine{}
+			for _, f := range tt.give {
+				g.Frames = append(g.Frames, stack.Frame{Func: f})
+			}
+			if got := excused(g, &options{}); got != tt.want {
+				t.Errorf("excused(%v) = %v, want %v", tt.give, got, tt.want)
 			}
 		})
 	}

@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/leakhound/leakhound"
 )
@@ -14,9 +15,13 @@ import (
 // finding describes e as a resource finding with reason.
 func (e *entry) finding(reason string) leakhound.Finding {
 	origin := originFrames(e.pcs)
+	certainty := leakhound.Proven
+	if reason == leakhound.ReasonHeldTooLong {
+		certainty = leakhound.Suspected
+	}
 	f := leakhound.Finding{
 		Kind:      leakhound.KindResource,
-		Certainty: leakhound.Proven,
+		Certainty: certainty,
 		Reason:    reason,
 		Resource:  e.kind,
 		Count:     1,
@@ -56,6 +61,9 @@ func addr(a any) string {
 
 func message(kind, reason string, fd int) string {
 	body := kind == "http.Response.Body"
+	if strings.HasPrefix(kind, "sql.") {
+		return sqlMessage(kind, reason)
+	}
 	switch {
 	case reason == leakhound.ReasonFDUsedAfterGC:
 		return fmt.Sprintf("descriptor %d was handed out raw (Fd, File or SyscallConn) and the garbage collector then closed its %s under the code using it: keep the owner reachable (runtime.KeepAlive) or close it explicitly", fd, kind)
@@ -68,6 +76,39 @@ func message(kind, reason string, fd int) string {
 	default:
 		return fmt.Sprintf("%s opened here was still open when its test or program ended; call Close when done", kind)
 	}
+}
+
+// sqlEffect says what a database/sql handle left open costs, and sqlFix
+// what to do, by resource.
+var (
+	sqlEffect = map[string]string{
+		"sql.Rows": "its connection never goes back to the pool (the pool shrinks; with SetMaxOpenConns, queries end up waiting forever)",
+		"sql.Stmt": "its prepared statements stay open on the database's connections",
+		"sql.Tx":   "its connection stays checked out and the transaction stays open on the database",
+		"sql.Conn": "its connection never goes back to the pool",
+	}
+	sqlFix = map[string]string{
+		"sql.Rows": "defer rows.Close() after checking the error",
+		"sql.Stmt": "defer stmt.Close() after checking the error",
+		"sql.Tx":   "defer tx.Rollback() right after Begin (it does nothing after Commit)",
+		"sql.Conn": "defer conn.Close() after checking the error",
+	}
+)
+
+func sqlMessage(kind, reason string) string {
+	ended := "closed"
+	if kind == "sql.Tx" {
+		ended = "committed or rolled back"
+	}
+	if reason == leakhound.ReasonClosedByGC {
+		return fmt.Sprintf("%s opened here became unreachable without being %s: database/sql has no finalizer, so %s; %s", kind, ended, sqlEffect[kind], sqlFix[kind])
+	}
+	return fmt.Sprintf("%s opened here was not %s when its test or program ended: %s; %s", kind, ended, sqlEffect[kind], sqlFix[kind])
+}
+
+// heldMessage describes a pooled connection held longer than held.
+func heldMessage(kind string, held time.Duration) string {
+	return fmt.Sprintf("%s opened here kept its pooled connection checked out for more than %v: other queries cannot use it meanwhile; end it as soon as its work is done (threshold: leakhound -held)", kind, held)
 }
 
 // group describes entries as findings with reason, one per origin and
@@ -182,17 +223,26 @@ func pkgOf(fn string) string {
 	return fn[:slash+1+dot]
 }
 
-// pooled reports whether e is a connection of a pool that keeps it open on
-// purpose (net/http's Transport), so it is no leak when its owner ends.
+// poolOpeners are the functions of the standard library that open a pool's
+// connections: net/http's Transport dialing, database/sql connecting its
+// driver (whose sockets or files belong to the pool).
+var poolOpeners = []string{
+	"net/http.(*Transport).dialConn",
+	"database/sql.(*DB).conn",
+	"database/sql.(*DB).openNewConnection",
+}
+
+// pooled reports whether e belongs to a pool that keeps it open on purpose
+// (net/http's Transport, a database/sql DB), so it is no leak when its owner
+// ends.
 func pooled(e *entry) bool {
-	if e.kind != "net.TCPConn" && e.kind != "net.UnixConn" {
-		return false
-	}
 	frames := runtime.CallersFrames(e.pcs)
 	for {
 		fr, more := frames.Next()
-		if strings.HasPrefix(fr.Function, "net/http.(*Transport).dialConn") {
-			return true
+		for _, p := range poolOpeners {
+			if fr.Function == p || strings.HasPrefix(fr.Function, p+".func") {
+				return true
+			}
 		}
 		if !more {
 			return false

@@ -5,15 +5,19 @@
 //
 // It sets the hooks of leakhound's instrumented standard library (see
 // internal/instrument) through //go:linkname and keeps the table of open
-// files, sockets and HTTP response bodies with the stack that opened each.
-// When a finalizer closes one the program never closed, it prints one block
-// on stderr at once. At exit (main returning, os.Exit, or a fatal SIGINT,
-// SIGTERM or SIGHUP) it adds the resources still open and the goroutines the
-// garbage collector proves leaked ([leakhound.Find] with
-// [leakhound.ProvenOnly]), with the memory they keep alive when [EnvRetained]
-// asks for it ([leakhound.RetainedBytes]). Under "leakhound test" it
-// attributes each resource to the test whose goroutine (or a goroutine it
-// started) opened it, and fails that test with its findings.
+// files, sockets, HTTP response bodies and database/sql handles (Rows, Stmt,
+// Tx, Conn) with the stack that opened each. When a finalizer closes one the
+// program never closed (or a database/sql handle becomes unreachable
+// without Close, Commit or Rollback), and when a sql.Conn or sql.Tx stays
+// checked out of its pool longer than a threshold, it prints one block on
+// stderr at once, as it does when the finalizer queue keeps growing. At exit
+// (main returning, os.Exit, or a fatal SIGINT, SIGTERM or SIGHUP) it adds the
+// resources still open, a blocked finalizer, and the goroutines the garbage
+// collector proves leaked ([leakhound.Find] with [leakhound.ProvenOnly]),
+// with the memory they keep alive when [EnvRetained] asks for it
+// ([leakhound.RetainedBytes]). Under "leakhound test" it attributes each
+// resource to the test whose goroutine (or a goroutine it started) opened
+// it, and fails that test with its findings.
 //
 // Without the instrumented standard library the hooks are never called and
 // the package does nothing: [Instrumented] reports false.
@@ -48,6 +52,10 @@ const (
 	// EnvRetained, when "1", makes the exit report measure the memory each
 	// proven goroutine leak keeps alive (see [leakhound.RetainedBytes]).
 	EnvRetained = "LEAKHOUND_RETAINED"
+	// EnvHeld is how long a sql.Conn or sql.Tx may stay checked out of its
+	// pool before it is reported held-too-long, as a Go duration ("1m",
+	// "0" for never; default [DefaultHeld]).
+	EnvHeld = "LEAKHOUND_HELD"
 )
 
 // retainedProfileRate is the heap profile sampling rate set when retained
@@ -55,6 +63,11 @@ const (
 // (the chance to miss one is e^-16, against e^-2 at the default 512 KB), so
 // the exit report can name where the large retained objects were allocated.
 const retainedProfileRate = 64 << 10
+
+// DefaultHeld is the default held-too-long threshold: far longer than a
+// request or a transaction should keep a pooled connection, short enough to
+// show up in a test run.
+const DefaultHeld = time.Minute
 
 // testLabel is the profiler label that carries the name of the test that
 // started a goroutine.
@@ -64,6 +77,8 @@ const testLabel = "leakhound.test"
 type Event struct {
 	// Finding is a leak, found as it happened or at the end.
 	Finding *leakhound.Finding `json:"finding,omitempty"`
+	// Live says the tracker printed Finding on stderr as it happened.
+	Live bool `json:"live,omitempty"`
 	// Note is something the user should know about the run (a limitation).
 	Note string `json:"note,omitempty"`
 	// Final marks the end of the report: the program reached its exit.
@@ -104,6 +119,13 @@ var (
 	//go:linkname httpGC net/http.leakhoundGC
 	httpGC keyHook
 
+	//go:linkname sqlOpen database/sql.leakhoundOpen
+	sqlOpen openHook
+	//go:linkname sqlClose database/sql.leakhoundClose
+	sqlClose keyHook
+	//go:linkname sqlGC database/sql.leakhoundGC
+	sqlGC keyHook
+
 	//go:linkname signalHandlers os/signal.leakhoundHandlers
 	signalHandlers func(os.Signal) int
 	//go:linkname pprofLabel runtime/pprof.leakhoundLabel
@@ -131,6 +153,14 @@ func init() {
 	if tr.retained = os.Getenv(EnvRetained) == "1"; tr.retained {
 		runtime.MemProfileRate = retainedProfileRate
 	}
+	if v := os.Getenv(EnvHeld); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			fmt.Fprintf(os.Stderr, "leakhound: %s=%q is not a duration such as 1m: using %v\n", EnvHeld, v, DefaultHeld)
+		} else {
+			tr.held = d
+		}
+	}
 	if path := os.Getenv(EnvReport); path != "" {
 		// Opened before the hooks are set, so the report file is not tracked.
 		f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
@@ -140,17 +170,15 @@ func init() {
 			tr.out = f
 		}
 	}
-	osOpen, netOpen, httpOpen = tr.opened, tr.opened, tr.opened
-	osClose, netClose, httpClose = tr.closed, tr.closed, tr.closed
-	osGC, netGC, httpGC = tr.collected, tr.collected, tr.collected
+	osOpen, netOpen, httpOpen, sqlOpen = tr.opened, tr.opened, tr.opened, tr.opened
+	osClose, netClose, httpClose, sqlClose = tr.closed, tr.closed, tr.closed, tr.closed
+	osGC, netGC, httpGC, sqlGC = tr.collected, tr.collected, tr.collected, tr.collected
 	osRaw, netRaw = tr.handedOut, tr.handedOut
 	testingTest = tr.testStarted
 	osAtExit(tr.exit)
 	watchSignals()
+	tr.watchQueues()
 }
-
-// signalLoop is the function of the goroutine started by watchSignals.
-const signalLoop = "github.com/leakhound/leakhound/track.watchSignals.func1"
 
 // watchSignals writes the final report when a signal that would kill the
 // program arrives and the program does not handle it itself, then lets the
@@ -164,16 +192,20 @@ func watchSignals() {
 	}
 	c := make(chan os.Signal, 1)
 	signal.Notify(c, sigs...)
-	go func() {
-		for s := range c {
-			if signalHandlers != nil && signalHandlers(s) > 1 {
-				continue // the program handles it and decides how to end
-			}
-			tr.exit()
-			signal.Reset(s)
-			syscall.Kill(os.Getpid(), s.(syscall.Signal))
+	go relaySignals(c)
+}
+
+// relaySignals is the goroutine of watchSignals. It lives as long as the
+// program: the leakhound package excuses it by name.
+func relaySignals(c <-chan os.Signal) {
+	for s := range c {
+		if signalHandlers != nil && signalHandlers(s) > 1 {
+			continue // the program handles it and decides how to end
 		}
-	}()
+		tr.exit()
+		signal.Reset(s)
+		syscall.Kill(os.Getpid(), s.(syscall.Signal))
+	}
 }
 
 // entry is one open resource.
@@ -185,13 +217,21 @@ type entry struct {
 	pcs           []uintptr
 	test          string
 	raw           bool
+
+	// Of a pooled connection checked out (sql.Conn, sql.Tx): when, the
+	// timer that reports it held too long, and whether it did.
+	since    time.Time
+	timer    *time.Timer
+	reported bool
 }
 
 type tracker struct {
 	mu    sync.Mutex
 	open  map[uintptr]*entry
-	tests map[string][]leakhound.Finding // closed by GC during a running test
+	tests map[string][]leakhound.Finding // found during a running test
 	done  bool
+	held  time.Duration // 0: never report held-too-long
+	queue queueWatch
 
 	quiet    bool
 	retained bool // measure retained memory at exit
@@ -200,7 +240,7 @@ type tracker struct {
 }
 
 func newTracker() *tracker {
-	return &tracker{open: map[uintptr]*entry{}, tests: map[string][]leakhound.Finding{}}
+	return &tracker{open: map[uintptr]*entry{}, tests: map[string][]leakhound.Finding{}, held: DefaultHeld}
 }
 
 // maxDepth bounds the opener stacks kept per resource.
@@ -213,6 +253,10 @@ func (t *tracker) opened(kind string, key uintptr, fd int, name string, local, r
 	if pprofLabel != nil {
 		e.test = pprofLabel(testLabel)
 	}
+	if checkedOut(kind) && t.held > 0 {
+		e.since = time.Now()
+		e.timer = time.AfterFunc(t.held, func() { t.heldTooLong(key, e) })
+	}
 	t.mu.Lock()
 	if !t.done {
 		t.open[key] = e
@@ -220,10 +264,62 @@ func (t *tracker) opened(kind string, key uintptr, fd int, name string, local, r
 	t.mu.Unlock()
 }
 
+// checkedOut reports whether a resource of kind holds a connection checked
+// out of a database/sql pool, which it returns when closed.
+func checkedOut(kind string) bool { return kind == "sql.Conn" || kind == "sql.Tx" }
+
 func (t *tracker) closed(key uintptr) {
 	t.mu.Lock()
+	e := t.open[key]
 	delete(t.open, key)
+	late := e != nil && e.timer != nil && !e.reported && time.Since(e.since) >= t.held
+	if late {
+		e.reported = true // its timer has not run yet
+	}
 	t.mu.Unlock()
+	if e != nil && e.timer != nil {
+		e.timer.Stop()
+	}
+	if late {
+		t.reportHeld(e)
+	}
+}
+
+// heldTooLong runs when the held-too-long threshold of e, opened as key,
+// passed: it reports e if it is still open.
+func (t *tracker) heldTooLong(key uintptr, e *entry) {
+	t.mu.Lock()
+	still := t.open[key] == e && !e.reported && !t.done
+	if still {
+		e.reported = true
+	}
+	t.mu.Unlock()
+	if still {
+		t.reportHeld(e)
+	}
+}
+
+func (t *tracker) reportHeld(e *entry) {
+	f := e.finding(leakhound.ReasonHeldTooLong)
+	f.Message = heldMessage(e.kind, t.held)
+	t.found(f)
+}
+
+// found reports f as it happens, and keeps it for the verdict of its test.
+func (t *tracker) found(f leakhound.Finding) {
+	if f.Test != "" {
+		t.mu.Lock()
+		t.tests[f.Test] = append(t.tests[f.Test], f)
+		t.mu.Unlock()
+	}
+	t.report(f)
+}
+
+// stop stops what runs for e once it left the table of open resources.
+func (e *entry) stop() {
+	if e.timer != nil {
+		e.timer.Stop()
+	}
 }
 
 func (t *tracker) handedOut(key uintptr) {
@@ -247,17 +343,12 @@ func (t *tracker) collected(key uintptr) {
 	if e == nil || done {
 		return
 	}
+	e.stop()
 	reason := leakhound.ReasonClosedByGC
 	if e.raw {
 		reason = leakhound.ReasonFDUsedAfterGC
 	}
-	f := e.finding(reason)
-	if f.Test != "" {
-		t.mu.Lock()
-		t.tests[f.Test] = append(t.tests[f.Test], f)
-		t.mu.Unlock()
-	}
-	t.report(f)
+	t.found(e.finding(reason))
 }
 
 // report prints f on stderr and saves it in the report file.
@@ -265,7 +356,7 @@ func (t *tracker) report(f leakhound.Finding) {
 	if !t.quiet {
 		fmt.Fprintf(os.Stderr, "leakhound: %s\n", f.Text())
 	}
-	t.emit(Event{Finding: &f})
+	t.emit(Event{Finding: &f, Live: !t.quiet})
 }
 
 func (t *tracker) emit(ev Event) {
@@ -293,6 +384,7 @@ func (t *tracker) exit() {
 	t.done = true
 	var left []*entry
 	for _, e := range t.open {
+		e.stop()
 		if !pooled(e) {
 			left = append(left, e)
 		}
@@ -306,7 +398,7 @@ func (t *tracker) exit() {
 		t.emit(Event{Finding: &f})
 	}
 	if leakhound.ProvenAvailable() {
-		opts := []leakhound.Option{leakhound.ProvenOnly(), leakhound.IgnoreTopFunction(signalLoop)}
+		opts := []leakhound.Option{leakhound.ProvenOnly()} // the signal relay is excused by default
 		if t.retained {
 			opts = append(opts, leakhound.RetainedBytes())
 		}
@@ -346,8 +438,13 @@ const exitGrace = 250 * time.Millisecond
 
 // testStarted runs on the goroutine of a test when it starts. It labels the
 // goroutine, so the test owns what it and the goroutines it starts open, and
-// returns the function that reports the test's leaks when it is done.
+// returns the function that reports the test's leaks when it is done. The
+// testing package runs its root, which has no name, the same way: what
+// TestMain opens is not a test's.
 func (t *tracker) testStarted(name string) func() string {
+	if name == "" {
+		return func() string { return "" }
+	}
 	pprof.SetGoroutineLabels(pprof.WithLabels(context.Background(), pprof.Labels(testLabel, name)))
 	return func() string { return t.testEnded(name) }
 }
@@ -360,8 +457,8 @@ func (t *tracker) testEnded(name string) string {
 	var left []*entry
 	deadline := time.Now().Add(testGrace)
 	for step := time.Millisecond; ; step = min(2*step, 20*time.Millisecond) {
-		left = t.openOf(name, time.Now().After(deadline))
-		if len(left) == 0 || time.Now().After(deadline) {
+		late := time.Now().After(deadline)
+		if left = t.openOf(name, late); len(left) == 0 || late {
 			break
 		}
 		time.Sleep(step)
@@ -393,6 +490,7 @@ func (t *tracker) openOf(name string, forget bool) []*entry {
 			left = append(left, e)
 			if forget {
 				delete(t.open, k)
+				e.stop()
 			}
 		}
 	}

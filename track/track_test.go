@@ -2,12 +2,18 @@ package track
 
 import (
 	"bufio"
+	"context"
+	"database/sql"
+	"database/sql/driver"
 	"encoding/json"
+	"errors"
 	"net"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/leakhound/leakhound"
 )
@@ -99,16 +105,7 @@ func TestTrackerLifecycle(t *testing.T) {
 	f.Close()
 
 	var got []string
-	data, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sc := bufio.NewScanner(strings.NewReader(string(data)))
-	for sc.Scan() {
-		var ev Event
-		if err := json.Unmarshal(sc.Bytes(), &ev); err != nil {
-			t.Fatal(err)
-		}
+	for _, ev := range readEvents(t, out) {
 		fd := ev.Finding
 		if fd.Origin[0].Func != "github.com/leakhound/leakhound/track.openHere.func1" && fd.Origin[0].Func != "github.com/leakhound/leakhound/track.std" {
 			t.Errorf("origin starts at %s", fd.Origin[0].Func)
@@ -122,6 +119,214 @@ func TestTrackerLifecycle(t *testing.T) {
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("events:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// quietTracker returns a tracker that writes its report to a file, and
+// the path of the file.
+func quietTracker(t *testing.T) (*tracker, string) {
+	out := filepath.Join(t.TempDir(), "report.jsonl")
+	f, err := os.Create(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	tr := newTracker()
+	tr.quiet = true
+	tr.out = f
+	return tr, out
+}
+
+// readEvents reads the report file at path.
+func readEvents(t *testing.T, path string) []Event {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var evs []Event
+	sc := bufio.NewScanner(strings.NewReader(string(data)))
+	for sc.Scan() {
+		var ev Event
+		if err := json.Unmarshal(sc.Bytes(), &ev); err != nil {
+			t.Fatal(err)
+		}
+		evs = append(evs, ev)
+	}
+	return evs
+}
+
+// openKind plays the standard library's hook for a resource of kind.
+func openKind(tr *tracker, key uintptr, kind string) {
+	std(func() { tr.opened(kind, key, -1, "detail", nil, nil) })
+}
+
+func TestHeldTooLong(t *testing.T) {
+	const held = 20 * time.Millisecond
+	tests := []struct {
+		name string
+		kind string
+		held time.Duration
+		// hold runs between open and close; the tracker's entry is given.
+		hold func(*entry)
+		want int // held-too-long findings
+	}{
+		{"conn held past the threshold", "sql.Conn", held, func(*entry) { time.Sleep(5 * held) }, 1},
+		{"tx held past the threshold", "sql.Tx", held, func(*entry) { time.Sleep(5 * held) }, 1},
+		{"closed at once", "sql.Conn", held, func(*entry) {}, 0},
+		{"closed past the threshold before the timer ran", "sql.Tx", time.Hour, func(e *entry) { e.since = time.Now().Add(-2 * time.Hour) }, 1},
+		{"rows are not checked out", "sql.Rows", held, func(*entry) { time.Sleep(5 * held) }, 0},
+		{"threshold off", "sql.Conn", 0, func(*entry) { time.Sleep(5 * held) }, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			tr, out := quietTracker(t)
+			tr.held = tt.held
+			openKind(tr, 1, tt.kind)
+			tr.mu.Lock()
+			e := tr.open[1]
+			tr.mu.Unlock()
+			tt.hold(e)
+			tr.closed(1)
+			time.Sleep(2 * held) // a timer that fires late must not report
+			n := 0
+			for _, ev := range readEvents(t, out) {
+				f := ev.Finding
+				if f.Reason != leakhound.ReasonHeldTooLong || f.Certainty != leakhound.Suspected || f.Resource != tt.kind {
+					t.Errorf("finding %s %s %s, want a suspected %s held-too-long", f.Resource, f.Reason, f.Certainty, tt.kind)
+				}
+				if !strings.Contains(f.Message, "more than "+tt.held.String()) {
+					t.Errorf("message does not give the threshold %v: %s", tt.held, f.Message)
+				}
+				n++
+			}
+			if n != tt.want {
+				t.Errorf("%d held-too-long findings, want %d", n, tt.want)
+			}
+		})
+	}
+}
+
+func TestBacklogObserve(t *testing.T) {
+	grow := func(n int, perTick, ranPerTick uint64) [][2]uint64 {
+		var s [][2]uint64
+		var q, e uint64
+		for range n {
+			q += perTick
+			e += ranPerTick
+			s = append(s, [2]uint64{q, e})
+		}
+		return s
+	}
+	tests := []struct {
+		name    string
+		samples [][2]uint64 // queued, executed
+		want    int         // index of the sample that reports, or -1
+	}{
+		{"grows while running", grow(10, 1000, 100), queueTicks},
+		{"grows below the floor", grow(10, 50, 10), -1},
+		{"blocked: nothing runs", grow(10, 1000, 0), -1},
+		{"keeps up", grow(10, 1000, 1000), -1},
+		{"stops growing once, then grows again", [][2]uint64{
+			{1000, 100}, {2000, 200}, {3000, 300}, {3100, 2900}, // drained
+			{4100, 3000}, {5100, 3100}, {6100, 3200}, {7100, 3300}, {8100, 3400},
+		}, 8},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var s backlogState
+			got := -1
+			for i, smp := range tt.samples {
+				if s.observe(smp[0], smp[1]) {
+					if got >= 0 {
+						t.Fatalf("reported twice, at %d and %d", got, i)
+					}
+					got = i
+				}
+			}
+			if got != tt.want {
+				t.Errorf("reported at sample %d, want %d", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestRootOfTests checks that the testing package's root runner, which has
+// no name, does not own what is opened outside tests (in TestMain).
+func TestRootOfTests(t *testing.T) {
+	tr, _ := quietTracker(t)
+	openHere(tr, 1)
+	if msg := tr.testStarted("")(); msg != "" {
+		t.Errorf("root of tests reported %q", msg)
+	}
+	if tr.open[1] == nil {
+		t.Error("the root of tests took a resource opened outside tests")
+	}
+}
+
+// TestTestEndedOnce checks that what a test leaves open is reported when it
+// ends, and is then no longer in the table (so not reported again at exit).
+func TestTestEndedOnce(t *testing.T) {
+	tr, out := quietTracker(t)
+	openHere(tr, 1)
+	tr.open[1].test = "TestX"
+	if msg := tr.testEnded("TestX"); !strings.Contains(msg, "open-at-end") {
+		t.Errorf("testEnded = %q, want the open file", msg)
+	}
+	if len(tr.open) != 0 {
+		t.Errorf("%d entries left after the test ended", len(tr.open))
+	}
+	if evs := readEvents(t, out); len(evs) != 1 || evs[0].Finding.Test != "TestX" {
+		t.Errorf("events %+v, want one finding of TestX", evs)
+	}
+}
+
+// stackConnector is a database/sql driver connector that records the stack
+// database/sql connects it from.
+type stackConnector struct{ pcs []uintptr }
+
+func (c *stackConnector) Connect(context.Context) (driver.Conn, error) {
+	var buf [maxDepth]uintptr
+	c.pcs = append([]uintptr(nil), buf[:runtime.Callers(1, buf[:])]...)
+	return nil, errors.New("no database")
+}
+
+func (c *stackConnector) Driver() driver.Driver { return nil }
+
+func TestPooled(t *testing.T) {
+	c := &stackConnector{}
+	db := sql.OpenDB(c)
+	defer db.Close()
+	db.Ping()
+	if len(c.pcs) == 0 {
+		t.Fatal("database/sql did not connect")
+	}
+	var here [maxDepth]uintptr
+	tests := []struct {
+		name string
+		give *entry
+		want bool
+	}{
+		{"file a database driver opened", &entry{kind: "os.File", pcs: c.pcs}, true},
+		{"socket a database driver opened", &entry{kind: "net.TCPConn", pcs: c.pcs}, true},
+		{"file this test opened", &entry{kind: "os.File", pcs: here[:runtime.Callers(1, here[:])]}, false},
+	}
+	for _, tt := range tests {
+		if got := pooled(tt.give); got != tt.want {
+			t.Errorf("%s: pooled = %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestSQLMessages(t *testing.T) {
+	for _, kind := range []string{"sql.Rows", "sql.Stmt", "sql.Tx", "sql.Conn"} {
+		for _, reason := range []string{leakhound.ReasonClosedByGC, leakhound.ReasonOpenAtEnd} {
+			m := message(kind, reason, -1)
+			if !strings.HasPrefix(m, kind+" opened here") || sqlEffect[kind] == "" || !strings.HasSuffix(m, sqlFix[kind]) {
+				t.Errorf("message(%s, %s) = %q", kind, reason, m)
+			}
+		}
 	}
 }
 

@@ -2,8 +2,10 @@
 // set of files for "go build -overlay" made from the GOROOT of the toolchain
 // in use. The patched os, net and net/http files call hooks when a file,
 // socket or response body is opened, closed, handed out raw (Fd, File,
-// SyscallConn) or closed by its finalizer; testing's tRunner calls a hook when
-// a test starts. The hooks are function variables declared in files added to
+// SyscallConn) or closed by its finalizer; database/sql calls them when a
+// Rows, Stmt, Tx or Conn is opened, closed, or becomes unreachable without
+// being closed (seen by a cleanup that only reports it); testing's tRunner
+// calls a hook when a test starts. The hooks are function variables declared in files added to
 // those packages and marked with the push form of //go:linkname, so the
 // tracker package (github.com/leakhound/leakhound/track) can set them; when it
 // is not linked in they stay nil and the standard library behaves as usual.
@@ -28,7 +30,7 @@ import (
 
 // Version identifies the instrumentation this package generates. It is part
 // of the cache key; change it whenever a patch or an added file changes.
-const Version = "4"
+const Version = "5"
 
 //go:embed stdfiles/*.go.txt
 var stdFiles embed.FS
@@ -51,7 +53,8 @@ var stdPatches = []pkgPatch{
 				finalizerArg{fn: "newFile", old: "(*file).close", repl: "leakhoundFileFinalizer", opened: "leakhoundFileOpened"},
 				callAtStart{fn: "(*file).close", call: "leakhoundFileClosed"},
 			},
-			"file.go": {callAtStart{fn: "(*File).Fd", call: "leakhoundFileRaw"}},
+			"file.go":    {callAtStart{fn: "(*File).Fd", call: "leakhoundFileRaw"}},
+			"rawconn.go": {callAtStart{fn: "newRawConn", call: "leakhoundFileRaw"}},
 		},
 	},
 	{
@@ -80,6 +83,27 @@ var stdPatches = []pkgPatch{
 		files: map[string][]edit{
 			"client.go":    {wrapReturn{fn: "(*Client).Do", call: "do", wrap: "leakhoundResponse"}},
 			"transport.go": {callAtStart{fn: "(*bodyEOFSignal).Close", call: "leakhoundBodyClosed"}},
+		},
+	},
+	{
+		dir:   "database/sql",
+		added: "sql.go.txt",
+		requires: []string{
+			"Rows", "Stmt", "Tx", "Conn", "driverConn",
+			"Stmt.cg", "Tx.dc", "Conn.dc", "driverConn.ci",
+		},
+		files: map[string][]edit{
+			"sql.go": {
+				afterNew{fn: "(*DB).queryDC", typ: "Rows", n: 2, call: "leakhoundRowsOpened", args: []string{"query"}},
+				afterNew{fn: "(*Stmt).QueryContext", typ: "Rows", n: 1, call: "leakhoundRowsOpened", args: []string{"s.query"}},
+				afterNew{fn: "(*DB).prepareDC", typ: "Stmt", n: 1, call: "leakhoundStmtOpened", args: []string{"query"}},
+				afterNew{fn: "(*DB).beginDC", typ: "Tx", n: 1, call: "leakhoundTxOpened"},
+				afterNew{fn: "(*DB).Conn", typ: "Conn", n: 1, call: "leakhoundConnOpened"},
+				callAtStart{fn: "(*Rows).close", call: "leakhoundClosed"},
+				callAtStart{fn: "(*Stmt).Close", call: "leakhoundClosed"},
+				callAtStart{fn: "(*Tx).close", call: "leakhoundClosed"},
+				callAtStart{fn: "(*Conn).close", call: "leakhoundClosed"},
+			},
 		},
 	},
 	{

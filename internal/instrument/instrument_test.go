@@ -41,6 +41,30 @@ func TestPatchFile(t *testing.T) {
 			want:  "package p\n\nfunc (c *Client) Do(req *Request) (*Response, error) {\n\treturn w(c.do(req))\n}\n",
 		},
 		{
+			name:  "call after each new value, in function literals too",
+			give:  "package p\n\nfunc (db *DB) queryDC(query string) {\n\trows := &Rows{\n\t\tdc: 1,\n\t}\n\tf := func() { r2 := &Rows{} }\n\tx := Rows{}\n}\n",
+			edits: []edit{afterNew{fn: "(*DB).queryDC", typ: "Rows", n: 2, call: "opened", args: []string{"query"}}},
+			want:  "package p\n\nfunc (db *DB) queryDC(query string) {\n\trows := &Rows{\n\t\tdc: 1,\n\t}; opened(rows, query)\n\tf := func() { r2 := &Rows{}; opened(r2, query) }\n\tx := Rows{}\n}\n",
+		},
+		{
+			name:  "call after an assignment, with a field of the receiver",
+			give:  "package p\n\nfunc (s *Stmt) Query() {\n\tvar rows *Rows\n\trows = &Rows{}\n}\n",
+			edits: []edit{afterNew{fn: "(*Stmt).Query", typ: "Rows", n: 1, call: "opened", args: []string{"s.query"}}},
+			want:  "package p\n\nfunc (s *Stmt) Query() {\n\tvar rows *Rows\n\trows = &Rows{}; opened(rows, s.query)\n}\n",
+		},
+		{
+			name:    "new value missing",
+			give:    "package p\n\nfunc (db *DB) Conn() {\n\tc := newConn()\n}\n",
+			edits:   []edit{afterNew{fn: "(*DB).Conn", typ: "Conn", n: 1, call: "opened"}},
+			wantErr: "assignments of &Conn{...} in (*DB).Conn: found 0, want 1",
+		},
+		{
+			name:    "argument that is no parameter",
+			give:    "package p\n\nfunc (db *DB) queryDC(q string) {\n\trows := &Rows{}\n}\n",
+			edits:   []edit{afterNew{fn: "(*DB).queryDC", typ: "Rows", n: 1, call: "opened", args: []string{"query"}}},
+			wantErr: "(*DB).queryDC has no parameter query",
+		},
+		{
 			name:    "missing function",
 			give:    "package p\n",
 			edits:   []edit{callAtStart{fn: "(*netFD).Close", call: "hook"}},
@@ -119,36 +143,82 @@ func TestGenerateThisGOROOT(t *testing.T) {
 }
 
 // TestGenerateMissingPatchPoint checks that a GOROOT without a patch point
-// is refused with an error naming the Go version.
+// is refused with an error naming the Go version and the patch point.
 func TestGenerateMissingPatchPoint(t *testing.T) {
-	real := runtime.GOROOT()
+	tests := []struct {
+		name      string
+		dir, file string // the file of GOROOT/src changed
+		old, new  string
+		want      []string
+	}{
+		{
+			name: "net finalizer",
+			dir:  "net", file: "fd_posix.go",
+			old: "(*netFD).Close)", new: "nil)",
+			want: []string{"package net", "fd_posix.go", "(*netFD).Close"},
+		},
+		{
+			name: "sql.Rows made another way",
+			dir:  "database/sql", file: "sql.go",
+			old: "rows := &Rows{", new: "rows := newRows(); *rows = Rows{",
+			want: []string{"package database/sql", "sql.go", "assignments of &Rows{...} in (*DB).queryDC: found 0, want 2"},
+		},
+		{
+			name: "query parameter renamed",
+			dir:  "database/sql", file: "sql.go",
+			old:  "func (db *DB) prepareDC(ctx context.Context, dc *driverConn, release func(error), cg stmtConnGrabber, query string)",
+			new:  "func (db *DB) prepareDC(ctx context.Context, dc *driverConn, release func(error), cg stmtConnGrabber, q string)",
+			want: []string{"package database/sql", "(*DB).prepareDC has no parameter query"},
+		},
+		{
+			name: "field the added file uses",
+			dir:  "database/sql", file: "sql.go",
+			old: "\tdc *driverConn\n", new: "\tconn *driverConn\n",
+			want: []string{"package database/sql", "Conn.dc not declared"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fake := fakeGOROOT(t, tt.dir, tt.file, tt.old, tt.new)
+			_, err := Generate(fake, "go1.99.0", t.TempDir(), "test")
+			if err == nil {
+				t.Fatal("Generate succeeded without the patch point")
+			}
+			for _, want := range append([]string{"go1.99.0"}, tt.want...) {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error %q does not name %q", err, want)
+				}
+			}
+		})
+	}
+}
+
+// fakeGOROOT copies the packages leakhound patches from the GOROOT of this
+// test into a new directory, replacing old with new in dir/file (which must
+// hold old).
+func fakeGOROOT(t *testing.T, dir, file, old, new string) string {
+	t.Helper()
 	fake := t.TempDir()
 	for _, p := range stdPatches {
-		src := filepath.Join(real, "src", p.dir)
 		dst := filepath.Join(fake, "src", p.dir)
 		if err := os.MkdirAll(dst, 0o755); err != nil {
 			t.Fatal(err)
 		}
-		files, err := readPackage(src)
+		files, err := readPackage(filepath.Join(runtime.GOROOT(), "src", p.dir))
 		if err != nil {
 			t.Fatal(err)
 		}
 		for name, data := range files {
-			if p.dir == "net" && name == "fd_posix.go" {
-				data = []byte(strings.ReplaceAll(string(data), "(*netFD).Close)", "nil)"))
+			if p.dir == dir && name == file {
+				if !strings.Contains(string(data), old) {
+					t.Fatalf("%s/%s does not hold %q", dir, file, old)
+				}
+				data = []byte(strings.ReplaceAll(string(data), old, new))
 			}
 			if err := os.WriteFile(filepath.Join(dst, name), data, 0o644); err != nil {
 				t.Fatal(err)
 			}
 		}
 	}
-	_, err := Generate(fake, "go1.99.0", t.TempDir(), "test")
-	if err == nil {
-		t.Fatal("Generate succeeded without net's finalizer patch point")
-	}
-	for _, want := range []string{"go1.99.0", "package net", "fd_posix.go", "(*netFD).Close"} {
-		if !strings.Contains(err.Error(), want) {
-			t.Errorf("error %q does not name %q", err, want)
-		}
-	}
+	return fake
 }

@@ -126,6 +126,82 @@ func (e wrapReturn) apply(fset *token.FileSet, file *ast.File, src []byte) ([]ch
 	return []change{{start, start, e.wrap + "("}, {end, end, ")"}}, nil
 }
 
+// afterNew inserts "; call(x, args...)" after each statement of fn that
+// assigns a new &typ{...} to a variable x ("rows := &Rows{...}"), also inside
+// function literals. fn must hold exactly n such statements. Every argument
+// is a parameter or the receiver of fn, or a field of one ("s.query"), so a
+// renamed parameter is a missing patch point rather than a build error.
+type afterNew struct {
+	fn   string
+	typ  string // "Rows"
+	n    int
+	call string
+	args []string
+}
+
+func (e afterNew) apply(fset *token.FileSet, file *ast.File, src []byte) ([]change, error) {
+	fd := findFunc(file, e.fn)
+	if fd == nil || fd.Body == nil {
+		return nil, fmt.Errorf("function %s not found", e.fn)
+	}
+	params := paramNames(fd)
+	for _, a := range e.args {
+		x, err := parser.ParseExpr(a)
+		if err != nil || !params[rootIdent(x)] {
+			return nil, fmt.Errorf("%s has no parameter %s", e.fn, a)
+		}
+	}
+	var changes []change
+	ast.Inspect(fd.Body, func(n ast.Node) bool {
+		as, ok := n.(*ast.AssignStmt)
+		if !ok || len(as.Lhs) != 1 || len(as.Rhs) != 1 {
+			return true
+		}
+		x, ok := as.Lhs[0].(*ast.Ident)
+		if !ok || !isNew(as.Rhs[0], e.typ) {
+			return true
+		}
+		end := fset.Position(as.End()).Offset
+		args := strings.Join(append([]string{x.Name}, e.args...), ", ")
+		changes = append(changes, change{end, end, "; " + e.call + "(" + args + ")"})
+		return true
+	})
+	if len(changes) != e.n {
+		return nil, fmt.Errorf("assignments of &%s{...} in %s: found %d, want %d", e.typ, e.fn, len(changes), e.n)
+	}
+	return changes, nil
+}
+
+// isNew reports whether x is &typ{...}.
+func isNew(x ast.Expr, typ string) bool {
+	u, ok := x.(*ast.UnaryExpr)
+	if !ok || u.Op != token.AND {
+		return false
+	}
+	lit, ok := u.X.(*ast.CompositeLit)
+	if !ok {
+		return false
+	}
+	id, ok := lit.Type.(*ast.Ident)
+	return ok && id.Name == typ
+}
+
+// paramNames returns the names of fd's receiver and parameters.
+func paramNames(fd *ast.FuncDecl) map[string]bool {
+	names := map[string]bool{}
+	for _, fl := range []*ast.FieldList{fd.Recv, fd.Type.Params} {
+		if fl == nil {
+			continue
+		}
+		for _, f := range fl.List {
+			for _, id := range f.Names {
+				names[id.Name] = true
+			}
+		}
+	}
+	return names
+}
+
 // patchFile applies edits to the Go source src of file name.
 func patchFile(name string, src []byte, edits []edit) ([]byte, error) {
 	fset := token.NewFileSet()
@@ -222,7 +298,8 @@ func text(fset *token.FileSet, src []byte, n ast.Node) string {
 }
 
 // declaredNames returns the top-level names declared by the Go files srcs
-// (functions as findFunc names them, types, variables and constants).
+// (functions as findFunc names them, types, variables and constants) and
+// the named fields of struct types ("Rows.dc").
 func declaredNames(srcs map[string][]byte) (map[string]bool, error) {
 	names := map[string]bool{}
 	fset := token.NewFileSet()
@@ -240,6 +317,13 @@ func declaredNames(srcs map[string][]byte) (map[string]bool, error) {
 					switch s := s.(type) {
 					case *ast.TypeSpec:
 						names[s.Name.Name] = true
+						if st, ok := s.Type.(*ast.StructType); ok {
+							for _, f := range st.Fields.List {
+								for _, id := range f.Names {
+									names[s.Name.Name+"."+id.Name] = true
+								}
+							}
+						}
 					case *ast.ValueSpec:
 						for _, id := range s.Names {
 							names[id.Name] = true

@@ -60,37 +60,59 @@ func moduleRoot(t *testing.T) string {
 }
 
 // runLeakhound runs the binary in dir and returns its exit status, its
-// stdout and stderr, and the JSON report it wrote.
+// stdout and stderr together, and the JSON report it wrote.
 func runLeakhound(t *testing.T, dir string, args ...string) (int, string, *leakhound.Report) {
 	t.Helper()
+	r := runSplit(t, dir, args...)
+	return r.code, r.stdout + r.stderr, r.report
+}
+
+// run is what one run of the binary gave.
+type run struct {
+	code           int
+	stdout, stderr string
+	report         *leakhound.Report
+}
+
+// runSplit runs the binary in dir with "-json FILE" after the command
+// word and returns what it wrote to stdout, to stderr and to FILE.
+func runSplit(t *testing.T, dir string, args ...string) run {
+	t.Helper()
 	report := filepath.Join(t.TempDir(), "report.json")
-	cmd := exec.Command(leakhoundBin(t), append([]string{args[0], "-json", report}, args[1:]...)...)
+	r := execLeakhound(t, dir, append([]string{args[0], "-json", report}, args[1:]...)...)
+	data, err := os.ReadFile(report)
+	if err != nil {
+		t.Fatalf("no report (exit %d): %v\n%s%s", r.code, err, r.stdout, r.stderr)
+	}
+	r.report = new(leakhound.Report)
+	if err := json.Unmarshal(data, r.report); err != nil {
+		t.Fatalf("bad report: %v\n%s", err, data)
+	}
+	return r
+}
+
+// execLeakhound runs the binary in dir with args, without a report.
+func execLeakhound(t *testing.T, dir string, args ...string) run {
+	t.Helper()
+	cmd := exec.Command(leakhoundBin(t), args...)
 	cmd.Dir = dir
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
-	code := 0
+	r := run{stdout: stdout.String(), stderr: stderr.String()}
 	var exit *exec.ExitError
 	if errors.As(err, &exit) {
-		code = exit.ExitCode()
+		r.code = exit.ExitCode()
 	} else if err != nil {
 		t.Fatal(err)
 	}
-	data, err := os.ReadFile(report)
-	if err != nil {
-		t.Fatalf("no report (exit %d): %v\n%s", code, err, out.String())
-	}
-	var rep leakhound.Report
-	if err := json.Unmarshal(data, &rep); err != nil {
-		t.Fatalf("bad report: %v\n%s", err, data)
-	}
-	return code, out.String(), &rep
+	return r
 }
 
 // describe reduces a finding to what the tests pin: resource, reason,
 // count, test, the first origin frame (the call the program made) and the
 // first frame of the program's own code in origin (or, without an origin,
-// in the stack).
+// in the stack), without the path of this package's testdata.
 func describe(f leakhound.Finding) string {
 	frames := f.Origin
 	if len(frames) == 0 {
@@ -101,8 +123,8 @@ func describe(f leakhound.Finding) string {
 		first = frames[0].Func
 	}
 	for _, fr := range frames {
-		if strings.HasPrefix(fr.Func, "main.") || strings.HasPrefix(fr.Func, "example.com/") {
-			own = fr.Func
+		if isOwn(fr.Func) {
+			own = strings.TrimPrefix(fr.Func, testdataPath)
 			break
 		}
 	}
@@ -111,6 +133,18 @@ func describe(f leakhound.Finding) string {
 		s += " test=" + f.Test
 	}
 	return s
+}
+
+// testdataPath is the import path of this package's testdata, in the main
+// module.
+const testdataPath = "github.com/leakhound/leakhound/internal/runcmd/testdata/"
+
+// isOwn reports whether fn belongs to a program or test rather than to the
+// standard library: package main, or a module path (a dot in its first
+// element).
+func isOwn(fn string) bool {
+	first, _, _ := strings.Cut(fn, "/")
+	return strings.HasPrefix(fn, "main.") || (strings.Contains(fn, "/") && strings.Contains(first, "."))
 }
 
 func itoa(n int) string {
@@ -171,6 +205,13 @@ func TestRunExamples(t *testing.T) {
 				"finalizer finalizer blocked suspected 1 main.newCache.func1 main.newCache.func1",
 				"resource os.File open-at-end proven 3 os.Open main.main",
 			},
+		},
+		{
+			name:     "sql.Rows never closed",
+			give:     "./examples/sqlrows",
+			wantCode: 1,
+			want:     []string{"resource sql.Rows closed-by-gc proven 1 database/sql.(*DB).Query main.firstAdmin"},
+			wantOut:  "next query: context deadline exceeded",
 		},
 		{
 			name:     "clean program",

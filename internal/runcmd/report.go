@@ -18,7 +18,7 @@ import (
 type result struct {
 	report *leakhound.Report
 	notes  []string
-	// streamed counts findings already printed by the program as they happened.
+	// streamed holds the ids of findings already printed as they happened.
 	streamed map[string]bool
 }
 
@@ -53,17 +53,15 @@ func readReport(path, goVersion, mode string) (*result, bool, error) {
 			res.notes = append(res.notes, ev.Note)
 		case ev.Finding != nil:
 			res.report.Findings = append(res.report.Findings, *ev.Finding)
+			if ev.Live {
+				res.streamed[ev.Finding.ID] = true
+			}
 		}
 	}
 	if err := sc.Err(); err != nil {
 		return nil, false, fmt.Errorf("read the report of the program: %w", err)
 	}
 	res.report.Findings = merge(res.report.Findings)
-	for _, f := range res.report.Findings {
-		if f.Reason == leakhound.ReasonClosedByGC || f.Reason == leakhound.ReasonFDUsedAfterGC {
-			res.streamed[f.ID] = true
-		}
-	}
 	return res, final, nil
 }
 

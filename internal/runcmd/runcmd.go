@@ -15,9 +15,11 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/leakhound/leakhound/internal/htmlreport"
 	"github.com/leakhound/leakhound/internal/status"
+	"github.com/leakhound/leakhound/track"
 )
 
 const runUsage = `usage: leakhound run [flags] <main package dir or .go files> [-- program args]
@@ -25,11 +27,14 @@ const runUsage = `usage: leakhound run [flags] <main package dir or .go files> [
 Builds the program with an instrumented standard library and runs it, passing
 standard input and output, signals (SIGTERM, SIGHUP) and the exit status
 through. Each file, socket or response body the garbage collector closes
-because the program never did is printed on stderr as it happens, with the
-stack that opened it. When the program ends (main returns, os.Exit, or a fatal
-SIGINT, SIGTERM or SIGHUP) leakhound reports the resources still open and the
-goroutines the garbage collector proves leaked, with the heap memory each
-group of them keeps alive (retained_bytes; see -retained).
+because the program never did, and each sql.Rows, Stmt, Tx or Conn that
+became unreachable without Close, Commit or Rollback, is printed on stderr
+as it happens, with the stack that opened it; so is a sql.Conn or sql.Tx
+held out of its pool longer than -held, and a finalizer queue that keeps
+growing. When the program ends (main returns, os.Exit, or a fatal SIGINT,
+SIGTERM or SIGHUP) leakhound reports the resources still open, a blocked
+finalizer, and the goroutines the garbage collector proves leaked, with the
+heap memory each group of them keeps alive (retained_bytes; see -retained).
 
 Exit status: 1 when leaks were found, else the program's own status; 2 when
 leakhound itself failed.
@@ -45,6 +50,7 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	htmlOut := fs.String("html", "", "write the HTML report to `FILE`; \"-\" for stdout")
 	tags := fs.String("tags", "", "build `tags` passed to go build")
 	retained := retainedFlag(fs)
+	held := heldFlag(fs)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, runUsage)
 		fs.PrintDefaults()
@@ -56,6 +62,9 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		return status.Usagef("%v: run \"leakhound run -h\" for usage", err)
 	}
 	if err := htmlreport.CheckStdout(*jsonOut, *htmlOut); err != nil {
+		return err
+	}
+	if err := checkHeld(*held); err != nil {
 		return err
 	}
 	targets, progArgs := splitArgs(fs.Args())
@@ -72,7 +81,7 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	reportPath := filepath.Join(b.work, "report.jsonl")
 	cmd := exec.Command(bin, progArgs...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, stdout, stderr
-	cmd.Env = append(os.Environ(), "LEAKHOUND_REPORT="+reportPath, retainedEnv(*retained))
+	cmd.Env = append(os.Environ(), track.EnvReport+"="+reportPath, retainedEnv(*retained), heldEnv(*held))
 	code, err := runForwardingSignals(cmd)
 	if err != nil {
 		return fmt.Errorf("run the program: %w", err)
@@ -98,6 +107,21 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	}
 	return nil
 }
+
+// heldFlag defines -held, the held-too-long threshold of run and test.
+func heldFlag(fs *flag.FlagSet) *time.Duration {
+	return fs.Duration("held", track.DefaultHeld, "report a sql.Conn or sql.Tx kept out of its pool longer than `DURATION` as held-too-long (0: never)")
+}
+
+func checkHeld(d time.Duration) error {
+	if d < 0 {
+		return status.Usagef("-held %v is negative: give a duration such as 30s, or 0 to turn the check off", d)
+	}
+	return nil
+}
+
+// heldEnv passes the held-too-long threshold to the tracker.
+func heldEnv(d time.Duration) string { return track.EnvHeld + "=" + d.String() }
 
 // splitArgs splits the words after the flags at the first "--".
 func splitArgs(args []string) (before, after []string) {

@@ -10,19 +10,23 @@ import (
 
 	"github.com/leakhound/leakhound/internal/htmlreport"
 	"github.com/leakhound/leakhound/internal/status"
+	"github.com/leakhound/leakhound/track"
 )
 
 const testUsage = `usage: leakhound test [flags] [packages] [-- go test flags]
 
 Runs "go test" on the packages with an instrumented standard library and
 leakhound's tracker added to each test binary, without any change to the code.
-Every test gets a verdict: a test that leaves a file, socket or response body
-open when it and its cleanups are done, or whose resources the garbage
-collector closed, fails with the stack that opened each one. Resources are
-attributed to the test whose goroutine, or a goroutine it started, opened
-them, so t.Parallel and subtests are attributed correctly. When a test binary
-exits, the goroutines the garbage collector proves leaked are reported too,
-with the heap memory they keep alive (retained_bytes; see -retained).
+Every test gets a verdict: a test that leaves a file, socket, response body
+or sql.Rows, Stmt, Tx or Conn open when it and its cleanups are done, whose
+resources the garbage collector closed (or found unreachable, for
+database/sql), or that kept a sql.Conn or sql.Tx out of its pool longer than
+-held, fails with the stack that opened each one. Resources are attributed
+to the test whose goroutine, or a goroutine it started, opened them, so
+t.Parallel and subtests are attributed correctly. When a test binary exits,
+the goroutines the garbage collector proves leaked, with the heap memory
+they keep alive (retained_bytes; see -retained), and a blocked or
+ever-growing finalizer queue are reported too (not attributed to a test).
 
 For go test's JSON event stream (gotestsum, CI dashboards), pass it after
 "--": leakhound test ./... -- -json
@@ -40,6 +44,7 @@ func Test(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	jsonOut := fs.String("json", "", "write the JSON report (leakhound.report/v1) to `FILE`; \"-\" for stdout")
 	htmlOut := fs.String("html", "", "write the HTML report to `FILE`; \"-\" for stdout")
 	retained := retainedFlag(fs)
+	held := heldFlag(fs)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, testUsage)
 		fs.PrintDefaults()
@@ -51,6 +56,9 @@ func Test(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		return status.Usagef("%v: run \"leakhound test -h\" for usage", err)
 	}
 	if err := htmlreport.CheckStdout(*jsonOut, *htmlOut); err != nil {
+		return err
+	}
+	if err := checkHeld(*held); err != nil {
 		return err
 	}
 	pkgs, goFlags := splitArgs(fs.Args())
@@ -85,7 +93,7 @@ func Test(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	reportPath := filepath.Join(b.work, "report.jsonl")
 	cmd := b.goCommand(append(append([]string{"test", "-overlay", b.overlay}, goFlags...), pkgs...)...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, stdout, stderr
-	cmd.Env = append(cmd.Env, "LEAKHOUND_REPORT="+reportPath, "LEAKHOUND_QUIET=1", retainedEnv(*retained))
+	cmd.Env = append(cmd.Env, track.EnvReport+"="+reportPath, track.EnvQuiet+"=1", retainedEnv(*retained), heldEnv(*held))
 	code, err := runForwardingSignals(cmd)
 	if err != nil {
 		return fmt.Errorf("run go test: %w", err)

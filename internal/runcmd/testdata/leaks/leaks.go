@@ -1,0 +1,496 @@
+// Package leaks opens one of every resource leakhound tracks, each in a
+// method of its own, for the integration tests of leakhound run (the
+// program in cmd/leakall) and leakhound test (this package's tests). The
+// Drop methods leave what they open for the garbage collector to find; the
+// Keep methods keep it open and reachable until the process exits.
+package leaks
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/leakhound/leakhound/internal/sqltest"
+)
+
+// Env is what the scenarios use: a TCP listener that accepts and closes
+// every connection, a Unix listener nobody accepts on, an HTTP server, a
+// database whose connections each keep a file open, and another one only
+// PoolConnection uses.
+type Env struct {
+	dir    string
+	tcp    net.Listener
+	unix   net.Listener
+	srv    *http.Server
+	url    string
+	db     *sql.DB
+	shared *sql.DB
+}
+
+// Scenario is one way to leak a resource (or not).
+type Scenario struct {
+	Name string
+	Run  func() error
+}
+
+// Scenarios returns every scenario but Hold. Those whose name starts with
+// Drop need [Collect] to be found.
+func (e *Env) Scenarios() []Scenario {
+	return []Scenario{
+		{"DropTCPConn", e.DropTCPConn},
+		{"KeepTCPConn", e.KeepTCPConn},
+		{"DropTCPListener", e.DropTCPListener},
+		{"KeepTCPListener", e.KeepTCPListener},
+		{"DropUDPConn", e.DropUDPConn},
+		{"KeepUDPConn", e.KeepUDPConn},
+		{"DropUnixListener", e.DropUnixListener},
+		{"KeepUnixListener", e.KeepUnixListener},
+		{"DropUnixConn", e.DropUnixConn},
+		{"KeepUnixConn", e.KeepUnixConn},
+		{"DropFile", e.DropFile},
+		{"KeepFile", e.KeepFile},
+		{"DropListenerFile", e.DropListenerFile},
+		{"KeepConnFile", e.KeepConnFile},
+		{"DropFileKeepFd", e.DropFileKeepFd},
+		{"DropConnKeepRaw", e.DropConnKeepRaw},
+		{"DropFileKeepRaw", e.DropFileKeepRaw},
+		{"DropBody", e.DropBody},
+		{"KeepBody", e.KeepBody},
+		{"KeepReadBody", e.KeepReadBody},
+		{"DropRows", e.DropRows},
+		{"KeepRows", e.KeepRows},
+		{"KeepStmtRows", e.KeepStmtRows},
+		{"DropRow", e.DropRow},
+		{"KeepStmt", e.KeepStmt},
+		{"DropConnStmt", e.DropConnStmt},
+		{"DropConn", e.DropConn},
+		{"KeepConn", e.KeepConn},
+		{"KeepTx", e.KeepTx},
+		{"CleanTx", e.CleanTx},
+		{"PoolConnection", e.PoolConnection},
+		{"Clean", e.Clean},
+	}
+}
+
+// Start opens the environment; Close closes it.
+func Start() (*Env, error) {
+	dir, err := os.MkdirTemp("", "leaks-")
+	if err != nil {
+		return nil, err
+	}
+	e := &Env{dir: dir, db: sqltest.Open(filepath.Join(dir, "db")), shared: sqltest.Open(filepath.Join(dir, "shared"))}
+	if e.tcp, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
+		return nil, err
+	}
+	go func() {
+		for {
+			c, err := e.tcp.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	if e.unix, err = net.Listen("unix", filepath.Join(dir, "unix.sock")); err != nil {
+		return nil, err
+	}
+	web, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	e.url = "http://" + web.Addr().String()
+	e.srv = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintln(w, "hello from", r.URL.Path)
+	})}
+	go e.srv.Serve(web)
+	if _, err := e.db.Exec("CREATE TABLE t (id, name)"); err != nil {
+		return nil, err
+	}
+	if _, err := e.db.Exec("INSERT INTO t VALUES (?, ?)", 1, "ann"); err != nil {
+		return nil, err
+	}
+	return e, nil
+}
+
+// Close closes the environment; what the scenarios kept stays open.
+func (e *Env) Close() {
+	e.srv.Close()
+	e.tcp.Close()
+	e.unix.Close()
+	e.db.Close()
+	e.shared.Close()
+	os.RemoveAll(e.dir)
+}
+
+var (
+	keptMu sync.Mutex
+	kept   []any // reachable until the process exits
+	rawFDs []uintptr
+)
+
+func keep(x any) {
+	keptMu.Lock()
+	kept = append(kept, x)
+	keptMu.Unlock()
+}
+
+// Collect runs the garbage collector and gives finalizers and cleanups time
+// to run.
+func Collect() {
+	for range 5 {
+		runtime.GC()
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func (e *Env) DropTCPConn() error {
+	_, err := net.Dial("tcp", e.tcp.Addr().String())
+	return err
+}
+
+func (e *Env) KeepTCPConn() error {
+	c, err := net.Dial("tcp", e.tcp.Addr().String())
+	keep(c)
+	return err
+}
+
+func (e *Env) DropTCPListener() error {
+	_, err := net.Listen("tcp", "127.0.0.1:0")
+	return err
+}
+
+func (e *Env) KeepTCPListener() error {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	keep(ln)
+	return err
+}
+
+func (e *Env) DropUDPConn() error {
+	_, err := net.ListenPacket("udp", "127.0.0.1:0")
+	return err
+}
+
+func (e *Env) KeepUDPConn() error {
+	c, err := net.Dial("udp", e.tcp.Addr().String())
+	keep(c)
+	return err
+}
+
+func (e *Env) DropUnixListener() error {
+	_, err := net.Listen("unix", filepath.Join(e.dir, "dropped.sock"))
+	return err
+}
+
+func (e *Env) KeepUnixListener() error {
+	ln, err := net.Listen("unix", filepath.Join(e.dir, "kept.sock"))
+	keep(ln)
+	return err
+}
+
+func (e *Env) DropUnixConn() error {
+	_, err := net.Dial("unix", e.unix.Addr().String())
+	return err
+}
+
+func (e *Env) KeepUnixConn() error {
+	c, err := net.ListenPacket("unixgram", filepath.Join(e.dir, "kept.dgram"))
+	keep(c)
+	return err
+}
+
+func (e *Env) DropFile() error {
+	_, err := os.Open(e.dir)
+	return err
+}
+
+func (e *Env) KeepFile() error {
+	f, err := os.Create(filepath.Join(e.dir, "kept.txt"))
+	keep(f)
+	return err
+}
+
+// DropListenerFile drops the file (*TCPListener).File returns; the listener
+// is closed.
+func (e *Env) DropListenerFile() error {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+	_, err = ln.(*net.TCPListener).File()
+	return err
+}
+
+// KeepConnFile keeps the file (*TCPConn).File returns; the connection is
+// closed.
+func (e *Env) KeepConnFile() error {
+	c, err := net.Dial("tcp", e.tcp.Addr().String())
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	f, err := c.(*net.TCPConn).File()
+	keep(f)
+	return err
+}
+
+// DropFileKeepFd keeps only the descriptor of a file (Fd).
+func (e *Env) DropFileKeepFd() error {
+	f, err := os.Open(e.dir)
+	if err != nil {
+		return err
+	}
+	keepRaw(f.Fd())
+	return nil
+}
+
+// DropConnKeepRaw keeps only the descriptor of a connection (SyscallConn).
+func (e *Env) DropConnKeepRaw() error {
+	c, err := net.Dial("tcp", e.tcp.Addr().String())
+	if err != nil {
+		return err
+	}
+	return control(c.(*net.TCPConn))
+}
+
+// DropFileKeepRaw keeps only the descriptor of a file (SyscallConn).
+func (e *Env) DropFileKeepRaw() error {
+	f, err := os.Open(e.dir)
+	if err != nil {
+		return err
+	}
+	return control(f)
+}
+
+func control(c syscall.Conn) error {
+	rc, err := c.SyscallConn()
+	if err != nil {
+		return err
+	}
+	return rc.Control(keepRaw)
+}
+
+func keepRaw(fd uintptr) {
+	keptMu.Lock()
+	rawFDs = append(rawFDs, fd)
+	keptMu.Unlock()
+}
+
+// DropBody reads a body to its end and drops it unclosed.
+func (e *Env) DropBody() error {
+	resp, err := http.Get(e.url + "/dropped")
+	if err != nil {
+		return err
+	}
+	_, err = io.ReadAll(resp.Body)
+	return err
+}
+
+// KeepBody keeps a body it never reads, from Client.Do.
+func (e *Env) KeepBody() error {
+	req, err := http.NewRequest("GET", e.url+"/kept", nil)
+	if err != nil {
+		return err
+	}
+	resp, err := new(http.Client).Do(req)
+	if err != nil {
+		return err
+	}
+	keep(resp)
+	return nil
+}
+
+// KeepReadBody keeps a body it read to its end, unclosed.
+func (e *Env) KeepReadBody() error {
+	resp, err := http.Get(e.url + "/read")
+	if err != nil {
+		return err
+	}
+	keep(resp)
+	_, err = io.ReadAll(resp.Body)
+	return err
+}
+
+func (e *Env) DropRows() error {
+	_, err := e.db.Query("SELECT * FROM t")
+	return err
+}
+
+// KeepRows queries with an argument: through a prepared statement.
+func (e *Env) KeepRows() error {
+	rows, err := e.db.Query("SELECT * FROM t WHERE id = ?", 1)
+	keep(rows)
+	return err
+}
+
+// KeepStmtRows keeps the rows of a statement it closes.
+func (e *Env) KeepStmtRows() error {
+	st, err := e.db.Prepare("SELECT * FROM t WHERE name = ?")
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	rows, err := st.Query("ann")
+	keep(rows)
+	return err
+}
+
+// DropRow never scans the row QueryRow returns.
+func (e *Env) DropRow() error {
+	return e.db.QueryRow("SELECT * FROM t").Err()
+}
+
+func (e *Env) KeepStmt() error {
+	st, err := e.db.Prepare("INSERT INTO t VALUES (?, ?)")
+	keep(st)
+	return err
+}
+
+// DropConnStmt drops a statement prepared on a Conn it closes.
+func (e *Env) DropConnStmt() error {
+	ctx := context.Background()
+	c, err := e.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	_, err = c.PrepareContext(ctx, "SELECT * FROM t")
+	return err
+}
+
+func (e *Env) DropConn() error {
+	_, err := e.db.Conn(context.Background())
+	return err
+}
+
+func (e *Env) KeepConn() error {
+	c, err := e.db.Conn(context.Background())
+	keep(c)
+	return err
+}
+
+func (e *Env) KeepTx() error {
+	tx, err := e.db.Begin()
+	keep(tx)
+	return err
+}
+
+// CleanTx commits a transaction with a statement it never closes: the
+// transaction closes it.
+func (e *Env) CleanTx() error {
+	tx, err := e.db.Begin()
+	if err != nil {
+		return err
+	}
+	if _, err := tx.Prepare("INSERT INTO t VALUES (?, ?)"); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// PoolConnection pings a database that outlives the scenario, and that has
+// no connection before: the connection it opens (and that connection's
+// file) stays in the pool.
+func (e *Env) PoolConnection() error {
+	return e.shared.Ping()
+}
+
+// Clean opens one of each kind and closes it.
+func (e *Env) Clean() error {
+	var closers []io.Closer
+	add := func(c io.Closer, err error) error {
+		if c != nil && err == nil {
+			closers = append(closers, c)
+		}
+		return err
+	}
+	defer func() {
+		for _, c := range closers {
+			c.Close()
+		}
+	}()
+	if err := add(net.Dial("tcp", e.tcp.Addr().String())); err != nil {
+		return err
+	}
+	if err := add(os.Open(e.dir)); err != nil {
+		return err
+	}
+	resp, err := http.Get(e.url + "/clean")
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	rows, err := e.db.Query("SELECT * FROM t")
+	if err != nil {
+		return err
+	}
+	rows.Close()
+	return e.CleanTx()
+}
+
+// Hold keeps a sql.Conn and a sql.Tx out of the pool for d each, at the
+// same time, then gives them back; and takes and gives back a Conn at once.
+func (e *Env) Hold(d time.Duration) error {
+	ctx := context.Background()
+	quick, err := e.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	quick.Close()
+	c, err := e.db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	tx, err := e.db.Begin()
+	if err != nil {
+		return err
+	}
+	time.Sleep(d)
+	c.Close()
+	return tx.Commit()
+}
+
+type finalized struct{ buf [64]byte }
+
+// SlowFinalizers queues finalizers faster than they run, for d.
+func SlowFinalizers(d time.Duration) {
+	for end := time.Now().Add(d); time.Now().Before(end); {
+		for range 100 {
+			runtime.SetFinalizer(new(finalized), slowFinalizer)
+		}
+		runtime.GC()
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func slowFinalizer(*finalized) { time.Sleep(time.Millisecond) }
+
+// never is never closed: a finalizer waiting on it blocks for good.
+var never = make(chan struct{})
+
+// BlockFinalizers blocks the finalizer goroutine for good; it returns once
+// the blocking finalizer runs.
+func BlockFinalizers() {
+	started := make(chan struct{})
+	runtime.SetFinalizer(new(finalized), func(*finalized) {
+		close(started)
+		<-never
+	})
+	for {
+		runtime.GC()
+		select {
+		case <-started:
+			return
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
