@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/leakhound/leakhound"
+	"github.com/leakhound/leakhound/internal/cmdflag"
 	"github.com/leakhound/leakhound/internal/htmlreport"
 	"github.com/leakhound/leakhound/internal/inspect"
 	"github.com/leakhound/leakhound/internal/status"
@@ -46,14 +47,9 @@ type config struct {
 	sources   []inspect.Source
 }
 
-func parseArgs(args []string, stderr io.Writer) (*config, error) {
+func parseArgs(args []string, stdout io.Writer) (*config, error) {
 	c := &config{threshold: inspect.DefaultThresholds}
 	fs := flag.NewFlagSet("inspect", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, usage)
-		fs.PrintDefaults()
-	}
 	fs.StringVar(&c.jsonOut, "json", "", "write the JSON report (leakhound.report/v1) to `FILE`; \"-\" for stdout")
 	fs.StringVar(&c.htmlOut, "html", "", "write the HTML report to `FILE`; \"-\" for stdout")
 	fs.IntVar(&c.workers, "j", 8, "read at most `N` sources at once")
@@ -63,11 +59,11 @@ func parseArgs(args []string, stderr io.Writer) (*config, error) {
 	fs.IntVar(&c.threshold.MinCount, "min-count", c.threshold.MinCount, "rank a site with at least `N` blocked goroutines (all instances)")
 	fs.DurationVar(&c.threshold.MinAge, "min-age", c.threshold.MinAge, "rank a site whose goroutines have waited at least `D`")
 	fs.IntVar(&c.threshold.MinGrowth, "min-growth", c.threshold.MinGrowth, "rank a site that grew by at least `N` between two samples of one instance")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil, err
+	if helped, err := cmdflag.Parse(fs, args, usage, stdout); helped || err != nil {
+		if err == nil {
+			err = flag.ErrHelp
 		}
-		return nil, status.Usagef("inspect: %v: run \"leakhound inspect -h\" for the flags", err)
+		return nil, err
 	}
 	switch {
 	case c.workers < 1:
@@ -96,7 +92,7 @@ func parseArgs(args []string, stderr io.Writer) (*config, error) {
 
 // Main runs `leakhound inspect` with args (the words after "inspect").
 func Main(args []string, stdout, stderr io.Writer) error {
-	c, err := parseArgs(args, stderr)
+	c, err := parseArgs(args, stdout)
 	if errors.Is(err, flag.ErrHelp) {
 		return nil
 	}

@@ -2,6 +2,7 @@ package inspectcmd
 
 import (
 	"bytes"
+	"fmt"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -21,7 +22,11 @@ func fixture(name string) string { return filepath.Join("..", "inspect", "testda
 func run(args ...string) (stdout, stderr string, code int) {
 	var out, errb bytes.Buffer
 	err := Main(args, &out, &errb)
-	return out.String(), errb.String(), status.Code(err)
+	code = status.Code(err)
+	if code == 2 {
+		fmt.Fprintf(&errb, "leakhound: %v\n", err) // as the cli package prints it
+	}
+	return out.String(), errb.String(), code
 }
 
 func TestMain_(t *testing.T) {
@@ -61,7 +66,9 @@ func TestMain_(t *testing.T) {
 		{name: "no source", give: nil, wantCode: 2},
 		{name: "bad flag", give: []string{"-j", "0", "x"}, wantCode: 2},
 		{name: "two reports on stdout", give: []string{"-json", "-", "-html", "-", "x"}, wantCode: 2},
-		{name: "help", give: []string{"-h"}, wantCode: 0, wantStderr: []string{"usage: leakhound inspect"}},
+		{name: "unknown flag", give: []string{"-nosuch", "x"}, wantCode: 2, wantStderr: []string{`leakhound: inspect: flag provided but not defined: -nosuch: run "leakhound inspect -h" for usage`}},
+		{name: "bad flag value", give: []string{"-j", "many", "x"}, wantCode: 2, wantStderr: []string{`inspect: invalid value "many" for flag -j`}},
+		{name: "help", give: []string{"-h"}, wantCode: 0, wantStdout: []string{"usage: leakhound inspect", "-min-growth N"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -79,9 +86,13 @@ func TestMain_(t *testing.T) {
 					t.Errorf("stderr lacks %q:\n%s", w, stderr)
 				}
 			}
-			for _, line := range strings.Split(strings.TrimSpace(stderr), "\n") {
-				if strings.HasPrefix(line, "leakhound inspect: ") && strings.Count(line, "\n") > 0 {
-					t.Errorf("error is not one line: %q", line)
+			if tt.wantCode == 2 {
+				// One line for the tool error, after one line per bad
+				// source at most: never a usage dump.
+				for _, line := range strings.Split(strings.TrimSpace(stderr), "\n") {
+					if !strings.HasPrefix(line, "leakhound: ") && !strings.HasPrefix(line, "leakhound inspect: ") {
+						t.Errorf("stderr line %q is neither the tool error nor a source's error", line)
+					}
 				}
 			}
 		})

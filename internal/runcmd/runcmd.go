@@ -17,6 +17,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/leakhound/leakhound/internal/cmdflag"
 	"github.com/leakhound/leakhound/internal/htmlreport"
 	"github.com/leakhound/leakhound/internal/status"
 	"github.com/leakhound/leakhound/track"
@@ -45,21 +46,13 @@ Flags:
 // Run implements `leakhound run` with args (the words after "run").
 func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	jsonOut := fs.String("json", "", "write the JSON report (leakhound.report/v1) to `FILE`; \"-\" for stdout")
 	htmlOut := fs.String("html", "", "write the HTML report to `FILE`; \"-\" for stdout")
 	tags := fs.String("tags", "", "build `tags` passed to go build")
 	retained := retainedFlag(fs)
 	held := heldFlag(fs)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, runUsage)
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return status.Usagef("%v: run \"leakhound run -h\" for usage", err)
+	if helped, err := cmdflag.Parse(fs, args, runUsage, stdout); helped || err != nil {
+		return err
 	}
 	if err := htmlreport.CheckStdout(*jsonOut, *htmlOut); err != nil {
 		return err

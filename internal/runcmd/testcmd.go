@@ -1,13 +1,13 @@
 package runcmd
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"path/filepath"
 	"slices"
 
+	"github.com/leakhound/leakhound/internal/cmdflag"
 	"github.com/leakhound/leakhound/internal/htmlreport"
 	"github.com/leakhound/leakhound/internal/status"
 	"github.com/leakhound/leakhound/track"
@@ -40,20 +40,12 @@ Flags:
 // Test implements `leakhound test` with args (the words after "test").
 func Test(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("test", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	jsonOut := fs.String("json", "", "write the JSON report (leakhound.report/v1) to `FILE`; \"-\" for stdout")
 	htmlOut := fs.String("html", "", "write the HTML report to `FILE`; \"-\" for stdout")
 	retained := retainedFlag(fs)
 	held := heldFlag(fs)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, testUsage)
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return status.Usagef("%v: run \"leakhound test -h\" for usage", err)
+	if helped, err := cmdflag.Parse(fs, args, testUsage, stdout); helped || err != nil {
+		return err
 	}
 	if err := htmlreport.CheckStdout(*jsonOut, *htmlOut); err != nil {
 		return err

@@ -17,6 +17,7 @@ import (
 	"golang.org/x/tools/go/analysis/unitchecker"
 	"golang.org/x/tools/go/packages"
 
+	"github.com/leakhound/leakhound/internal/cmdflag"
 	"github.com/leakhound/leakhound/internal/htmlreport"
 	"github.com/leakhound/leakhound/internal/status"
 	"github.com/leakhound/leakhound/passes/finalizer"
@@ -57,7 +58,6 @@ func Main(args []string, stdout, stderr io.Writer) error {
 		return nil
 	}
 	fs := flag.NewFlagSet("vet", flag.ContinueOnError)
-	fs.SetOutput(io.Discard) // errors are reported once, by the caller
 	jsonFile := fs.String("json", "", "write the JSON report (leakhound.report/v1) to `FILE`; \"-\" for stdout")
 	sarifFile := fs.String("sarif", "", "write a SARIF 2.1.0 log to `FILE`; \"-\" for stdout")
 	htmlFile := fs.String("html", "", "write the HTML report to `FILE`; \"-\" for stdout")
@@ -67,19 +67,8 @@ func Main(args []string, stdout, stderr io.Writer) error {
 			fs.Var(f.Value, a.Name+"."+f.Name, f.Usage)
 		})
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintf(stdout, "usage: leakhound vet [flags] [packages]\n\nAnalyzers:\n")
-			for _, a := range Analyzers {
-				title, _, _ := strings.Cut(a.Doc, "\n")
-				fmt.Fprintf(stdout, "  %s\n", title)
-			}
-			fmt.Fprintf(stdout, "\nFlags:\n")
-			fs.SetOutput(stdout)
-			fs.PrintDefaults()
-			return nil
-		}
-		return status.Usagef("vet: %v: run \"leakhound vet -h\" for the flags", err)
+	if helped, err := cmdflag.Parse(fs, args, usage(), stdout); helped || err != nil {
+		return err
 	}
 	if err := htmlreport.CheckStdout(*jsonFile, *htmlFile); err != nil {
 		return status.Usagef("vet: %v", err)
@@ -116,6 +105,18 @@ func Main(args []string, stdout, stderr io.Writer) error {
 		return status.ErrFindings
 	}
 	return nil
+}
+
+// usage is the help text of `leakhound vet`, before its flags.
+func usage() string {
+	var b strings.Builder
+	b.WriteString("usage: leakhound vet [flags] [packages]\n\nAnalyzers:\n")
+	for _, a := range Analyzers {
+		title, _, _ := strings.Cut(a.Doc, "\n")
+		fmt.Fprintf(&b, "  %s\n", title)
+	}
+	b.WriteString("\nFlags:\n")
+	return b.String()
 }
 
 // Diagnostic is one finding of an analyzer, with its resolved position.
