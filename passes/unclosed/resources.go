@@ -114,16 +114,6 @@ var transferFuncs = map[string]bool{
 	"io.NopCloser":                   false,
 }
 
-// noReturn are functions that end the goroutine or the process: a path through
-// them owes nothing.
-var noReturn = map[string]bool{
-	"os.Exit": true, "log.Fatal": true, "log.Fatalf": true, "log.Fatalln": true,
-	"log.Panic": true, "log.Panicf": true, "log.Panicln": true, "runtime.Goexit": true,
-	"(*log.Logger).Fatal": true, "(*log.Logger).Fatalf": true, "(*log.Logger).Fatalln": true,
-	"(*testing.common).Fatal": true, "(*testing.common).Fatalf": true, "(*testing.common).FailNow": true,
-	"(*testing.common).Skip": true, "(*testing.common).Skipf": true, "(*testing.common).SkipNow": true,
-}
-
 // hasMethod reports whether the method set of t (or *t) has a method name.
 func hasMethod(t types.Type, name string) bool {
 	obj, _, _ := types.LookupFieldOrMethod(t, true, nil, name)

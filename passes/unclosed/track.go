@@ -123,7 +123,7 @@ func (t *tracker) leakFrom(b *ssa.BasicBlock, i int) (token.Pos, bool) {
 			if p := instr.Pos(); p.IsValid() {
 				last = p
 			}
-			if t.releases(instr) || t.c.endsPath(instr) {
+			if t.releases(instr) || passutil.EndsGoroutine(instr) {
 				done = true
 				break
 			}

@@ -286,25 +286,6 @@ func argType(call *ssa.CallCommon, j int) types.Type {
 	return nil
 }
 
-// endsPath reports whether instr never returns (os.Exit, log.Fatal,
-// t.Fatal, panic): a path through it owes nothing.
-func (c *checker) endsPath(instr ssa.Instruction) bool {
-	switch i := instr.(type) {
-	case *ssa.Panic:
-		return true
-	case *ssa.Call:
-		name, _ := passutil.CalleeName(i.Common())
-		if noReturn[name] {
-			return true
-		}
-		if strings.HasPrefix(name, "(*testing.common).") || strings.HasPrefix(name, "(testing.TB).") {
-			m := name[strings.LastIndex(name, ".")+1:]
-			return strings.HasPrefix(m, "Fatal") || strings.HasPrefix(m, "Skip") || m == "FailNow"
-		}
-	}
-	return false
-}
-
 // checkFunc reports every resource fn opens and does not release on some path.
 func (c *checker) checkFunc(fn *ssa.Function) {
 	for _, b := range fn.Blocks {

@@ -80,3 +80,85 @@ func RuntimeName(fn *ssa.Function) string {
 	}
 	return fmt.Sprintf("%s.%d", RuntimeName(parent), idx)
 }
+
+// SCCs returns the strongly connected components of the graph of blocks
+// (edges given by succs, restricted to blocks), successors first: when an
+// edge leads from one component to another, the second comes earlier.
+func SCCs(blocks []*ssa.BasicBlock, succs func(*ssa.BasicBlock) []*ssa.BasicBlock) [][]*ssa.BasicBlock {
+	in := make(map[*ssa.BasicBlock]bool, len(blocks))
+	for _, b := range blocks {
+		in[b] = true
+	}
+	index := map[*ssa.BasicBlock]int{}
+	low := map[*ssa.BasicBlock]int{}
+	onStack := map[*ssa.BasicBlock]bool{}
+	var stack []*ssa.BasicBlock
+	var out [][]*ssa.BasicBlock
+	var visit func(b *ssa.BasicBlock)
+	visit = func(b *ssa.BasicBlock) {
+		index[b] = len(index)
+		low[b] = index[b]
+		stack = append(stack, b)
+		onStack[b] = true
+		for _, s := range succs(b) {
+			if !in[s] {
+				continue
+			}
+			if _, ok := index[s]; !ok {
+				visit(s)
+				low[b] = min(low[b], low[s])
+			} else if onStack[s] {
+				low[b] = min(low[b], index[s])
+			}
+		}
+		if low[b] != index[b] {
+			return
+		}
+		var comp []*ssa.BasicBlock
+		for {
+			top := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			onStack[top] = false
+			comp = append(comp, top)
+			if top == b {
+				break
+			}
+		}
+		out = append(out, comp)
+	}
+	for _, b := range blocks {
+		if _, ok := index[b]; !ok {
+			visit(b)
+		}
+	}
+	return out
+}
+
+// Loops returns the natural loops of fn: for each loop header, the blocks
+// of the loops it heads (the header included).
+func Loops(fn *ssa.Function) map[*ssa.BasicBlock]map[*ssa.BasicBlock]bool {
+	loops := map[*ssa.BasicBlock]map[*ssa.BasicBlock]bool{}
+	for _, b := range fn.Blocks {
+		for _, h := range b.Succs {
+			if !h.Dominates(b) {
+				continue // not a back edge
+			}
+			body := loops[h]
+			if body == nil {
+				body = map[*ssa.BasicBlock]bool{h: true}
+				loops[h] = body
+			}
+			stack := []*ssa.BasicBlock{b}
+			for len(stack) > 0 {
+				x := stack[len(stack)-1]
+				stack = stack[:len(stack)-1]
+				if body[x] {
+					continue
+				}
+				body[x] = true
+				stack = append(stack, x.Preds...)
+			}
+		}
+	}
+	return loops
+}

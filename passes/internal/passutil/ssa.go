@@ -10,7 +10,8 @@ import (
 
 // BuildSSA builds the SSA form of the package of pass and returns its source
 // functions (named functions and, after each, its function literals), in
-// source order.
+// source order, then the package initializer with the literals of package
+// variable initializers.
 //
 // Analyzers call it themselves, after their early exits, instead of requiring
 // buildssa: leakhound's analyzers export facts, so the driver runs them on
@@ -45,6 +46,9 @@ func BuildSSA(pass *analysis.Pass) []*ssa.Function {
 				addWithLiterals(fn)
 			}
 		}
+	}
+	if init := pkg.Func("init"); init != nil {
+		addWithLiterals(init)
 	}
 	return funcs
 }

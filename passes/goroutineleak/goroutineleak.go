@@ -1,0 +1,237 @@
+package goroutineleak
+
+import (
+	_ "embed"
+	"fmt"
+	"go/ast"
+	"go/token"
+	"go/types"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"golang.org/x/tools/go/analysis"
+	"golang.org/x/tools/go/ssa"
+
+	"github.com/leakhound/leakhound/passes/internal/passutil"
+)
+
+//go:embed doc.go
+var doc string
+
+// Analyzer reports goroutines that can block forever or never return.
+var Analyzer = &analysis.Analyzer{
+	Name: "goroutineleak",
+	Doc:  passutil.Doc(doc, "goroutineleak"),
+	URL:  "https://pkg.go.dev/github.com/leakhound/leakhound/passes/goroutineleak",
+	Run:  run,
+}
+
+// checker holds the state of one run over a package.
+type checker struct {
+	pass     *analysis.Pass
+	funcs    []*ssa.Function
+	flow     *flow
+	ops      map[origin][]*chanOp
+	opIndex  map[opKey]*chanOp
+	sendMemo map[string]sendCount
+	sums     map[*ssa.Function]*summary
+	exprs    map[token.Pos]ast.Expr // channel and lock operands by operation position
+	loops    []ast.Stmt             // for and range statements
+	found    map[*ssa.Go]analysis.Diagnostic
+}
+
+func run(pass *analysis.Pass) (any, error) {
+	if !hasGoStmt(pass.Files) {
+		return nil, nil // every finding is at a go statement
+	}
+	funcs := passutil.BuildSSA(pass)
+	c := &checker{pass: pass, funcs: funcs, sums: map[*ssa.Function]*summary{}, sendMemo: map[string]sendCount{},
+		found: map[*ssa.Go]analysis.Diagnostic{}}
+	c.flow = newFlow(pass.Pkg, pass.TypesInfo, funcs)
+	c.collectOps()
+	c.indexSyntax()
+	for _, fn := range funcs {
+		for _, b := range fn.Blocks {
+			for _, instr := range b.Instrs {
+				if g, ok := instr.(*ssa.Go); ok {
+					c.checkGo(g)
+				}
+			}
+		}
+	}
+	for _, fn := range funcs {
+		c.checkSenders(fn)
+	}
+	gos := make([]*ssa.Go, 0, len(c.found))
+	for g := range c.found {
+		gos = append(gos, g)
+	}
+	slices.SortFunc(gos, func(a, b *ssa.Go) int { return int(a.Pos() - b.Pos()) })
+	for _, g := range gos {
+		pass.Report(c.found[g])
+	}
+	return nil, nil
+}
+
+func hasGoStmt(files []*ast.File) bool {
+	found := false
+	for _, f := range files {
+		ast.Inspect(f, func(n ast.Node) bool {
+			if _, ok := n.(*ast.GoStmt); ok {
+				found = true
+			}
+			return !found
+		})
+	}
+	return found
+}
+
+// indexSyntax records the operand of every channel operation and lock call
+// by the position SSA gives the operation, and every loop statement.
+func (c *checker) indexSyntax() {
+	c.exprs = map[token.Pos]ast.Expr{}
+	for _, f := range c.pass.Files {
+		ast.Inspect(f, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.SendStmt:
+				c.exprs[n.Arrow] = n.Chan
+			case *ast.UnaryExpr:
+				if n.Op == token.ARROW {
+					c.exprs[n.OpPos] = n.X
+				}
+			case *ast.RangeStmt:
+				c.exprs[n.For] = n.X
+				c.loops = append(c.loops, n)
+			case *ast.ForStmt:
+				c.loops = append(c.loops, n)
+			case *ast.CallExpr:
+				switch fun := ast.Unparen(n.Fun).(type) {
+				case *ast.SelectorExpr:
+					c.exprs[n.Lparen] = fun.X
+				case *ast.Ident:
+					if len(n.Args) == 1 {
+						c.exprs[n.Lparen] = n.Args[0] // close(ch)
+					}
+				}
+			}
+			return true
+		})
+	}
+}
+
+// name returns the source text of the operand of the operation at pos, or
+// def.
+func (c *checker) name(pos token.Pos, def string) string {
+	if e, ok := c.exprs[pos]; ok {
+		return types.ExprString(e)
+	}
+	return def
+}
+
+// loopAt returns the position of the innermost loop statement around pos.
+func (c *checker) loopAt(pos token.Pos) token.Pos {
+	best := token.NoPos
+	var size token.Pos
+	for _, l := range c.loops {
+		if l.Pos() <= pos && pos < l.End() && (best == token.NoPos || l.End()-l.Pos() < size) {
+			best, size = l.Pos(), l.End()-l.Pos()
+		}
+	}
+	if best == token.NoPos {
+		return pos
+	}
+	return best
+}
+
+// where describes pos for a message about a go statement at from: the line,
+// and the file when it differs.
+func (c *checker) where(pos, from token.Pos) string {
+	p, q := c.pass.Fset.Position(pos), c.pass.Fset.Position(from)
+	if p.Filename != q.Filename {
+		return fmt.Sprintf("%s:%d", filepath.Base(p.Filename), p.Line)
+	}
+	return fmt.Sprintf("line %d", p.Line)
+}
+
+// checkGo reports a goroutine that can block forever in what it runs, or
+// never return.
+func (c *checker) checkGo(g *ssa.Go) {
+	target := c.flow.local(g.Common())
+	if target == nil {
+		return
+	}
+	s := c.summarize(target)
+	switch {
+	case s.block != nil:
+		c.add(g, fmt.Sprintf("goroutine started here blocks forever: %s at %s never proceeds (%s)",
+			s.block.what, c.where(s.block.pos, g.Pos()), s.block.why), s.block)
+	case !s.returns && s.trap != nil && !c.daemon(g):
+		c.add(g, fmt.Sprintf("goroutine started here never returns: %s at %s %s",
+			s.trap.what, c.where(s.trap.pos, g.Pos()), s.trap.why), s.trap)
+	}
+}
+
+// add records the finding of the go statement g, unless it has one.
+func (c *checker) add(g *ssa.Go, msg string, at *site, extra ...analysis.RelatedInformation) {
+	if _, ok := c.found[g]; ok {
+		return
+	}
+	d := analysis.Diagnostic{Pos: g.Pos(), Category: "goroutine", Message: msg}
+	for _, call := range at.chain {
+		d.Related = append(d.Related, analysis.RelatedInformation{Pos: c.callStart(call), Message: "through this call"})
+	}
+	d.Related = append(d.Related, analysis.RelatedInformation{Pos: at.pos, Message: at.what + " blocks here"})
+	d.Related = append(d.Related, extra...)
+	c.found[g] = d
+}
+
+// callStart returns the start of the call whose parenthesis is at lparen.
+func (c *checker) callStart(lparen token.Pos) token.Pos {
+	if e, ok := c.exprs[lparen]; ok {
+		return e.Pos()
+	}
+	return lparen
+}
+
+// daemon reports whether g starts a goroutine meant to live as long as the
+// process: started by main or an init function, or inside a sync.Once.
+func (c *checker) daemon(g *ssa.Go) bool {
+	fn := g.Parent()
+	for fn.Parent() != nil {
+		if onceBody(fn) {
+			return true
+		}
+		fn = fn.Parent()
+	}
+	name := fn.Name()
+	return name == "init" || strings.HasPrefix(name, "init#") || (c.flow.isMain && name == "main")
+}
+
+// onceBody reports whether the function literal fn is given to
+// (*sync.Once).Do or sync.OnceFunc and its variants.
+func onceBody(fn *ssa.Function) bool {
+	for _, b := range fn.Parent().Blocks {
+		for _, instr := range b.Instrs {
+			call, ok := instr.(ssa.CallInstruction)
+			if !ok {
+				continue
+			}
+			name, _ := passutil.CalleeName(call.Common())
+			switch name {
+			case "(*sync.Once).Do", "sync.OnceFunc", "sync.OnceValue", "sync.OnceValues":
+			default:
+				continue
+			}
+			for _, a := range call.Common().Args {
+				if a == fn {
+					return true
+				}
+				if mc, ok := a.(*ssa.MakeClosure); ok && mc.Fn == fn {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
