@@ -46,6 +46,9 @@ func (c *checker) summarize(fn *ssa.Function) *summary {
 	s := &summary{busy: true}
 	c.sums[fn] = s
 	c.walk(fn, s)
+	if s.block == nil {
+		s.block = c.locks(fn).dead
+	}
 	s.busy = false
 	return s
 }

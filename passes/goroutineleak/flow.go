@@ -74,6 +74,7 @@ type flow struct {
 	nodes    map[any]*node // by ssa.Value (for variables, the address) or *types.Var (fields)
 	unseen   map[*ssa.Function]bool
 	calls    map[*ssa.Function][]ssa.CallInstruction // call sites of local functions
+	closures map[*ssa.Function][]*ssa.MakeClosure    // where each function literal is made
 	escapes  map[origin]escape
 	sinks    [3]*node        // escSend, escRecv, escBoth
 	ifaceMet map[string]bool // method names of the package's interfaces
@@ -88,6 +89,7 @@ func newFlow(pkg *types.Package, info *types.Info, funcs []*ssa.Function) *flow 
 		nodes:    map[any]*node{},
 		unseen:   map[*ssa.Function]bool{},
 		calls:    map[*ssa.Function][]ssa.CallInstruction{},
+		closures: map[*ssa.Function][]*ssa.MakeClosure{},
 		escapes:  map[origin]escape{},
 		ifaceMet: interfaceMethods(info),
 	}
@@ -177,6 +179,7 @@ func (f *flow) findCallers(fn *ssa.Function) {
 				}
 			}
 			if mc, ok := instr.(*ssa.MakeClosure); ok {
+				f.closures[mc.Fn.(*ssa.Function)] = append(f.closures[mc.Fn.(*ssa.Function)], mc)
 				if mc.Fn.(*ssa.Function).Synthetic != "" {
 					f.markUnseen(mc.Fn.(*ssa.Function)) // a bound method value
 				} else if !onlyCalled(mc) {
@@ -230,6 +233,9 @@ func (f *flow) unseenCallers(fn *ssa.Function) bool {
 	}
 	if fn.Parent() != nil {
 		return false // a closure: its calls were checked where it is made
+	}
+	if len(f.calls[fn]) == 0 {
+		return true // tests, reflection or assembly may call it
 	}
 	obj, _ := fn.Object().(*types.Func)
 	if obj == nil {
@@ -348,6 +354,10 @@ func (f *flow) addInstr(fn *ssa.Function, instr ssa.Instruction) {
 		f.addValue(v)
 	}
 	switch i := instr.(type) {
+	case *ssa.Alloc:
+		if isChanPtr(i.Type()) {
+			f.seed(i, nilChan) // a variable starts as the nil channel
+		}
 	case *ssa.Store:
 		if chanOf(i.Val.Type()) != nil {
 			f.edge(f.value(i.Val), f.content(i.Addr))

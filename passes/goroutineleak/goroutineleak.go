@@ -35,10 +35,14 @@ type checker struct {
 	ops      map[origin][]*chanOp
 	opIndex  map[opKey]*chanOp
 	sendMemo map[string]sendCount
-	sums     map[*ssa.Function]*summary
-	exprs    map[token.Pos]ast.Expr // channel and lock operands by operation position
-	loops    []ast.Stmt             // for and range statements
-	found    map[*ssa.Go]analysis.Diagnostic
+	lockSums map[*ssa.Function]*lockSummary
+
+	syncUses    map[any][]ssa.CallInstruction // sync method calls by object
+	syncEscaped map[any]bool                  // objects unseen code may reach
+	sums        map[*ssa.Function]*summary
+	exprs       map[token.Pos]ast.Expr // channel and lock operands by operation position
+	loops       []ast.Stmt             // for and range statements
+	found       map[*ssa.Go]analysis.Diagnostic
 }
 
 func run(pass *analysis.Pass) (any, error) {
@@ -47,7 +51,8 @@ func run(pass *analysis.Pass) (any, error) {
 	}
 	funcs := passutil.BuildSSA(pass)
 	c := &checker{pass: pass, funcs: funcs, sums: map[*ssa.Function]*summary{}, sendMemo: map[string]sendCount{},
-		found: map[*ssa.Go]analysis.Diagnostic{}}
+		lockSums: map[*ssa.Function]*lockSummary{},
+		found:    map[*ssa.Go]analysis.Diagnostic{}}
 	c.flow = newFlow(pass.Pkg, pass.TypesInfo, funcs)
 	c.collectOps()
 	c.indexSyntax()

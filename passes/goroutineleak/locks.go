@@ -1,5 +1,724 @@
 package goroutineleak
 
-import "golang.org/x/tools/go/ssa"
+import (
+	"fmt"
+	"go/token"
+	"go/types"
+	"slices"
+	"strings"
 
-func (c *checker) syncBlocking(call *ssa.Call) *site { return nil }
+	"golang.org/x/tools/go/ssa"
+
+	"github.com/leakhound/leakhound/passes/internal/passutil"
+)
+
+// Locks: a goroutine that locks a sync.Mutex it already holds (directly, or
+// in a function it calls on the same value, or after a function returned
+// holding it) blocks forever. Locks are named relative to the function
+// that takes them: a base value and the fields from it, e.g. (l, ".mu").
+
+// lockKey names a lock: a base value (a parameter, a local or package
+// variable) and the path of fields and pointer loads from it.
+type lockKey struct {
+	base ssa.Value
+	path string
+}
+
+// lockMode is how a lock is held.
+type lockMode uint8
+
+const (
+	writeLock lockMode = iota
+	readLock
+)
+
+// lockOps are the methods that take or release a lock.
+var lockOps = map[string]struct {
+	mode    lockMode
+	release bool
+}{
+	"(*sync.Mutex).Lock":      {writeLock, false},
+	"(*sync.Mutex).Unlock":    {writeLock, true},
+	"(*sync.RWMutex).Lock":    {writeLock, false},
+	"(*sync.RWMutex).Unlock":  {writeLock, true},
+	"(*sync.RWMutex).RLock":   {readLock, false},
+	"(*sync.RWMutex).RUnlock": {readLock, true},
+}
+
+// A lockUse is a lock a function takes while it does not hold it.
+type lockUse struct {
+	key  lockKey
+	mode lockMode
+	pos  token.Pos
+}
+
+// A lockSummary says what a function does with the locks of its
+// parameters: which it takes while not holding them, which it releases
+// without taking them, which it holds on every return; and a lock it takes
+// while already holding it.
+type lockSummary struct {
+	busy     bool
+	takes    []lockUse
+	releases []lockKey
+	holds    []lockKey
+	dead     *site
+}
+
+// lockOf returns the lock a call takes or releases, or false.
+func lockOf(call *ssa.CallCommon) (lockKey, lockMode, bool, bool) {
+	name, _ := passutil.CalleeName(call)
+	op, ok := lockOps[name]
+	if !ok || call.IsInvoke() || len(call.Args) == 0 {
+		return lockKey{}, 0, false, false
+	}
+	k, ok := keyOf(call.Args[0])
+	return k, op.mode, op.release, ok
+}
+
+// keyOf returns the name of the lock at address v.
+func keyOf(v ssa.Value) (lockKey, bool) {
+	path := ""
+	for {
+		switch x := v.(type) {
+		case *ssa.FieldAddr:
+			f := fieldVar(x.X.Type(), x.Field)
+			if f == nil {
+				return lockKey{}, false
+			}
+			path = "." + f.Name() + path
+			v = x.X
+		case *ssa.UnOp:
+			if x.Op != token.MUL {
+				return lockKey{}, false
+			}
+			switch a := x.X.(type) {
+			case *ssa.FieldAddr:
+				path = "*" + path
+				v = a
+			case *ssa.Alloc, *ssa.FreeVar:
+				if !assignedOnce(a) {
+					return lockKey{}, false
+				}
+				return lockKey{a, "*" + path}, true
+			default:
+				return lockKey{}, false
+			}
+		case *ssa.Parameter, *ssa.Alloc, *ssa.FreeVar, *ssa.Global:
+			return lockKey{v, path}, true
+		default:
+			return lockKey{}, false
+		}
+	}
+}
+
+// assignedOnce reports whether the variable at addr is stored at most once
+// in its function (loads of it are the same value).
+func assignedOnce(addr ssa.Value) bool {
+	n := 0
+	for _, r := range *addr.Referrers() {
+		if s, ok := r.(*ssa.Store); ok && s.Addr == addr {
+			n++
+		}
+	}
+	return n <= 1
+}
+
+// lockName returns the source name of the lock a call at pos takes.
+func (c *checker) lockName(pos token.Pos) string {
+	return c.name(pos, "the lock")
+}
+
+// heldLock is a lock a path holds.
+type heldLock struct {
+	mode lockMode
+	pos  token.Pos
+}
+
+// lockState is what a path of a function holds.
+type lockState struct {
+	b        *ssa.BasicBlock
+	held     map[lockKey]heldLock
+	deferred map[lockKey]bool // released by deferred calls
+	unknown  bool             // a deferred call the analysis cannot follow
+	conds    map[any]bool     // the outcome of the conditions the path tested
+}
+
+func (s lockState) clone() lockState {
+	n := lockState{b: s.b, unknown: s.unknown,
+		held: make(map[lockKey]heldLock, len(s.held)), deferred: make(map[lockKey]bool, len(s.deferred)),
+		conds: make(map[any]bool, len(s.conds))}
+	for k, v := range s.held {
+		n.held[k] = v
+	}
+	for k := range s.deferred {
+		n.deferred[k] = true
+	}
+	for k, v := range s.conds {
+		n.conds[k] = v
+	}
+	return n
+}
+
+// signature identifies a state for deduplication.
+func (s lockState) signature() string {
+	var parts []string
+	for k, h := range s.held {
+		parts = append(parts, fmt.Sprintf("%p%s:%d", k.base, k.path, h.mode))
+	}
+	slices.Sort(parts)
+	var cs []string
+	for v, t := range s.conds {
+		cs = append(cs, fmt.Sprintf("%p=%v", v, t))
+	}
+	slices.Sort(cs)
+	return fmt.Sprint(s.b.Index, parts, cs, len(s.deferred), s.unknown)
+}
+
+// maxLockStates bounds the states explored per function.
+const maxLockStates = 2000
+
+// locks returns the lock summary of a function of the package.
+func (c *checker) locks(fn *ssa.Function) *lockSummary {
+	if s := c.lockSums[fn]; s != nil {
+		if s.busy {
+			return &lockSummary{}
+		}
+		return s
+	}
+	s := &lockSummary{busy: true}
+	c.lockSums[fn] = s
+	if len(fn.Blocks) > 0 && c.usesLocks(fn) {
+		c.walkLocks(fn, s)
+	}
+	s.busy = false
+	return s
+}
+
+// usesLocks reports whether fn calls a lock method or a function of the
+// package, cheaply ruling out the rest.
+func (c *checker) usesLocks(fn *ssa.Function) bool {
+	for _, b := range fn.Blocks {
+		for _, instr := range b.Instrs {
+			if ci, ok := instr.(ssa.CallInstruction); ok {
+				if _, _, _, ok := lockOf(ci.Common()); ok || c.flow.local(ci.Common()) != nil {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// walkLocks follows the paths of fn, tracking the locks they hold.
+func (c *checker) walkLocks(fn *ssa.Function, s *lockSummary) {
+	seen := map[string]bool{}
+	takes := map[lockKey]bool{}
+	var holds map[lockKey]bool // on every return so far
+	work := []lockState{{b: fn.Blocks[0], held: map[lockKey]heldLock{}, deferred: map[lockKey]bool{}, conds: map[any]bool{}}}
+	for len(work) > 0 && len(seen) < maxLockStates {
+		st := work[len(work)-1]
+		work = work[:len(work)-1]
+		sig := st.signature()
+		if seen[sig] {
+			continue
+		}
+		seen[sig] = true
+		next, ret, ok := c.lockStep(fn, s, st, takes)
+		if !ok {
+			continue
+		}
+		if ret {
+			h := map[lockKey]bool{}
+			if !st.unknown {
+				for k := range next[0].held {
+					if !next[0].deferred[k] && rootedInParams(fn, k) {
+						h[k] = true
+					}
+				}
+			}
+			if holds == nil {
+				holds = h
+			} else {
+				for k := range holds {
+					if !h[k] {
+						delete(holds, k)
+					}
+				}
+			}
+			continue
+		}
+		work = append(work, next...)
+	}
+	for k := range holds {
+		s.holds = append(s.holds, k)
+	}
+}
+
+// rootedInParams reports whether k names a lock reached from a parameter of
+// fn, which a caller can name too.
+func rootedInParams(fn *ssa.Function, k lockKey) bool {
+	p, ok := k.base.(*ssa.Parameter)
+	return ok && p.Parent() == fn
+}
+
+// lockStep runs the block of st and returns the states after it; ret is set
+// (with the state at the return) when the block returns, ok is false when
+// the path ends.
+func (c *checker) lockStep(fn *ssa.Function, s *lockSummary, st lockState, takes map[lockKey]bool) (next []lockState, ret, ok bool) {
+	st = st.clone()
+	for _, instr := range st.b.Instrs {
+		switch i := instr.(type) {
+		case *ssa.Call:
+			if passutil.EndsGoroutine(i) {
+				return nil, false, false
+			}
+			if !c.lockCall(fn, s, &st, i, takes) {
+				return nil, false, false
+			}
+		case *ssa.Defer:
+			c.lockDefer(fn, &st, i)
+		case *ssa.Go:
+			// A goroutine started here may release a lock the path holds.
+			c.forgetPassed(&st, i.Common())
+		case *ssa.Return:
+			return []lockState{st}, true, true
+		case *ssa.Panic:
+			return nil, false, false
+		}
+	}
+	if iff, ok := st.b.Instrs[len(st.b.Instrs)-1].(*ssa.If); ok {
+		// Paths that test the same condition twice take the same branch.
+		cond, neg := unwrapNot(iff.Cond)
+		key := condKey(cond)
+		for i, succ := range st.b.Succs {
+			holds := (i == 0) != neg
+			if t, known := st.conds[key]; known && t != holds {
+				continue
+			}
+			n := st.clone()
+			n.b = succ
+			n.conds[key] = holds
+			next = append(next, n)
+		}
+		return next, false, true
+	}
+	for _, succ := range st.b.Succs {
+		n := st.clone()
+		n.b = succ
+		next = append(next, n)
+	}
+	return next, false, true
+}
+
+// condKey returns what identifies the value of a condition: the condition,
+// or the variable it loads when the variable is assigned once, or the
+// operator and operands of a comparison.
+func condKey(v ssa.Value) any {
+	switch x := v.(type) {
+	case *ssa.UnOp:
+		if x.Op == token.MUL && assignedOnce(x.X) {
+			if _, ok := x.X.(*ssa.FreeVar); ok {
+				return x.X
+			}
+			if _, ok := x.X.(*ssa.Alloc); ok {
+				return x.X
+			}
+		}
+	case *ssa.BinOp:
+		type cmp struct {
+			op   token.Token
+			x, y any
+		}
+		if k, ok := x.Y.(*ssa.Const); ok {
+			return cmp{x.Op, condKey(x.X), k.String()}
+		}
+		return cmp{x.Op, condKey(x.X), condKey(x.Y)}
+	}
+	return v
+}
+
+// lockCall applies a call to the locks st holds, and reports whether the
+// path goes on (false when the call blocks forever on a lock the path
+// holds).
+func (c *checker) lockCall(fn *ssa.Function, s *lockSummary, st *lockState, call *ssa.Call, takes map[lockKey]bool) bool {
+	common := call.Common()
+	if k, mode, release, ok := lockOf(common); ok {
+		if release {
+			if _, held := st.held[k]; held {
+				delete(st.held, k)
+			} else if rootedInParams(fn, k) && !slices.Contains(s.releases, k) {
+				s.releases = append(s.releases, k)
+			}
+			return true
+		}
+		if h, held := st.held[k]; held && (mode == writeLock || h.mode == writeLock) {
+			c.deadlock(s, call.Pos(), "lock of "+c.lockName(call.Pos()), h.pos)
+			return false
+		}
+		if _, held := st.held[k]; !held && rootedInParams(fn, k) && !takes[k] {
+			takes[k] = true
+			s.takes = append(s.takes, lockUse{k, mode, call.Pos()})
+		}
+		st.held[k] = heldLock{mode, call.Pos()}
+		return true
+	}
+	callee := c.flow.local(common)
+	if callee == nil {
+		c.forgetPassed(st, common)
+		return true
+	}
+	cs := c.locks(callee)
+	for _, u := range cs.takes {
+		k, ok := mapKey(common, callee, u.key)
+		if !ok {
+			continue
+		}
+		if h, held := st.held[k]; held && (u.mode == writeLock || h.mode == writeLock) {
+			c.deadlock(s, call.Pos(), fmt.Sprintf("call of %s, which locks %s,", callee.Name(), c.lockName(u.pos)), h.pos)
+			return false
+		}
+		if _, held := st.held[k]; !held && rootedInParams(fn, k) && !takes[k] {
+			takes[k] = true
+			s.takes = append(s.takes, lockUse{k, u.mode, u.pos})
+		}
+	}
+	for _, r := range cs.releases {
+		if k, ok := mapKey(common, callee, r); ok {
+			delete(st.held, k)
+		}
+	}
+	for _, h := range cs.holds {
+		if k, ok := mapKey(common, callee, h); ok {
+			st.held[k] = heldLock{writeLock, call.Pos()}
+		}
+	}
+	return true
+}
+
+// lockDefer records what a deferred call releases at return.
+func (c *checker) lockDefer(fn *ssa.Function, st *lockState, d *ssa.Defer) {
+	common := d.Common()
+	if k, _, release, ok := lockOf(common); ok {
+		if release {
+			st.deferred[k] = true
+		}
+		return
+	}
+	callee := c.flow.local(common)
+	if callee == nil {
+		st.unknown = true
+		return
+	}
+	cs := c.locks(callee)
+	for _, r := range cs.releases {
+		if k, ok := mapKey(common, callee, r); ok {
+			st.deferred[k] = true
+		} else {
+			st.unknown = true
+		}
+	}
+}
+
+// forgetPassed drops the locks whose base a call gives to code the analysis
+// cannot follow: that code may release them.
+func (c *checker) forgetPassed(st *lockState, common *ssa.CallCommon) {
+	vals := append([]ssa.Value{common.Value}, common.Args...)
+	for k := range st.held {
+		for _, v := range vals {
+			if mc, ok := v.(*ssa.MakeClosure); ok {
+				if slices.Contains(mc.Bindings, k.base) {
+					delete(st.held, k)
+				}
+				continue
+			}
+			if base, ok := keyOf(v); ok && base.base == k.base && strings.HasPrefix(k.path, base.path) {
+				delete(st.held, k)
+			}
+		}
+	}
+}
+
+// mapKey maps a lock named in callee (from one of its parameters or free
+// variables) to the name the caller gives it at call.
+func mapKey(call *ssa.CallCommon, callee *ssa.Function, k lockKey) (lockKey, bool) {
+	var arg ssa.Value
+	switch b := k.base.(type) {
+	case *ssa.Parameter:
+		i := paramIndex(b)
+		if i < 0 || i >= len(call.Args) || b.Parent() != callee {
+			return lockKey{}, false
+		}
+		arg = call.Args[i]
+	case *ssa.FreeVar:
+		mc, ok := call.Value.(*ssa.MakeClosure)
+		if !ok {
+			return lockKey{}, false
+		}
+		for j, fv := range callee.FreeVars {
+			if fv == b && j < len(mc.Bindings) {
+				arg = mc.Bindings[j]
+			}
+		}
+		if arg == nil {
+			return lockKey{}, false
+		}
+		if strings.HasPrefix(k.path, "*") {
+			// The closure loads the variable the caller holds at arg.
+			if _, ok := arg.(*ssa.Alloc); ok {
+				return lockKey{arg, k.path}, true
+			}
+		}
+	default:
+		return lockKey{}, false
+	}
+	base, ok := keyOf(arg)
+	if !ok {
+		return lockKey{}, false
+	}
+	return lockKey{base.base, base.path + k.path}, true
+}
+
+// deadlock records that a path of the function blocks forever at pos on a
+// lock it took at since.
+func (c *checker) deadlock(s *lockSummary, pos token.Pos, what string, since token.Pos) {
+	if s.dead != nil {
+		return
+	}
+	s.dead = &site{pos: pos, what: what, why: "it is already held since " + c.where(since, pos)}
+}
+
+// releasers are the methods that let a wait on a sync object proceed.
+var releasers = map[string][]string{
+	"(*sync.WaitGroup).Wait": {"(*sync.WaitGroup).Done", "(*sync.WaitGroup).Go", "(*sync.WaitGroup).Add"},
+	"(*sync.Cond).Wait":      {"(*sync.Cond).Signal", "(*sync.Cond).Broadcast"},
+}
+
+// syncBlocking returns where a call blocks forever: WaitGroup.Wait on a
+// group nothing calls Done on, or Cond.Wait on a condition nothing signals.
+func (c *checker) syncBlocking(call *ssa.Call) *site {
+	name, _ := passutil.CalleeName(call.Common())
+	rel, ok := releasers[name]
+	if !ok || call.Call.IsInvoke() || len(call.Call.Args) == 0 {
+		return nil
+	}
+	c.scanSync()
+	root, ok := c.syncRoot(call.Call.Args[0])
+	if !ok || c.syncEscaped[root] {
+		return nil
+	}
+	adds := 0
+	for _, m := range c.syncUses[root] {
+		n, _ := passutil.CalleeName(m.Common())
+		if !slices.Contains(rel, n) {
+			continue
+		}
+		if n != "(*sync.WaitGroup).Add" {
+			return nil
+		}
+		k, ok := m.Common().Args[1].(*ssa.Const)
+		if !ok {
+			return nil // a delta that may be negative releases
+		}
+		if v, isInt := constInt(k); !isInt || v <= 0 {
+			return nil
+		}
+		adds++
+	}
+	what := "wait on " + c.lockName(call.Pos())
+	if name == "(*sync.WaitGroup).Wait" {
+		if adds == 0 {
+			return nil // the counter stays zero: Wait returns
+		}
+		return &site{pos: call.Pos(), what: what, why: "nothing calls Done on it"}
+	}
+	return &site{pos: call.Pos(), what: what, why: "nothing signals it"}
+}
+
+// scanSync indexes, once, the sync method calls of the package by the
+// object they are called on, and the objects that escape to code the
+// analysis cannot follow (passed to a function, stored where loads cannot
+// be traced back).
+func (c *checker) scanSync() {
+	if c.syncUses != nil {
+		return
+	}
+	c.syncUses = map[any][]ssa.CallInstruction{}
+	c.syncEscaped = map[any]bool{}
+	check := func(v ssa.Value) {
+		if !isSyncPtr(v.Type()) || v.Referrers() == nil {
+			return
+		}
+		root, ok := c.syncRoot(v)
+		for _, r := range *v.Referrers() {
+			switch r := r.(type) {
+			case ssa.CallInstruction:
+				_, pkg := passutil.CalleeName(r.Common())
+				if pkg == "sync" && !r.Common().IsInvoke() && len(r.Common().Args) > 0 && r.Common().Args[0] == v {
+					if ok {
+						c.syncUses[root] = append(c.syncUses[root], r)
+					}
+					continue
+				}
+				if ok {
+					c.syncEscaped[root] = true
+				}
+			case *ssa.Store:
+				if ok && r.Val == v && !c.traceable(r.Addr) {
+					c.syncEscaped[root] = true
+				}
+			case *ssa.MakeClosure, *ssa.DebugRef, *ssa.FieldAddr:
+			default:
+				if ok {
+					c.syncEscaped[root] = true
+				}
+			}
+		}
+	}
+	for _, fn := range c.funcs {
+		for _, p := range fn.Params {
+			check(p)
+		}
+		for _, fv := range fn.FreeVars {
+			check(fv)
+		}
+		for _, b := range fn.Blocks {
+			for _, instr := range b.Instrs {
+				if v, ok := instr.(ssa.Value); ok {
+					check(v)
+				}
+			}
+		}
+	}
+}
+
+// traceable reports whether loads from addr can be traced back to what is
+// stored there: a field of the package, or a variable stored once.
+func (c *checker) traceable(addr ssa.Value) bool {
+	switch a := addr.(type) {
+	case *ssa.FieldAddr:
+		f := fieldVar(a.X.Type(), a.Field)
+		return f != nil && f.Pkg() == c.pass.Pkg && (!f.Exported() || c.flow.isMain)
+	case *ssa.Alloc, *ssa.FreeVar:
+		return storedOnce(a) != nil
+	}
+	return false
+}
+
+// isSyncPtr reports whether t points to a sync.WaitGroup or sync.Cond.
+func isSyncPtr(t types.Type) bool {
+	p, ok := t.Underlying().(*types.Pointer)
+	if !ok {
+		return false
+	}
+	n, ok := types.Unalias(p.Elem()).(*types.Named)
+	if !ok || n.Obj().Pkg() == nil || n.Obj().Pkg().Path() != "sync" {
+		return false
+	}
+	return n.Obj().Name() == "WaitGroup" || n.Obj().Name() == "Cond"
+}
+
+// syncRoot returns the identity of the WaitGroup or Cond at pointer v: a
+// local variable whose address only sync methods and closures use, the
+// sync.NewCond call that made it, or a field of the package no other
+// package can reach.
+func (c *checker) syncRoot(v ssa.Value) (any, bool) {
+	switch x := v.(type) {
+	case *ssa.Alloc:
+		return x, true
+	case *ssa.Call:
+		name, _ := passutil.CalleeName(x.Common())
+		return x, name == "sync.NewCond"
+	case *ssa.FieldAddr:
+		f := fieldVar(x.X.Type(), x.Field)
+		return f, f != nil && f.Pkg() == c.pass.Pkg && (!f.Exported() || c.flow.isMain)
+	case *ssa.FreeVar:
+		b := c.binding(x)
+		if b == nil {
+			return nil, false
+		}
+		return c.syncRoot(b)
+	case *ssa.UnOp:
+		if x.Op != token.MUL {
+			return nil, false
+		}
+		switch a := x.X.(type) {
+		case *ssa.FieldAddr:
+			// A pointer field: every value stored in it must be made here.
+			f := fieldVar(a.X.Type(), a.Field)
+			if f == nil || f.Pkg() != c.pass.Pkg || (f.Exported() && !c.flow.isMain) || !c.freshStores(f) {
+				return nil, false
+			}
+			return f, true
+		case *ssa.Alloc, *ssa.FreeVar:
+			if st := storedOnce(a); st != nil {
+				return c.syncRoot(st)
+			}
+			if fv, ok := a.(*ssa.FreeVar); ok {
+				if b := c.binding(fv); b != nil {
+					if st := storedOnce(b); st != nil {
+						return c.syncRoot(st)
+					}
+				}
+			}
+		}
+	}
+	return nil, false
+}
+
+// binding returns the value the only closure made of fv's function binds to
+// fv, or nil.
+func (c *checker) binding(fv *ssa.FreeVar) ssa.Value {
+	mcs := c.flow.closures[fv.Parent()]
+	if len(mcs) != 1 {
+		return nil
+	}
+	for j, f := range fv.Parent().FreeVars {
+		if f == fv && j < len(mcs[0].Bindings) {
+			return mcs[0].Bindings[j]
+		}
+	}
+	return nil
+}
+
+// storedOnce returns the only value stored in the variable at addr, or nil.
+func storedOnce(addr ssa.Value) ssa.Value {
+	var val ssa.Value
+	for _, r := range *addr.Referrers() {
+		if s, ok := r.(*ssa.Store); ok && s.Addr == addr {
+			if val != nil {
+				return nil
+			}
+			val = s.Val
+		}
+	}
+	return val
+}
+
+// freshStores reports whether every value stored in field f is made by
+// sync.NewCond or is a new variable.
+func (c *checker) freshStores(f *types.Var) bool {
+	for _, fn := range c.funcs {
+		for _, b := range fn.Blocks {
+			for _, instr := range b.Instrs {
+				s, ok := instr.(*ssa.Store)
+				if !ok {
+					continue
+				}
+				fa, ok := s.Addr.(*ssa.FieldAddr)
+				if !ok || fieldVar(fa.X.Type(), fa.Field) != f {
+					continue
+				}
+				switch v := s.Val.(type) {
+				case *ssa.Alloc:
+				case *ssa.Call:
+					if name, _ := passutil.CalleeName(v.Common()); name != "sync.NewCond" {
+						return false
+					}
+				default:
+					return false
+				}
+			}
+		}
+	}
+	return true
+}

@@ -178,8 +178,10 @@ func (c *checker) groups(chans []origin, gos []*ssa.Go) []*group {
 			grp.sends[g] = n
 			for _, op := range ops {
 				grp.ops[op] = true
+				if f := grp.first[g]; f == nil || op.pos < f.pos {
+					grp.first[g] = op
+				}
 			}
-			grp.first[g] = ops[0]
 		}
 		if len(grp.sends) > 0 && c.allSendsBy(grp) {
 			kept = append(kept, grp)
@@ -698,7 +700,7 @@ func (w *senderWalk) leak(st pathState, pos token.Pos, replaced string) {
 		msg = fmt.Sprintf("goroutine started here can block forever: its send on %s at %s is never received when %s %s at %s",
 			c.name(send.pos, "the channel"), c.where(send.pos, g.Pos()), fnName, replaced, c.where(pos, g.Pos()))
 	case st.other != token.NoPos:
-		msg = fmt.Sprintf("goroutine started here can block forever: its send on %s at %s is never received when the select at %s takes another case and %s returns at %s",
+		msg = fmt.Sprintf("goroutine started here can block forever: its send on %s at %s is never received when the select takes the case at %s and %s returns at %s",
 			c.name(send.pos, "the channel"), c.where(send.pos, g.Pos()), c.where(st.other, g.Pos()), fnName, c.where(pos, g.Pos()))
 	default:
 		msg = fmt.Sprintf("goroutine started here can block forever: its send on %s at %s is never received when %s returns at %s",
