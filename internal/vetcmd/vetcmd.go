@@ -21,6 +21,7 @@ import (
 	"github.com/leakhound/leakhound/internal/htmlreport"
 	"github.com/leakhound/leakhound/internal/status"
 	"github.com/leakhound/leakhound/passes/finalizer"
+	"github.com/leakhound/leakhound/passes/goroutineleak"
 	"github.com/leakhound/leakhound/passes/ignore"
 	"github.com/leakhound/leakhound/passes/rawfd"
 	"github.com/leakhound/leakhound/passes/unclosed"
@@ -33,6 +34,7 @@ var Analyzers = ignore.All(
 	unclosed.Analyzer,
 	rawfd.Analyzer,
 	finalizer.Analyzer,
+	goroutineleak.Analyzer,
 )
 
 // IsVetTool reports whether args look like an invocation by `go vet -vettool`

@@ -117,14 +117,25 @@ func newFlow(pkg *types.Package, info *types.Info, funcs []*ssa.Function) *flow 
 		}
 	}
 	f.propagate()
-	for _, s := range f.sinks {
-		for o := range s.origins {
-			if o >= 0 {
-				f.escapes[o] |= s.sink
-			}
-		}
+	for _, n := range f.nodes {
+		f.addEscapes(n)
+	}
+	for _, n := range f.sinks {
+		f.addEscapes(n)
 	}
 	return f
+}
+
+// addEscapes marks the channels that reach the sink n as escaping.
+func (f *flow) addEscapes(n *node) {
+	if n.sink == 0 {
+		return
+	}
+	for o := range n.origins {
+		if o >= 0 {
+			f.escapes[o] |= n.sink
+		}
+	}
 }
 
 // interfaceMethods returns the names of the methods of every interface type

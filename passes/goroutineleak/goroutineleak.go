@@ -200,9 +200,17 @@ func (c *checker) callStart(lparen token.Pos) token.Pos {
 }
 
 // daemon reports whether g starts a goroutine meant to live as long as the
-// process: started by main or an init function, or inside a sync.Once.
+// process: started by an init function, inside a sync.Once, or, in a main
+// package, by main or a function only main calls.
 func (c *checker) daemon(g *ssa.Go) bool {
-	fn := g.Parent()
+	return c.onlyAtStart(g.Parent(), 0)
+}
+
+// maxCallerDepth bounds how far onlyAtStart follows callers.
+const maxCallerDepth = 4
+
+// onlyAtStart reports whether fn runs once, when the process starts.
+func (c *checker) onlyAtStart(fn *ssa.Function, depth int) bool {
 	for fn.Parent() != nil {
 		if onceBody(fn) {
 			return true
@@ -210,7 +218,18 @@ func (c *checker) daemon(g *ssa.Go) bool {
 		fn = fn.Parent()
 	}
 	name := fn.Name()
-	return name == "init" || strings.HasPrefix(name, "init#") || (c.flow.isMain && name == "main")
+	if name == "init" || strings.HasPrefix(name, "init#") || (c.flow.isMain && name == "main") {
+		return true
+	}
+	if !c.flow.isMain || depth >= maxCallerDepth || c.flow.unseenCallers(fn) {
+		return false
+	}
+	for _, call := range c.flow.calls[fn] {
+		if passutil.InLoop(call.Block()) || !c.onlyAtStart(call.Parent(), depth+1) {
+			return false // called over and over, or not only at start
+		}
+	}
+	return true
 }
 
 // onceBody reports whether the function literal fn is given to

@@ -9,5 +9,5 @@ import (
 )
 
 func TestAnalyzer(t *testing.T) {
-	analysistest.Run(t, analysistest.TestData(), goroutineleak.Analyzer, "patterns")
+	analysistest.Run(t, analysistest.TestData(), goroutineleak.Analyzer, "patterns", "daemon")
 }

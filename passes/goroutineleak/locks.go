@@ -114,8 +114,12 @@ func keyOf(v ssa.Value) (lockKey, bool) {
 // assignedOnce reports whether the variable at addr is stored at most once
 // in its function (loads of it are the same value).
 func assignedOnce(addr ssa.Value) bool {
+	refs := addr.Referrers()
+	if refs == nil {
+		return false
+	}
 	n := 0
-	for _, r := range *addr.Referrers() {
+	for _, r := range *refs {
 		if s, ok := r.(*ssa.Store); ok && s.Addr == addr {
 			n++
 		}
@@ -139,6 +143,7 @@ type lockState struct {
 	b        *ssa.BasicBlock
 	held     map[lockKey]heldLock
 	deferred map[lockKey]bool // released by deferred calls
+	released map[lockKey]bool // released without being taken: the caller's
 	unknown  bool             // a deferred call the analysis cannot follow
 	conds    map[any]bool     // the outcome of the conditions the path tested
 }
@@ -146,12 +151,16 @@ type lockState struct {
 func (s lockState) clone() lockState {
 	n := lockState{b: s.b, unknown: s.unknown,
 		held: make(map[lockKey]heldLock, len(s.held)), deferred: make(map[lockKey]bool, len(s.deferred)),
-		conds: make(map[any]bool, len(s.conds))}
+		released: make(map[lockKey]bool, len(s.released)),
+		conds:    make(map[any]bool, len(s.conds))}
 	for k, v := range s.held {
 		n.held[k] = v
 	}
 	for k := range s.deferred {
 		n.deferred[k] = true
+	}
+	for k := range s.released {
+		n.released[k] = true
 	}
 	for k, v := range s.conds {
 		n.conds[k] = v
@@ -171,7 +180,7 @@ func (s lockState) signature() string {
 		cs = append(cs, fmt.Sprintf("%p=%v", v, t))
 	}
 	slices.Sort(cs)
-	return fmt.Sprint(s.b.Index, parts, cs, len(s.deferred), s.unknown)
+	return fmt.Sprint(s.b.Index, parts, cs, len(s.deferred), len(s.released), s.unknown)
 }
 
 // maxLockStates bounds the states explored per function.
@@ -214,7 +223,8 @@ func (c *checker) walkLocks(fn *ssa.Function, s *lockSummary) {
 	seen := map[string]bool{}
 	takes := map[lockKey]bool{}
 	var holds map[lockKey]bool // on every return so far
-	work := []lockState{{b: fn.Blocks[0], held: map[lockKey]heldLock{}, deferred: map[lockKey]bool{}, conds: map[any]bool{}}}
+	work := []lockState{{b: fn.Blocks[0], held: map[lockKey]heldLock{}, deferred: map[lockKey]bool{},
+		released: map[lockKey]bool{}, conds: map[any]bool{}}}
 	for len(work) > 0 && len(seen) < maxLockStates {
 		st := work[len(work)-1]
 		work = work[:len(work)-1]
@@ -316,11 +326,9 @@ func (c *checker) lockStep(fn *ssa.Function, s *lockSummary, st lockState, takes
 func condKey(v ssa.Value) any {
 	switch x := v.(type) {
 	case *ssa.UnOp:
-		if x.Op == token.MUL && assignedOnce(x.X) {
-			if _, ok := x.X.(*ssa.FreeVar); ok {
-				return x.X
-			}
-			if _, ok := x.X.(*ssa.Alloc); ok {
+		switch x.X.(type) {
+		case *ssa.FreeVar, *ssa.Alloc:
+			if x.Op == token.MUL && assignedOnce(x.X) {
 				return x.X
 			}
 		}
@@ -346,8 +354,11 @@ func (c *checker) lockCall(fn *ssa.Function, s *lockSummary, st *lockState, call
 		if release {
 			if _, held := st.held[k]; held {
 				delete(st.held, k)
-			} else if rootedInParams(fn, k) && !slices.Contains(s.releases, k) {
-				s.releases = append(s.releases, k)
+			} else if rootedInParams(fn, k) {
+				st.released[k] = true
+				if !slices.Contains(s.releases, k) {
+					s.releases = append(s.releases, k)
+				}
 			}
 			return true
 		}
@@ -355,7 +366,7 @@ func (c *checker) lockCall(fn *ssa.Function, s *lockSummary, st *lockState, call
 			c.deadlock(s, call.Pos(), "lock of "+c.lockName(call.Pos()), h.pos)
 			return false
 		}
-		if _, held := st.held[k]; !held && rootedInParams(fn, k) && !takes[k] {
+		if _, held := st.held[k]; !held && rootedInParams(fn, k) && !st.released[k] && !takes[k] {
 			takes[k] = true
 			s.takes = append(s.takes, lockUse{k, mode, call.Pos()})
 		}
@@ -377,14 +388,21 @@ func (c *checker) lockCall(fn *ssa.Function, s *lockSummary, st *lockState, call
 			c.deadlock(s, call.Pos(), fmt.Sprintf("call of %s, which locks %s,", callee.Name(), c.lockName(u.pos)), h.pos)
 			return false
 		}
-		if _, held := st.held[k]; !held && rootedInParams(fn, k) && !takes[k] {
+		if _, held := st.held[k]; !held && rootedInParams(fn, k) && !st.released[k] && !takes[k] {
 			takes[k] = true
 			s.takes = append(s.takes, lockUse{k, u.mode, u.pos})
 		}
 	}
 	for _, r := range cs.releases {
 		if k, ok := mapKey(common, callee, r); ok {
-			delete(st.held, k)
+			if _, held := st.held[k]; held {
+				delete(st.held, k)
+			} else if rootedInParams(fn, k) {
+				st.released[k] = true
+				if !slices.Contains(s.releases, k) {
+					s.releases = append(s.releases, k)
+				}
+			}
 		}
 	}
 	for _, h := range cs.holds {
@@ -682,8 +700,12 @@ func (c *checker) binding(fv *ssa.FreeVar) ssa.Value {
 
 // storedOnce returns the only value stored in the variable at addr, or nil.
 func storedOnce(addr ssa.Value) ssa.Value {
+	refs := addr.Referrers()
+	if refs == nil {
+		return nil
+	}
 	var val ssa.Value
-	for _, r := range *addr.Referrers() {
+	for _, r := range *refs {
 		if s, ok := r.(*ssa.Store); ok && s.Addr == addr {
 			if val != nil {
 				return nil

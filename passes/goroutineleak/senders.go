@@ -32,6 +32,30 @@ func addCount(a, b int) int {
 	return a + b
 }
 
+func mulCount(a, b int) int {
+	if a == unbounded || b == unbounded || a*b > maxPending {
+		return unbounded
+	}
+	return a * b
+}
+
+// goCount returns how many goroutines the go statement g starts in a call of
+// its function: the product of the trip counts of the loops around it.
+func goCount(g *ssa.Go) int {
+	n := 1
+	for h, body := range passutil.Loops(g.Parent()) {
+		if !body[g.Block()] {
+			continue
+		}
+		k, ok := passutil.TripCount(h)
+		if !ok || k > maxPending {
+			return unbounded
+		}
+		n = mulCount(n, int(k))
+	}
+	return n
+}
+
 // received returns the count of values not received after one more
 // receive.
 func received(pending int) int {
@@ -47,6 +71,7 @@ func received(pending int) int {
 type group struct {
 	chans map[origin]bool
 	cap   int64               // total buffer
+	total int                 // most values all the goroutines send; unbounded when not known
 	sends map[*ssa.Go]int     // most values each go statement's goroutine sends
 	first map[*ssa.Go]*chanOp // a send of each
 	ops   map[*chanOp]bool    // the sends the goroutines reach
@@ -183,9 +208,16 @@ func (c *checker) groups(chans []origin, gos []*ssa.Go) []*group {
 				}
 			}
 		}
-		if len(grp.sends) > 0 && c.allSendsBy(grp) {
-			kept = append(kept, grp)
+		if len(grp.sends) == 0 || !c.allSendsBy(grp) {
+			continue
 		}
+		for g, n := range grp.sends {
+			grp.total = addCount(grp.total, mulCount(n, goCount(g)))
+		}
+		if grp.total != unbounded && int64(grp.total) <= grp.cap {
+			continue // the buffer holds everything sent
+		}
+		kept = append(kept, grp)
 	}
 	return kept
 }
@@ -430,7 +462,7 @@ func longestPath(blocks []*ssa.BasicBlock, weight map[*ssa.BasicBlock]int) int {
 			cyclic = cyclic || slices.Contains(b.Succs, b)
 		}
 		if cyclic && w != 0 {
-			w = unbounded
+			w = mulCount(w, tripsOf(cs))
 		}
 		next := 0
 		for _, b := range cs {
@@ -443,6 +475,41 @@ func longestPath(blocks []*ssa.BasicBlock, weight map[*ssa.BasicBlock]int) int {
 		best[i] = addCount(w, next)
 	}
 	return best[comp[blocks[0]]]
+}
+
+// tripsOf returns how many times the cycle of the blocks cs runs: the trip
+// count of a counted loop with one entry and one back edge; unbounded
+// otherwise.
+func tripsOf(cs []*ssa.BasicBlock) int {
+	in := map[*ssa.BasicBlock]bool{}
+	for _, b := range cs {
+		in[b] = true
+	}
+	var header *ssa.BasicBlock
+	for _, b := range cs {
+		outside, inside := 0, 0
+		for _, p := range b.Preds {
+			if in[p] {
+				inside++
+			} else {
+				outside++
+			}
+		}
+		if outside > 0 {
+			if header != nil || inside != 1 {
+				return unbounded
+			}
+			header = b
+		}
+	}
+	if header == nil {
+		return unbounded
+	}
+	k, ok := passutil.TripCount(header)
+	if !ok || k > maxPending {
+		return unbounded
+	}
+	return int(k)
 }
 
 // A senderWalk follows the paths of the function that owns a group of
@@ -682,6 +749,9 @@ func (w *senderWalk) branches(st pathState) []pathState {
 func (w *senderWalk) leak(st pathState, pos token.Pos, replaced string) {
 	if st.last == nil || st.pending == 0 || st.pending != unbounded && int64(st.pending) <= w.grp.cap {
 		return
+	}
+	if st.pending == unbounded && w.grp.cap > 0 && w.grp.total == unbounded {
+		return // an unknown number of senders: the buffer may be sized for them
 	}
 	g := st.last
 	if w.found[g] {

@@ -2,6 +2,7 @@ package passutil
 
 import (
 	"fmt"
+	"go/token"
 	"go/types"
 
 	"golang.org/x/tools/go/ssa"
@@ -161,4 +162,57 @@ func Loops(fn *ssa.Function) map[*ssa.BasicBlock]map[*ssa.BasicBlock]bool {
 		}
 	}
 	return loops
+}
+
+// TripCount returns how many times the loop headed by header runs when it
+// counts with a constant step of one to a constant bound, as in
+// "for i := 0; i < 5; i++" and "for range 5".
+func TripCount(header *ssa.BasicBlock) (int64, bool) {
+	iff, ok := header.Instrs[len(header.Instrs)-1].(*ssa.If)
+	if !ok {
+		return 0, false
+	}
+	cmp, ok := iff.Cond.(*ssa.BinOp)
+	if !ok {
+		return 0, false
+	}
+	phi, ok := cmp.X.(*ssa.Phi)
+	bound, ok2 := cmp.Y.(*ssa.Const)
+	if !ok || !ok2 || phi.Block() != header || len(phi.Edges) != 2 || !isInt(bound) {
+		return 0, false
+	}
+	var start *ssa.Const
+	for i, e := range phi.Edges {
+		if header.Dominates(header.Preds[i]) {
+			// The back edge: the counter must step by one.
+			add, ok := e.(*ssa.BinOp)
+			one, ok2 := add.Y.(*ssa.Const)
+			if !ok || !ok2 || add.Op != token.ADD || add.X != phi || !isInt(one) || one.Int64() != 1 {
+				return 0, false
+			}
+			continue
+		}
+		c, ok := e.(*ssa.Const)
+		if !ok || !isInt(c) {
+			return 0, false
+		}
+		start = c
+	}
+	if start == nil {
+		return 0, false
+	}
+	n := bound.Int64() - start.Int64()
+	switch cmp.Op {
+	case token.LSS, token.NEQ:
+	case token.LEQ:
+		n++
+	default:
+		return 0, false
+	}
+	return max(n, 0), true
+}
+
+func isInt(c *ssa.Const) bool {
+	b, ok := c.Type().Underlying().(*types.Basic)
+	return ok && b.Info()&types.IsInteger != 0 && c.Value != nil
 }

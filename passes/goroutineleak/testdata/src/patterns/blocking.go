@@ -210,3 +210,26 @@ func condSignal() {
 	}()
 	cond.Signal()
 }
+
+type listeners struct {
+	mu   sync.Mutex
+	list []chan int
+}
+
+func (l *listeners) add(ch chan int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.list = append(l.list, ch)
+}
+
+func (l *listeners) notify(v int) {
+	for _, ch := range l.list {
+		ch <- v
+	}
+}
+
+func listen(l *listeners) {
+	ch := make(chan int)
+	l.add(ch) // stored in a slice: notify sends on it
+	go func() { <-ch }()
+}

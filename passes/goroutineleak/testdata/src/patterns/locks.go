@@ -144,3 +144,25 @@ func handedOff(mu *sync.Mutex, release func(*sync.Mutex)) {
 		mu.Lock()
 	}()
 }
+
+// A function that releases its caller's lock before taking it again.
+func (c *cache) updateAndUnlock(k string) {
+	if c.items == nil {
+		c.mu.Unlock()
+		return
+	}
+	c.mu.Unlock()
+	v := compute()
+	c.mu.Lock()
+	c.items[k] = v
+	c.mu.Unlock()
+}
+
+func (c *cache) update(k string) {
+	c.mu.Lock()
+	c.updateAndUnlock(k)
+}
+
+func startUpdate(c *cache) {
+	go c.update("a")
+}
