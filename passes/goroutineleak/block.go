@@ -18,6 +18,7 @@ type summary struct {
 	returns bool
 	block   *site
 	trap    *site
+	fill    *site // a send on a buffer nothing empties: it blocks when done over and over
 }
 
 // A site is where a goroutine gets stuck, reached through calls.
@@ -25,6 +26,7 @@ type site struct {
 	pos   token.Pos   // the operation, or the loop
 	what  string      // "receive from ch", "the loop"
 	why   string      // "nothing sends on it or closes it"
+	fills bool        // a buffered send: it blocks when run over and over
 	chain []token.Pos // the calls leading to it, outermost first
 }
 
@@ -96,7 +98,14 @@ func (c *checker) walk(fn *ssa.Function, s *summary) {
 // leave b through its successors.
 func (c *checker) walkBlock(b *ssa.BasicBlock, s *summary, calleeTrap **site) bool {
 	for _, instr := range b.Instrs {
+		c.reached[instr] = true
 		if st := c.blocking(instr); st != nil {
+			if st.fills && !passutil.InLoop(b) {
+				if s.fill == nil {
+					s.fill = st
+				}
+				continue
+			}
 			if s.block == nil {
 				s.block = st
 			}
@@ -117,6 +126,14 @@ func (c *checker) walkBlock(b *ssa.BasicBlock, s *summary, calleeTrap **site) bo
 		cs := c.summarize(callee)
 		if cs.block != nil && s.block == nil {
 			s.block = cs.block.via(call.Pos())
+		}
+		if cs.fill != nil {
+			switch {
+			case passutil.InLoop(b) && s.block == nil:
+				s.block = cs.fill.via(call.Pos())
+			case s.fill == nil:
+				s.fill = cs.fill.via(call.Pos())
+			}
 		}
 		if !cs.returns {
 			if *calleeTrap == nil && cs.trap != nil {
@@ -140,7 +157,7 @@ func (c *checker) blocking(instr ssa.Instruction) *site {
 		}
 	case *ssa.Send:
 		if st := c.neverSend(i.Chan); st != nil {
-			return &site{pos: i.Pos(), what: "send on " + c.name(i.Pos(), "the channel"), why: st.why}
+			return &site{pos: i.Pos(), what: "send on " + c.name(i.Pos(), "the channel"), why: st.why, fills: st.fills}
 		}
 	case *ssa.Select:
 		if !i.Blocking {
@@ -165,7 +182,8 @@ func (c *checker) blocking(instr ssa.Instruction) *site {
 func (c *checker) caseReady(sel *ssa.Select, k int) bool {
 	st := sel.States[k]
 	if st.Dir == types.SendOnly {
-		return c.neverSend(st.Chan) == nil
+		ns := c.neverSend(st.Chan)
+		return ns == nil || ns.fills
 	}
 	return c.neverRecv(st.Chan) == nil
 }

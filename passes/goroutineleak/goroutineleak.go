@@ -36,6 +36,8 @@ type checker struct {
 	opIndex  map[opKey]*chanOp
 	sendMemo map[string]sendCount
 	lockSums map[*ssa.Function]*lockSummary
+	reached  map[ssa.Instruction]bool // instructions some path runs
+	dead     map[*chanOp]bool         // operations no path runs
 
 	syncUses    map[any][]ssa.CallInstruction // sync method calls by object
 	syncEscaped map[any]bool                  // objects unseen code may reach
@@ -56,6 +58,7 @@ func run(pass *analysis.Pass) (any, error) {
 	c.flow = newFlow(pass.Pkg, pass.TypesInfo, funcs)
 	c.collectOps()
 	c.indexSyntax()
+	c.findUnreached()
 	for _, fn := range funcs {
 		for _, b := range fn.Blocks {
 			for _, instr := range b.Instrs {

@@ -3,6 +3,7 @@ package goroutineleak
 import (
 	"go/token"
 	"go/types"
+	"slices"
 
 	"golang.org/x/tools/go/ssa"
 
@@ -84,6 +85,9 @@ func isBuiltin(c *ssa.CallCommon, name string) bool {
 // made by o.
 func (c *checker) has(o origin, kinds ...opKind) bool {
 	for _, op := range c.ops[o] {
+		if c.dead[op] {
+			continue
+		}
 		for _, k := range kinds {
 			if op.kind == k {
 				return true
@@ -91,6 +95,61 @@ func (c *checker) has(o origin, kinds ...opKind) bool {
 		}
 	}
 	return false
+}
+
+// hasDead reports whether an operation of one of kinds on channels of
+// origins exists but never runs.
+func (c *checker) hasDead(origins map[origin]bool, kinds ...opKind) bool {
+	for o := range origins {
+		for _, op := range c.ops[o] {
+			if c.dead[op] && slices.Contains(kinds, op.kind) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// maxRounds bounds how often findUnreached recomputes the summaries.
+const maxRounds = 4
+
+// findUnreached finds the channel operations no path can run: after an
+// operation that never proceeds or a call that never returns, or deferred
+// in a function that never returns. Such a send or close does not let a
+// receive proceed, which can make more operations unreachable: the
+// summaries are recomputed until nothing changes.
+func (c *checker) findUnreached() {
+	c.dead = map[*chanOp]bool{}
+	for range maxRounds {
+		c.sums = map[*ssa.Function]*summary{}
+		c.reached = map[ssa.Instruction]bool{}
+		for _, fn := range c.funcs {
+			c.summarize(fn)
+		}
+		changed := false
+		for _, op := range c.opIndex {
+			if c.dead[op] || c.runs(op) {
+				continue
+			}
+			c.dead[op] = true
+			changed = true
+		}
+		if !changed {
+			return
+		}
+	}
+	c.sums = map[*ssa.Function]*summary{}
+}
+
+// runs reports whether some path runs the operation op.
+func (c *checker) runs(op *chanOp) bool {
+	if !c.reached[op.instr] {
+		return false
+	}
+	if _, deferred := op.instr.(*ssa.Defer); deferred {
+		return c.summarize(op.instr.Parent()).returns
+	}
+	return true
 }
 
 // capacity returns the buffer size of the channels made by o, and whether it
@@ -116,8 +175,9 @@ func constInt(k *ssa.Const) (int64, bool) {
 
 // stuck describes why an operation can never proceed.
 type stuck struct {
-	what string // "receive from ch"
-	why  string // "nothing sends on it or closes it"
+	what  string // "receive from ch"
+	why   string // "nothing sends on it or closes it"
+	fills bool   // a buffered send: it blocks once the buffer is full
 }
 
 // neverRecv reports why a receive from ch can never proceed, or nil: ch is
@@ -142,26 +202,40 @@ func (c *checker) neverRecv(ch ssa.Value) *stuck {
 	if len(origins) == 1 && origins[nilChan] {
 		return &stuck{why: "the channel is nil"}
 	}
+	if c.hasDead(origins, opSend, opClose) {
+		return &stuck{why: "the code that sends on it or closes it never runs"}
+	}
 	return &stuck{why: "nothing sends on it or closes it"}
 }
 
 // neverSend reports why a send on ch can never proceed, or nil: ch is nil,
-// or it is unbuffered and no code receives from it.
+// or no code receives from it. When ch may be buffered, the send proceeds
+// until the buffer is full: the result says so.
 func (c *checker) neverSend(ch ssa.Value) *stuck {
 	origins := c.flow.origins(ch)
 	if origins[foreign] {
 		return nil
 	}
+	fills := false
 	for o := range origins {
 		if o < 0 {
 			continue
 		}
-		if n, ok := c.capacity(o); !ok || n != 0 || c.flow.escapes[o]&escRecv != 0 || c.has(o, opRecv) {
+		if c.flow.escapes[o]&escRecv != 0 || c.has(o, opRecv) {
 			return nil
 		}
+		if n, ok := c.capacity(o); !ok || n != 0 {
+			fills = true
+		}
+	}
+	if fills {
+		return &stuck{why: "nothing receives from it, and its buffer fills up", fills: true}
 	}
 	if len(origins) == 1 && origins[nilChan] {
 		return &stuck{why: "the channel is nil"}
+	}
+	if c.hasDead(origins, opRecv) {
+		return &stuck{why: "the code that receives from it never runs"}
 	}
 	return &stuck{why: "nothing receives from it"}
 }

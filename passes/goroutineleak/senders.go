@@ -5,6 +5,7 @@ import (
 	"go/token"
 	"go/types"
 	"slices"
+	"strings"
 
 	"golang.org/x/tools/go/analysis"
 	"golang.org/x/tools/go/ssa"
@@ -56,6 +57,18 @@ func goCount(g *ssa.Go) int {
 	return n
 }
 
+// reportsFailure reports whether call reports a test failure: t.Error,
+// t.Errorf, t.Fail, or Fail of Ginkgo (or a fork of it).
+func reportsFailure(call *ssa.CallCommon) bool {
+	name, pkg := passutil.CalleeName(call)
+	switch name {
+	case "(*testing.common).Error", "(*testing.common).Errorf", "(*testing.common).Fail",
+		"(testing.TB).Error", "(testing.TB).Errorf", "(testing.TB).Fail":
+		return true
+	}
+	return strings.Contains(pkg, "/ginkgo") && strings.HasSuffix(name, ".Fail")
+}
+
 // received returns the count of values not received after one more
 // receive.
 func received(pending int) int {
@@ -69,12 +82,13 @@ func received(pending int) int {
 // send on: a goroutine that sends on either of two channels (a result or an
 // error) is released by one receive from either.
 type group struct {
-	chans map[origin]bool
-	cap   int64               // total buffer
-	total int                 // most values all the goroutines send; unbounded when not known
-	sends map[*ssa.Go]int     // most values each go statement's goroutine sends
-	first map[*ssa.Go]*chanOp // a send of each
-	ops   map[*chanOp]bool    // the sends the goroutines reach
+	chans  map[origin]bool
+	cap    int64               // total buffer
+	total  int                 // most values all the goroutines send; unbounded when not known
+	signal map[origin]bool     // channels whose receive means the goroutine owes nothing
+	sends  map[*ssa.Go]int     // most values each go statement's goroutine sends
+	first  map[*ssa.Go]*chanOp // a send of each
+	ops    map[*chanOp]bool    // the sends the goroutines reach
 }
 
 // checkSenders reports the go statements of fn whose goroutines can be left
@@ -93,6 +107,9 @@ func (c *checker) checkSenders(fn *ssa.Function) {
 		}
 	}
 	for _, grp := range c.groups(chans, gos) {
+		for g := range grp.sends {
+			grp.signal = c.signals(g, grp, chans)
+		}
 		newSenderWalk(c, fn, grp).run()
 	}
 }
@@ -217,6 +234,9 @@ func (c *checker) groups(chans []origin, gos []*ssa.Go) []*group {
 		if grp.total != unbounded && int64(grp.total) <= grp.cap {
 			continue // the buffer holds everything sent
 		}
+		if grp.total == unbounded && grp.cap > 0 {
+			continue // an unknown number of senders: the buffer may be sized for them
+		}
 		kept = append(kept, grp)
 	}
 	return kept
@@ -249,8 +269,10 @@ func (c *checker) goSends(g *ssa.Go, chans map[origin]bool) (int, []*chanOp) {
 
 // sendCount is the result of maxSends.
 type sendCount struct {
-	n   int
-	ops []*chanOp
+	n      int
+	ops    []*chanOp
+	weight map[*ssa.BasicBlock]int // sends per block
+	reach  []*ssa.BasicBlock       // the blocks that can run
 }
 
 // maxDepth bounds how deep maxSends follows calls.
@@ -301,9 +323,69 @@ func (c *checker) maxSends(fn *ssa.Function, chans map[origin]bool, held, nils m
 		}
 		weight[b] = w
 	}
-	r := sendCount{longestPath(reach, weight), ops}
+	r := sendCount{longestPath(reach, weight), ops, weight, reach}
 	c.sendMemo[key] = r
 	return r
+}
+
+// signals returns the channels fn owns, besides those of grp, that the
+// goroutine g starts closes only on paths where it sends nothing on grp's:
+// receiving from one means the goroutine owes nothing, as in
+//
+//	go func() {
+//		if err := run(); err != nil {
+//			errc <- err
+//			return
+//		}
+//		close(done)
+//	}()
+//	select {
+//	case <-done:
+//	case err := <-errc:
+//	}
+func (c *checker) signals(g *ssa.Go, grp *group, owned []origin) map[origin]bool {
+	target := c.flow.local(g.Common())
+	if target == nil || len(grp.sends) != 1 || goCount(g) != 1 {
+		return nil
+	}
+	r := c.maxSends(target, grp.chans, c.argsHolding(g.Common(), nil, nil, grp.chans), nilArgs(g.Common()), 0)
+	out := map[origin]bool{}
+	for _, o := range owned {
+		if grp.chans[o] || c.has(o, opSend) {
+			continue
+		}
+		var closes []*ssa.BasicBlock
+		for _, op := range c.ops[o] {
+			if op.kind != opClose {
+				continue
+			}
+			if _, call := op.instr.(*ssa.Call); !call || op.instr.Parent() != target {
+				closes = nil // deferred, or elsewhere
+				break
+			}
+			closes = append(closes, op.instr.Block())
+		}
+		if len(closes) > 0 && sendFree(closes, r) {
+			out[o] = true
+		}
+	}
+	return out
+}
+
+// sendFree reports whether no path through one of the blocks at sends on
+// the channels r counts.
+func sendFree(at []*ssa.BasicBlock, r sendCount) bool {
+	for _, b := range at {
+		if r.weight[b] != 0 {
+			return false
+		}
+		for _, x := range r.reach {
+			if r.weight[x] != 0 && (passutil.Reaches([]*ssa.BasicBlock{x}, b) || passutil.Reaches([]*ssa.BasicBlock{b}, x)) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // argsHolding returns the arguments of call, made in fn whose parameters
@@ -534,6 +616,7 @@ type pathState struct {
 	recv    *ssa.UnOp   // the comma-ok receive whose outcome the path took
 	ok      bool
 	other   token.Pos // a select case on another channel the path took
+	failed  bool      // the path reports a test failure
 }
 
 func newSenderWalk(c *checker, fn *ssa.Function, grp *group) *senderWalk {
@@ -564,6 +647,16 @@ func (w *senderWalk) receivesIn(b *ssa.BasicBlock) bool {
 					return true
 				}
 			}
+		}
+	}
+	return false
+}
+
+// signals reports whether ch is a signal channel of the group.
+func (w *senderWalk) signals(ch ssa.Value) bool {
+	for o := range w.c.flow.origins(ch) {
+		if w.grp.signal[o] {
+			return true
 		}
 	}
 	return false
@@ -621,6 +714,10 @@ func (w *senderWalk) step(st pathState) []pathState {
 				st.pending = 0
 			}
 		case *ssa.UnOp:
+			if i.Op == token.ARROW && w.signals(i.X) {
+				st.pending = 0
+				break
+			}
 			if i.Op != token.ARROW || !w.ours(i.X) {
 				break
 			}
@@ -656,6 +753,9 @@ func (w *senderWalk) step(st pathState) []pathState {
 			if passutil.EndsGoroutine(i) || c.blocking(i) != nil {
 				return nil
 			}
+			if reportsFailure(i.Common()) {
+				st.failed = true
+			}
 			if callee := c.flow.local(i.Common()); callee != nil && !c.summarize(callee).returns {
 				return nil
 			}
@@ -677,6 +777,8 @@ func (w *senderWalk) selectCases(st pathState, sel *ssa.Select) []pathState {
 		n := st
 		n.sel, n.k, n.i = sel, k, st.i+1
 		switch {
+		case s.Dir == types.RecvOnly && w.signals(s.Chan):
+			n.pending = 0
 		case s.Dir == types.RecvOnly && w.ours(s.Chan):
 			if st.pending == 0 {
 				continue
@@ -750,8 +852,8 @@ func (w *senderWalk) leak(st pathState, pos token.Pos, replaced string) {
 	if st.last == nil || st.pending == 0 || st.pending != unbounded && int64(st.pending) <= w.grp.cap {
 		return
 	}
-	if st.pending == unbounded && w.grp.cap > 0 && w.grp.total == unbounded {
-		return // an unknown number of senders: the buffer may be sized for them
+	if st.failed {
+		return // a test that failed already: the leak is the least of it
 	}
 	g := st.last
 	if w.found[g] {

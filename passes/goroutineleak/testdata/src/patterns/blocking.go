@@ -233,3 +233,48 @@ func listen(l *listeners) {
 	l.add(ch) // stored in a slice: notify sends on it
 	go func() { <-ch }()
 }
+
+// A goroutine that waits for one that is stuck before it signals.
+
+func stuck() { <-make(chan struct{}) }
+
+func cascade() {
+	go func() { // want `receive from done at line 248 never proceeds \(the code that sends on it or closes it never runs\)`
+		done := make(chan struct{})
+		go func() { // want `receive from make\(chan struct\{\}\) at line 239 never proceeds`
+			stuck()
+			close(done)
+		}()
+		<-done
+	}()
+}
+
+// A buffered channel nothing receives from fills up.
+
+type watcher struct {
+	result chan int
+}
+
+func (w *watcher) emit(v int) { w.result <- v }
+
+func (w *watcher) process(events []int) {
+	for _, e := range events {
+		w.emit(e)
+	}
+}
+
+func newWatcher(size int, events []int) *watcher {
+	w := &watcher{result: make(chan int, size)}
+	go w.process(events) // want `send on w.result at line 258 never proceeds \(nothing receives from it, and its buffer fills up\)`
+	return w
+}
+
+func (w *watcher) once(v int) {
+	w.emit(v) // one send fits in a buffer
+}
+
+func startOnce2(size int) *watcher {
+	w := &watcher{result: make(chan int, size)}
+	go w.once(1)
+	return w
+}

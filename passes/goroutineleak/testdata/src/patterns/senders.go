@@ -330,3 +330,41 @@ func passedAway(consume func(<-chan int), err error) {
 	}
 	consume(ch)
 }
+
+// The goroutine either sends an error or closes done: receiving from done
+// means it sends nothing.
+func errOrDone() error {
+	errc := make(chan error)
+	done := make(chan struct{})
+	go func() {
+		if compute() < 0 {
+			errc <- errors.New("negative")
+			return
+		}
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case err := <-errc:
+		return err
+	}
+}
+
+func errOrDoneTimeout() error {
+	errc := make(chan error)
+	done := make(chan struct{})
+	go func() { // want `blocks forever: send on errc at line 359 never proceeds \(nothing receives from it\)`
+		if compute() < 0 {
+			errc <- errors.New("negative")
+			return
+		}
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-time.After(time.Second):
+		return errors.New("timeout")
+	}
+}

@@ -1,0 +1,55 @@
+package patterns
+
+import (
+	"testing"
+	"time"
+)
+
+// A leak on the path of a test that already failed is not reported.
+func TestTimeout(t *testing.T) {
+	done := make(chan struct{})
+	go func() {
+		compute()
+		done <- struct{}{}
+	}()
+	select {
+	case <-done:
+	case <-time.After(time.Second):
+		t.Errorf("timed out")
+	}
+}
+
+func TestTimeoutSilent(t *testing.T) {
+	done := make(chan struct{})
+	go func() { // want `its send on done at line 26 is never received when the select takes the case at line 30 and TestTimeoutSilent returns at line 33`
+		compute()
+		done <- struct{}{}
+	}()
+	select {
+	case <-done:
+	case <-time.After(time.Second):
+		t.Log("timed out")
+	}
+}
+
+func TestTwoSelects(t *testing.T) {
+	started := make(chan bool)
+	done := make(chan bool)
+	go func() {
+		started <- true
+		compute()
+		done <- true
+	}()
+	<-started
+	select {
+	case <-done:
+		t.Errorf("not blocked")
+	case <-time.After(time.Second):
+	}
+	compute()
+	select {
+	case <-done:
+	case <-time.After(time.Second):
+		t.Errorf("still blocked")
+	}
+}
