@@ -45,14 +45,17 @@ var corpusGroups = []struct {
 	{"gokerTestCases", "goker", "GoKer kernels", nil},
 }
 
-// floors are the least a regression may measure: leaks found at the right
-// go statement, and the most findings elsewhere, per group and Go version
-// of the corpus (the 1.27 corpus adds one micro test).
+// floors are what the analyzer measured on the Go 1.26 corpus (the 1.27
+// corpus adds one micro test, which it finds): the least number of leaks
+// found at the right go statement, and the most findings elsewhere, per
+// group. The one GoKer finding elsewhere is the leak of kubernetes1321.go,
+// which the runtime test lists only in a comment because the kernel is
+// racy.
 var floors = map[string]struct{ found, elsewhere int }{
-	"micro tests":     {0, 0},
-	"stress tests":    {0, 0},
-	"CGO'24 patterns": {0, 0},
-	"GoKer kernels":   {0, 0},
+	"micro tests":     {12, 0},
+	"stress tests":    {1, 0},
+	"CGO'24 patterns": {5, 0},
+	"GoKer kernels":   {21, 1},
 }
 
 // An expectedLeak is a goroutine the runtime test expects to leak: its test

@@ -166,8 +166,8 @@ func (c *checker) where(pos, from token.Pos) string {
 // never return.
 func (c *checker) checkGo(g *ssa.Go) {
 	target := c.flow.local(g.Common())
-	if target == nil {
-		return
+	if target == nil || !c.reached[g] {
+		return // not a function of the package, or never started
 	}
 	s := c.summarize(target)
 	switch {

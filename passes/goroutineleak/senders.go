@@ -329,8 +329,9 @@ func (c *checker) maxSends(fn *ssa.Function, chans map[origin]bool, held, nils m
 }
 
 // signals returns the channels fn owns, besides those of grp, that the
-// goroutine g starts closes only on paths where it sends nothing on grp's:
-// receiving from one means the goroutine owes nothing, as in
+// goroutine g starts closes with no send on grp's channels after it:
+// receiving from one means the goroutine owes nothing (a send before the
+// close was received, or the goroutine would not have closed), as in
 //
 //	go func() {
 //		if err := run(); err != nil {
@@ -372,15 +373,15 @@ func (c *checker) signals(g *ssa.Go, grp *group, owned []origin) map[origin]bool
 	return out
 }
 
-// sendFree reports whether no path through one of the blocks at sends on
-// the channels r counts.
+// sendFree reports whether no path from one of the blocks at sends on the
+// channels r counts.
 func sendFree(at []*ssa.BasicBlock, r sendCount) bool {
 	for _, b := range at {
 		if r.weight[b] != 0 {
 			return false
 		}
 		for _, x := range r.reach {
-			if r.weight[x] != 0 && (passutil.Reaches([]*ssa.BasicBlock{x}, b) || passutil.Reaches([]*ssa.BasicBlock{b}, x)) {
+			if r.weight[x] != 0 && passutil.Reaches(b.Succs, x) {
 				return false
 			}
 		}

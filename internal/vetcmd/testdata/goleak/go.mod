@@ -1,0 +1,3 @@
+module example.com/goleak
+
+go 1.26
