@@ -195,6 +195,9 @@ func (c *checker) successors(b *ssa.BasicBlock, pruned *[]*site) []*ssa.BasicBlo
 	if !ok {
 		return b.Succs
 	}
+	if _, known := passutil.ConstCond(iff.Cond); known {
+		return passutil.Feasible(b)
+	}
 	cond, neg := unwrapNot(iff.Cond)
 	yes, no := b.Succs[0], b.Succs[1]
 	if neg {

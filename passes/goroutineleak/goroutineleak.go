@@ -45,6 +45,7 @@ type checker struct {
 	exprs       map[token.Pos]ast.Expr // channel and lock operands by operation position
 	loops       []ast.Stmt             // for and range statements
 	found       map[*ssa.Go]analysis.Diagnostic
+	onceFuncs   map[*ssa.Function]bool // functions a sync.Once runs
 }
 
 func run(pass *analysis.Pass) (any, error) {
@@ -215,10 +216,13 @@ const maxCallerDepth = 4
 // onlyAtStart reports whether fn runs once, when the process starts.
 func (c *checker) onlyAtStart(fn *ssa.Function, depth int) bool {
 	for fn.Parent() != nil {
-		if onceBody(fn) {
+		if c.onceFunc(fn) {
 			return true
 		}
 		fn = fn.Parent()
+	}
+	if c.onceFunc(fn) {
+		return true
 	}
 	name := fn.Name()
 	if name == "init" || strings.HasPrefix(name, "init#") || (c.flow.isMain && name == "main") {
@@ -235,30 +239,57 @@ func (c *checker) onlyAtStart(fn *ssa.Function, depth int) bool {
 	return true
 }
 
-// onceBody reports whether the function literal fn is given to
-// (*sync.Once).Do or sync.OnceFunc and its variants.
-func onceBody(fn *ssa.Function) bool {
-	for _, b := range fn.Parent().Blocks {
-		for _, instr := range b.Instrs {
-			call, ok := instr.(ssa.CallInstruction)
-			if !ok {
-				continue
-			}
-			name, _ := passutil.CalleeName(call.Common())
-			switch name {
-			case "(*sync.Once).Do", "sync.OnceFunc", "sync.OnceValue", "sync.OnceValues":
-			default:
-				continue
-			}
-			for _, a := range call.Common().Args {
-				if a == fn {
-					return true
-				}
-				if mc, ok := a.(*ssa.MakeClosure); ok && mc.Fn == fn {
-					return true
+// onceFunc reports whether fn is run by a sync.Once: given to
+// (*sync.Once).Do, sync.OnceFunc, sync.OnceValue or sync.OnceValues,
+// directly or through a variable.
+func (c *checker) onceFunc(fn *ssa.Function) bool {
+	if c.onceFuncs == nil {
+		c.onceFuncs = map[*ssa.Function]bool{}
+		for _, f := range c.funcs {
+			for _, b := range f.Blocks {
+				for _, instr := range b.Instrs {
+					call, ok := instr.(ssa.CallInstruction)
+					if !ok {
+						continue
+					}
+					switch name, _ := passutil.CalleeName(call.Common()); name {
+					case "(*sync.Once).Do", "sync.OnceFunc", "sync.OnceValue", "sync.OnceValues":
+						for _, a := range call.Common().Args {
+							if g := c.funcOf(a, 0); g != nil {
+								c.onceFuncs[g] = true
+							}
+						}
+					}
 				}
 			}
 		}
 	}
-	return false
+	return c.onceFuncs[fn]
+}
+
+// funcOf returns the function the function value v is, or nil.
+func (c *checker) funcOf(v ssa.Value, depth int) *ssa.Function {
+	if depth > 4 {
+		return nil
+	}
+	switch x := v.(type) {
+	case *ssa.Function:
+		return x
+	case *ssa.MakeClosure:
+		return x.Fn.(*ssa.Function)
+	case *ssa.UnOp:
+		if x.Op != token.MUL {
+			return nil
+		}
+		addr := x.X
+		if fv, ok := addr.(*ssa.FreeVar); ok {
+			if b := c.binding(fv); b != nil {
+				addr = b
+			}
+		}
+		if st := storedOnce(addr); st != nil {
+			return c.funcOf(st, depth+1)
+		}
+	}
+	return nil
 }

@@ -296,7 +296,7 @@ func (c *checker) lockStep(fn *ssa.Function, s *lockSummary, st lockState, takes
 			return nil, false, false
 		}
 	}
-	if iff, ok := st.b.Instrs[len(st.b.Instrs)-1].(*ssa.If); ok {
+	if iff, ok := st.b.Instrs[len(st.b.Instrs)-1].(*ssa.If); ok && len(passutil.Feasible(st.b)) == 2 {
 		// Paths that test the same condition twice take the same branch.
 		cond, neg := unwrapNot(iff.Cond)
 		key := condKey(cond)
@@ -312,7 +312,7 @@ func (c *checker) lockStep(fn *ssa.Function, s *lockSummary, st lockState, takes
 		}
 		return next, false, true
 	}
-	for _, succ := range st.b.Succs {
+	for _, succ := range passutil.Feasible(st.b) {
 		n := st.clone()
 		n.b = succ
 		next = append(next, n)

@@ -503,7 +503,7 @@ func (c *checker) reachable(fn *ssa.Function, nils map[int]bool) []*ssa.BasicBlo
 func nilBranches(fn *ssa.Function, b *ssa.BasicBlock, nils map[int]bool) []*ssa.BasicBlock {
 	iff, ok := b.Instrs[len(b.Instrs)-1].(*ssa.If)
 	if !ok || len(nils) == 0 {
-		return b.Succs
+		return passutil.Feasible(b)
 	}
 	cond, neg := unwrapNot(iff.Cond)
 	bin, ok := cond.(*ssa.BinOp)
@@ -805,30 +805,24 @@ func (w *senderWalk) selectCases(st pathState, sel *ssa.Select) []pathState {
 // branches returns the states after the last instruction of st.b.
 func (w *senderWalk) branches(st pathState) []pathState {
 	b := st.b
-	succs := b.Succs
-	loopTest := false // b ends with the test of a loop condition
+	succs := passutil.Feasible(b)
+	var cond ssa.Value
 	if iff, ok := b.Instrs[len(b.Instrs)-1].(*ssa.If); ok {
-		loopTest = true
-		cond, neg := unwrapNot(iff.Cond)
+		var neg bool
+		cond, neg = unwrapNot(iff.Cond)
 		yes, no := b.Succs[0], b.Succs[1]
 		if neg {
 			yes, no = no, yes
 		}
-		if sel, k, ok := selectCase(cond); ok {
-			loopTest = false
-			if sel == st.sel {
-				succs = []*ssa.BasicBlock{no}
-				if k == st.k {
-					succs = []*ssa.BasicBlock{yes}
-				}
+		if sel, k, ok := selectCase(cond); ok && sel == st.sel {
+			succs = []*ssa.BasicBlock{no}
+			if k == st.k {
+				succs = []*ssa.BasicBlock{yes}
 			}
-		} else if recv := commaOk(cond); recv != nil {
-			loopTest = false
-			if recv == st.recv {
-				succs = []*ssa.BasicBlock{no}
-				if st.ok {
-					succs = []*ssa.BasicBlock{yes}
-				}
+		} else if recv := commaOk(cond); recv != nil && recv == st.recv {
+			succs = []*ssa.BasicBlock{no}
+			if st.ok {
+				succs = []*ssa.BasicBlock{yes}
 			}
 		}
 	}
@@ -836,15 +830,44 @@ func (w *senderWalk) branches(st pathState) []pathState {
 	for _, s := range succs {
 		n := st
 		n.b, n.i = s, 0
-		if body, ok := w.loops[b]; ok && !body[s] && loopTest && !w.receivesIn(b) {
-			// A loop that receives and runs to its end (its condition
-			// fails) is taken to receive every value sent: its count
-			// matches the senders', which the analysis cannot see.
+		if w.countedExit(b, s, cond) {
 			n.pending = 0
 		}
 		next = append(next, n)
 	}
 	return next
+}
+
+// countedExit reports whether the edge from b to s leaves a loop that
+// receives from the group because a count kept by the loop (its counter, or
+// one its body increments) reached its bound: the count is taken to match
+// what was sent, which the analysis cannot see.
+func (w *senderWalk) countedExit(b, s *ssa.BasicBlock, cond ssa.Value) bool {
+	bin, ok := cond.(*ssa.BinOp)
+	if !ok {
+		return false
+	}
+	for _, body := range w.loops {
+		if !body[b] || body[s] {
+			continue
+		}
+		for _, x := range []ssa.Value{bin.X, bin.Y} {
+			if step, ok := x.(*ssa.BinOp); ok && (step.Op == token.ADD || step.Op == token.SUB) {
+				if _, isConst := step.Y.(*ssa.Const); isConst {
+					x = step.X
+				}
+			}
+			if phi, ok := x.(*ssa.Phi); ok && body[phi.Block()] && isInteger(phi.Type()) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func isInteger(t types.Type) bool {
+	b, ok := t.Underlying().(*types.Basic)
+	return ok && b.Info()&types.IsInteger != 0
 }
 
 // leak records a leak of the path st leaving through pos with values not

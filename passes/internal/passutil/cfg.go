@@ -2,6 +2,7 @@ package passutil
 
 import (
 	"fmt"
+	"go/constant"
 	"go/token"
 	"go/types"
 
@@ -166,9 +167,26 @@ func Loops(fn *ssa.Function) map[*ssa.BasicBlock]map[*ssa.BasicBlock]bool {
 
 // TripCount returns how many times the loop headed by header runs when it
 // counts with a constant step of one to a constant bound, as in
-// "for i := 0; i < 5; i++" and "for range 5".
+// "for i := 0; i < 5; i++" and "for range 5" (whose test SSA puts at the
+// end of the body, on the incremented counter).
 func TripCount(header *ssa.BasicBlock) (int64, bool) {
-	iff, ok := header.Instrs[len(header.Instrs)-1].(*ssa.If)
+	for _, b := range header.Preds {
+		if !header.Dominates(b) {
+			continue
+		}
+		// b is a back edge: the test is in the header or in b.
+		for _, test := range []*ssa.BasicBlock{header, b} {
+			if n, ok := tripCount(header, test); ok {
+				return n, true
+			}
+		}
+	}
+	return 0, false
+}
+
+// tripCount recognizes the test of a counted loop at the end of block test.
+func tripCount(header, test *ssa.BasicBlock) (int64, bool) {
+	iff, ok := test.Instrs[len(test.Instrs)-1].(*ssa.If)
 	if !ok {
 		return 0, false
 	}
@@ -176,18 +194,18 @@ func TripCount(header *ssa.BasicBlock) (int64, bool) {
 	if !ok {
 		return 0, false
 	}
-	phi, ok := cmp.X.(*ssa.Phi)
-	bound, ok2 := cmp.Y.(*ssa.Const)
-	if !ok || !ok2 || phi.Block() != header || len(phi.Edges) != 2 || !isInt(bound) {
+	bound, ok := cmp.Y.(*ssa.Const)
+	if !ok || !isInt(bound) {
+		return 0, false
+	}
+	phi, rotated := CounterPhi(header, cmp.X)
+	if phi == nil {
 		return 0, false
 	}
 	var start *ssa.Const
 	for i, e := range phi.Edges {
 		if header.Dominates(header.Preds[i]) {
-			// The back edge: the counter must step by one.
-			add, ok := e.(*ssa.BinOp)
-			one, ok2 := add.Y.(*ssa.Const)
-			if !ok || !ok2 || add.Op != token.ADD || add.X != phi || !isInt(one) || one.Int64() != 1 {
+			if add, ok := e.(*ssa.BinOp); !ok || !isIncrement(add, phi) {
 				return 0, false
 			}
 			continue
@@ -209,10 +227,66 @@ func TripCount(header *ssa.BasicBlock) (int64, bool) {
 	default:
 		return 0, false
 	}
+	if rotated && n < 1 {
+		n = 1 // a test at the end of the body comes after one run
+	}
 	return max(n, 0), true
+}
+
+// CounterPhi returns the counter of the loop headed by header that v is:
+// a phi of the header, or that phi plus one (rotated reports the latter).
+func CounterPhi(header *ssa.BasicBlock, v ssa.Value) (phi *ssa.Phi, rotated bool) {
+	if add, ok := v.(*ssa.BinOp); ok && add.Op == token.ADD {
+		if p, ok := add.X.(*ssa.Phi); ok && p.Block() == header && isIncrement(add, p) {
+			return p, true
+		}
+		return nil, false
+	}
+	if p, ok := v.(*ssa.Phi); ok && p.Block() == header && len(p.Edges) == 2 {
+		return p, false
+	}
+	return nil, false
+}
+
+func isIncrement(add *ssa.BinOp, phi *ssa.Phi) bool {
+	one, ok := add.Y.(*ssa.Const)
+	return ok && add.Op == token.ADD && add.X == phi && isInt(one) && one.Int64() == 1
 }
 
 func isInt(c *ssa.Const) bool {
 	b, ok := c.Type().Underlying().(*types.Basic)
 	return ok && b.Info()&types.IsInteger != 0 && c.Value != nil
+}
+
+// ConstCond returns the value of a condition that compares two constants,
+// such as the "0 < 5" SSA tests before the first run of "for range 5".
+func ConstCond(v ssa.Value) (value, known bool) {
+	bin, ok := v.(*ssa.BinOp)
+	if !ok {
+		return false, false
+	}
+	x, ok := bin.X.(*ssa.Const)
+	y, ok2 := bin.Y.(*ssa.Const)
+	if !ok || !ok2 || x.Value == nil || y.Value == nil {
+		return false, false
+	}
+	switch bin.Op {
+	case token.EQL, token.NEQ, token.LSS, token.LEQ, token.GTR, token.GEQ:
+		return constant.Compare(x.Value, bin.Op, y.Value), true
+	}
+	return false, false
+}
+
+// Feasible returns the successors of b that can run: both of an if, but
+// one when its condition is constant.
+func Feasible(b *ssa.BasicBlock) []*ssa.BasicBlock {
+	if iff, ok := b.Instrs[len(b.Instrs)-1].(*ssa.If); ok {
+		if v, known := ConstCond(iff.Cond); known {
+			if v {
+				return b.Succs[:1]
+			}
+			return b.Succs[1:]
+		}
+	}
+	return b.Succs
 }

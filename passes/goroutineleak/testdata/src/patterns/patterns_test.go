@@ -60,3 +60,41 @@ func TestSkipped(t *testing.T) {
 	go func() { <-start }()
 	start <- struct{}{}
 }
+
+func TestConcurrent(t *testing.T) {
+	ch := make(chan struct{})
+	for range 10 {
+		go func() {
+			compute()
+			ch <- struct{}{}
+		}()
+	}
+	for range 10 {
+		select {
+		case <-ch:
+		case <-time.After(time.Second):
+			t.Fatalf("timeout")
+		}
+	}
+}
+
+func TestThreeDone(t *testing.T) {
+	a, b, c := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	go func() { compute(); a <- struct{}{} }()
+	go func() { compute(); b <- struct{}{} }()
+	go func() { compute(); c <- struct{}{} }()
+	done := 0
+	for {
+		select {
+		case <-a:
+			done++
+		case <-b:
+			done++
+		case <-c:
+			done++
+		}
+		if done == 3 {
+			return
+		}
+	}
+}
