@@ -46,6 +46,7 @@ type checker struct {
 	loops       []ast.Stmt             // for and range statements
 	found       map[*ssa.Go]analysis.Diagnostic
 	onceFuncs   map[*ssa.Function]bool // functions a sync.Once runs
+	signalChans map[origin]bool        // channels given to signal.Notify
 }
 
 func run(pass *analysis.Pass) (any, error) {
@@ -175,7 +176,7 @@ func (c *checker) checkGo(g *ssa.Go) {
 	case s.block != nil:
 		c.add(g, fmt.Sprintf("goroutine started here blocks forever: %s at %s never proceeds (%s)",
 			s.block.what, c.where(s.block.pos, g.Pos()), s.block.why), s.block)
-	case !s.returns && s.trap != nil && !c.daemon(g):
+	case !s.returns && s.trap != nil && !c.daemon(g) && !c.signalHandler(target):
 		c.add(g, fmt.Sprintf("goroutine started here never returns: %s at %s %s",
 			s.trap.what, c.where(s.trap.pos, g.Pos()), s.trap.why), s.trap)
 	}
@@ -237,6 +238,52 @@ func (c *checker) onlyAtStart(fn *ssa.Function, depth int) bool {
 		}
 	}
 	return true
+}
+
+// signalHandler reports whether fn receives from a channel given to
+// os/signal.Notify: handling signals is a job for the life of the process.
+func (c *checker) signalHandler(fn *ssa.Function) bool {
+	if c.signalChans == nil {
+		c.signalChans = map[origin]bool{}
+		for _, f := range c.funcs {
+			for _, b := range f.Blocks {
+				for _, instr := range b.Instrs {
+					call, ok := instr.(ssa.CallInstruction)
+					if !ok || len(call.Common().Args) == 0 {
+						continue
+					}
+					if name, _ := passutil.CalleeName(call.Common()); name == "os/signal.Notify" {
+						for o := range c.flow.origins(call.Common().Args[0]) {
+							c.signalChans[o] = true
+						}
+					}
+				}
+			}
+		}
+	}
+	for _, b := range fn.Blocks {
+		for _, instr := range b.Instrs {
+			var chans []ssa.Value
+			switch i := instr.(type) {
+			case *ssa.UnOp:
+				if i.Op == token.ARROW {
+					chans = append(chans, i.X)
+				}
+			case *ssa.Select:
+				for _, st := range i.States {
+					chans = append(chans, st.Chan)
+				}
+			}
+			for _, ch := range chans {
+				for o := range c.flow.origins(ch) {
+					if o >= 0 && c.signalChans[o] {
+						return true
+					}
+				}
+			}
+		}
+	}
+	return false
 }
 
 // onceFunc reports whether fn is run by a sync.Once: given to

@@ -683,13 +683,14 @@ func (w *senderWalk) run() {
 		k       int
 		recv    *ssa.UnOp
 		ok      bool
+		failed  bool
 	}
 	seen := map[key]bool{}
 	work := []pathState{{b: w.fn.Blocks[0]}}
 	for len(work) > 0 && len(seen) < 100000 {
 		st := work[len(work)-1]
 		work = work[:len(work)-1]
-		k := key{st.b, st.i, st.pending, st.last, st.sel, st.k, st.recv, st.ok}
+		k := key{st.b, st.i, st.pending, st.last, st.sel, st.k, st.recv, st.ok, st.failed}
 		if seen[k] {
 			continue
 		}

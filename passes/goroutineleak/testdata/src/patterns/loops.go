@@ -2,6 +2,8 @@ package patterns
 
 import (
 	"context"
+	"os"
+	"os/signal"
 	"sync"
 	"time"
 )
@@ -10,7 +12,7 @@ import (
 
 func process(jobs []int) {
 	ch := make(chan int)
-	go func() { // want `never returns: the loop at line 14 exits only when ch is closed, and nothing closes it`
+	go func() { // want `never returns: the loop at line 16 exits only when ch is closed, and nothing closes it`
 		for j := range ch {
 			_ = j
 		}
@@ -68,7 +70,7 @@ func consume[T any](in <-chan T) {
 
 func genericNeverClosed(items []string) {
 	in := make(chan string)
-	go consume(in) // want `never returns: the loop at line 64 exits only when in is closed, and nothing closes it`
+	go consume(in) // want `never returns: the loop at line 66 exits only when in is closed, and nothing closes it`
 	for _, s := range items {
 		in <- s
 	}
@@ -96,7 +98,7 @@ func (m *monitor) publish(e int) { m.events <- e }
 
 func startMonitor() *monitor {
 	m := &monitor{events: make(chan int), stop: make(chan struct{})}
-	go m.loop() // want `never returns: the loop at line 85 exits only through a select case that never proceeds \(receive from m.stop\)`
+	go m.loop() // want `never returns: the loop at line 87 exits only through a select case that never proceeds \(receive from m.stop\)`
 	return m
 }
 
@@ -127,7 +129,7 @@ func startStoppable() *stoppableMonitor {
 // A loop with no exit at all: nothing can stop the goroutine.
 
 func flusher(flush func()) {
-	go func() { // want `never returns: the loop at line 132 exits only when t.C is closed, and nothing closes it`
+	go func() { // want `never returns: the loop at line 134 exits only when t.C is closed, and nothing closes it`
 		t := time.NewTicker(time.Second)
 		for range t.C {
 			flush()
@@ -136,7 +138,7 @@ func flusher(flush func()) {
 }
 
 func poller(poll func()) {
-	go func() { // want `never returns: the loop at line 140 has no exit`
+	go func() { // want `never returns: the loop at line 142 has no exit`
 		for {
 			time.Sleep(time.Second)
 			poll()
@@ -179,4 +181,14 @@ func startOnce(flush func()) {
 			}
 		}()
 	})
+}
+
+func ignoreInterrupts() {
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, os.Interrupt)
+	go func() {
+		for {
+			<-ch
+		}
+	}()
 }
