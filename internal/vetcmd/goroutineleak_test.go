@@ -28,13 +28,12 @@ func TestVetGoroutineLeak(t *testing.T) {
 
 	t.Run("json", func(t *testing.T) {
 		r := runIn(t, dir, bin, "vet", "-json", "-", ".")
-		start := strings.Index(r.stdout, "{")
-		if r.code != 1 || start < 0 {
-			t.Fatalf("exit %d, stdout:\n%s", r.code, r.stdout)
+		if r.code != 1 {
+			t.Fatalf("exit %d, stdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
 		}
 		var rep leakhound.Report
-		if err := json.Unmarshal([]byte(r.stdout[start:]), &rep); err != nil {
-			t.Fatalf("report is not JSON: %v", err)
+		if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+			t.Fatalf("report is not JSON: %v\n%s", err, r.stdout)
 		}
 		if len(rep.Findings) != 1 {
 			t.Fatalf("findings = %+v", rep.Findings)

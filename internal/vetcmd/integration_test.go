@@ -59,7 +59,7 @@ func runIn(t *testing.T, dir, name string, args ...string) result {
 var wantText = []string{
 	`finalizer.go:10:2: finalizer blocks on a channel receive at line 10: all finalizers run on one goroutine, so every later finalizer \(and every file or socket the garbage collector closes\) waits behind it \(do blocking work in a new goroutine\) \(finalizer\)`,
 	`finalizer.go:21:1: leakhound:ignore finalizer has no reason and suppresses nothing: say why the finding does not apply \(ignore\)`,
-	`finalizer.go:24:1: leakhound:ignore names unknown analyzer "finaliser": use one of unclosed, rawfd, finalizer, or all \(ignore\)`,
+	`finalizer.go:24:1: leakhound:ignore names unknown analyzer "finaliser": use one of unclosed, rawfd, finalizer, goroutineleak, or all \(ignore\)`,
 	`leaky.go:12:\d+: response body opened here is never closed on the path through line 17 \(connection and goroutines leak\) \(unclosed\)`,
 	`rawfd.go:12:13: descriptor outlives the \*os.File from os.Open: the file is closed when this function returns \(deferred Close at line 11\) \(keep the file reachable as long as the descriptor is used, or use SyscallConn\) \(rawfd\)`,
 }
@@ -189,7 +189,7 @@ func TestVetBinary(t *testing.T) {
 			loc := res.Locations[0].PhysicalLocation
 			results = append(results, fmt.Sprintf("%s %s:%d", res.RuleID, loc.ArtifactLocation.URI, loc.Region.StartLine))
 		}
-		wantRules := "unclosed rawfd finalizer ignore"
+		wantRules := "unclosed rawfd finalizer goroutineleak ignore"
 		wantResults := "finalizer finalizer.go:10, ignore finalizer.go:21, ignore finalizer.go:24, unclosed leaky.go:12, rawfd rawfd.go:12"
 		if strings.Join(rules, " ") != wantRules || strings.Join(results, ", ") != wantResults {
 			t.Errorf("rules %v, results %v\nwant rules %s, results %s", rules, results, wantRules, wantResults)
