@@ -71,6 +71,7 @@ type groupResult struct {
 	hits            []string // found: the leak, and the finding
 	elsewhere       []string
 	missed          []string
+	unmapped        []string // expected leaks no go statement of the corpus starts
 }
 
 func TestRuntimeCorpus(t *testing.T) {
@@ -107,14 +108,18 @@ func TestRuntimeCorpus(t *testing.T) {
 				}
 				seen[key] = true
 				r.expected++
-				hit := ""
+				hit, mapped := "", false
 				for pos, name := range gos {
 					if l.fn.MatchString(name + "(") {
+						mapped = true
 						matched[pos] = true
 						if msg, ok := findings[pos]; ok {
 							hit = key + " at " + pos + ": " + msg
 						}
 					}
+				}
+				if !mapped {
+					r.unmapped = append(r.unmapped, key)
 				}
 				if hit != "" {
 					r.found++
@@ -152,6 +157,9 @@ func TestRuntimeCorpus(t *testing.T) {
 		}
 		for _, m := range r.missed {
 			t.Logf("%s: missed %s", g.name, m)
+		}
+		for _, m := range r.unmapped {
+			t.Logf("%s: no go statement starts %s", g.name, m)
 		}
 		for _, e := range r.elsewhere {
 			t.Logf("%s: elsewhere %s", g.name, e)

@@ -51,7 +51,7 @@ func InstrReaches(a, b ssa.Instruction) bool {
 }
 
 // RuntimeName returns the name the runtime gives fn in stack traces, without
-// the package path: "F", "(*T).M", "F.func2", "F.func2.1".
+// the package path: "F", "T.M", "(*T).M", "F.func2", "F.func2.1".
 func RuntimeName(fn *ssa.Function) string {
 	parent := fn.Parent()
 	if parent == nil {
@@ -67,7 +67,10 @@ func RuntimeName(fn *ssa.Function) string {
 			if n, ok := types.Unalias(t).(*types.Named); ok {
 				name = n.Obj().Name()
 			}
-			return "(" + star + name + ")." + fn.Name()
+			if star == "" {
+				return name + "." + fn.Name() // the runtime writes T.M, but (*T).M
+			}
+			return "(*" + name + ")." + fn.Name()
 		}
 		return fn.Name()
 	}
