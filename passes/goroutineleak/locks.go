@@ -352,14 +352,7 @@ func (c *checker) lockCall(fn *ssa.Function, s *lockSummary, st *lockState, call
 	common := call.Common()
 	if k, mode, release, ok := lockOf(common); ok {
 		if release {
-			if _, held := st.held[k]; held {
-				delete(st.held, k)
-			} else if rootedInParams(fn, k) {
-				st.released[k] = true
-				if !slices.Contains(s.releases, k) {
-					s.releases = append(s.releases, k)
-				}
-			}
+			releaseLock(fn, s, st, k)
 			return true
 		}
 		if h, held := st.held[k]; held && (mode == writeLock || h.mode == writeLock) {
@@ -395,14 +388,7 @@ func (c *checker) lockCall(fn *ssa.Function, s *lockSummary, st *lockState, call
 	}
 	for _, r := range cs.releases {
 		if k, ok := mapKey(common, callee, r); ok {
-			if _, held := st.held[k]; held {
-				delete(st.held, k)
-			} else if rootedInParams(fn, k) {
-				st.released[k] = true
-				if !slices.Contains(s.releases, k) {
-					s.releases = append(s.releases, k)
-				}
-			}
+			releaseLock(fn, s, st, k)
 		}
 	}
 	for _, h := range cs.holds {
@@ -411,6 +397,22 @@ func (c *checker) lockCall(fn *ssa.Function, s *lockSummary, st *lockState, call
 		}
 	}
 	return true
+}
+
+// releaseLock applies the release of lock k on the path st of fn: the path
+// holds it no more, or, when the path did not take it, fn releases its
+// caller's.
+func releaseLock(fn *ssa.Function, s *lockSummary, st *lockState, k lockKey) {
+	if _, held := st.held[k]; held {
+		delete(st.held, k)
+		return
+	}
+	if rootedInParams(fn, k) {
+		st.released[k] = true
+		if !slices.Contains(s.releases, k) {
+			s.releases = append(s.releases, k)
+		}
+	}
 }
 
 // lockDefer records what a deferred call releases at return.
