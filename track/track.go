@@ -200,7 +200,10 @@ func watchSignals() {
 func relaySignals(c <-chan os.Signal) {
 	for s := range c {
 		if signalHandlers != nil && signalHandlers(s) > 1 {
-			continue // the program handles it and decides how to end
+			// The program was notified of this delivery too: it handles
+			// the signal and decides how to end. (Counted at delivery: by
+			// now it may have reset its handlers.)
+			continue
 		}
 		tr.exit()
 		signal.Reset(s)

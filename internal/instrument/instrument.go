@@ -25,6 +25,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -110,6 +111,9 @@ var stdPatches = []pkgPatch{
 		dir:      "os/signal",
 		added:    "signal.go.txt",
 		requires: []string{"handlers", "signum"},
+		files: map[string][]edit{
+			"signal.go": {callAtStart{fn: "process", call: "leakhoundProcess"}},
+		},
 	},
 	{
 		dir:      "runtime/pprof",
@@ -137,19 +141,45 @@ type Overlay struct {
 	Replace map[string]string
 }
 
+// Packages returns the import paths of the standard-library packages the
+// overlay patches or adds files to, sorted. goroot is the GOROOT the overlay
+// was generated from.
+func (ov *Overlay) Packages(goroot string) []string {
+	src := filepath.Join(goroot, "src") + string(filepath.Separator)
+	var pkgs []string
+	for from := range ov.Replace {
+		if rel, ok := strings.CutPrefix(filepath.Dir(from), src); ok && !slices.Contains(pkgs, filepath.ToSlash(rel)) {
+			pkgs = append(pkgs, filepath.ToSlash(rel))
+		}
+	}
+	slices.Sort(pkgs)
+	return pkgs
+}
+
 // replaceFile is the name, in an overlay directory, of the saved Replace map.
 const replaceFile = "replace.json"
 
 // Generate returns the instrumentation of the GOROOT goroot (of Go version
 // goVersion), generating it under cacheDir unless it is already there. The
-// cache is keyed by Go version, GOROOT, this package's [Version] and
-// toolVersion (the version of leakhound).
+// cache is keyed by Go version, GOROOT, this package's [Version], toolVersion
+// (the version of leakhound) and the patches themselves, so that a changed
+// patch never reuses an old instrumentation.
 func Generate(goroot, goVersion, cacheDir, toolVersion string) (*Overlay, error) {
 	if goroot == "" || goVersion == "" {
 		return nil, errors.New("instrument: GOROOT and Go version are required")
 	}
-	sum := sha256.Sum256([]byte(goroot + "\x00" + Version + "\x00" + toolVersion))
-	dir := filepath.Join(cacheDir, goVersion+"-"+hex.EncodeToString(sum[:6]))
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%#v\x00", goroot, Version, toolVersion, stdPatches)
+	for _, p := range stdPatches {
+		if p.added != "" {
+			data, err := stdFiles.ReadFile("stdfiles/" + p.added)
+			if err != nil {
+				return nil, err
+			}
+			h.Write(data)
+		}
+	}
+	dir := filepath.Join(cacheDir, goVersion+"-"+hex.EncodeToString(h.Sum(nil)[:6]))
 	if ov, err := load(dir, goVersion); err == nil {
 		return ov, nil
 	}

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -139,6 +140,37 @@ func TestGenerateThisGOROOT(t *testing.T) {
 	}
 	if again.Dir != ov.Dir {
 		t.Errorf("second Generate made %s, want the cached %s", again.Dir, ov.Dir)
+	}
+	pkgs := ov.Packages(goroot)
+	for _, want := range []string{"net", "net/http", "os", "os/signal", "runtime/pprof", "testing"} {
+		if !slices.Contains(pkgs, want) {
+			t.Errorf("Packages() = %v, want %s among them", pkgs, want)
+		}
+	}
+	if slices.Contains(pkgs, "internal/runtime/exithook") {
+		t.Errorf("Packages() = %v: exithook is only required, not patched", pkgs)
+	}
+}
+
+// TestGenerateKeyedByPatches checks that a changed patch never reuses the
+// instrumentation cached for the old one.
+func TestGenerateKeyedByPatches(t *testing.T) {
+	cache := t.TempDir()
+	ov, err := Generate(runtime.GOROOT(), runtime.Version(), cache, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved := stdPatches
+	defer func() { stdPatches = saved }()
+	stdPatches = slices.Clone(saved)
+	last := &stdPatches[len(stdPatches)-1]
+	last.requires = last.requires[:len(last.requires)-1]
+	changed, err := Generate(runtime.GOROOT(), runtime.Version(), cache, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if changed.Dir == ov.Dir {
+		t.Errorf("changed patches reused the cached instrumentation %s", ov.Dir)
 	}
 }
 

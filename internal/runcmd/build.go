@@ -112,13 +112,14 @@ func goList(dir string, args ...string) ([]listedPackage, error) {
 // build is one instrumented build: its overlay and its environment.
 type build struct {
 	env     *goEnv
-	goBin   string            // the go command to run
-	goVars  []string          // environment it needs besides ours
-	work    string            // temporary directory, removed by cleanup
-	extra   map[string]string // overlay entries besides the standard library
-	overlay string            // path of the -overlay file, once written
-	source  string            // leakhound's source directory
-	modDone map[string]bool   // go.mod files already wired to the tracker
+	goBin   string              // the go command to run
+	goVars  []string            // environment it needs besides ours
+	work    string              // temporary directory, removed by cleanup
+	extra   map[string]string   // overlay entries besides the standard library
+	overlay string              // path of the -overlay file, once written
+	source  string              // leakhound's source directory
+	modDone map[string]bool     // go.mod files already wired to the tracker
+	std     *instrument.Overlay // the instrumented standard library, once generated
 }
 
 func newBuild(dir string) (*build, error) {
@@ -299,16 +300,26 @@ func raiseGoVersion(mod, v string) string {
 // writeOverlay generates (or finds in the cache) the instrumented standard
 // library and writes the -overlay file with the extra entries.
 func (b *build) writeOverlay() error {
-	cache, err := cacheDir()
-	if err != nil {
-		return err
-	}
-	ov, err := instrument.Generate(b.env.GOROOT, b.env.GOVERSION, filepath.Join(cache, "instrument"), toolVersion())
+	ov, err := b.instrumentation()
 	if err != nil {
 		return err
 	}
 	b.overlay = filepath.Join(b.work, "overlay.json")
 	return instrument.WriteOverlayFile(b.overlay, ov, b.extra)
+}
+
+// instrumentation returns the instrumented standard library of the build's
+// GOROOT, generating it (or finding it in the cache) on first use.
+func (b *build) instrumentation() (*instrument.Overlay, error) {
+	if b.std != nil {
+		return b.std, nil
+	}
+	cache, err := cacheDir()
+	if err != nil {
+		return nil, err
+	}
+	b.std, err = instrument.Generate(b.env.GOROOT, b.env.GOVERSION, filepath.Join(cache, "instrument"), toolVersion())
+	return b.std, err
 }
 
 // cacheDir returns leakhound's cache directory: $LEAKHOUND_CACHE, or

@@ -1,0 +1,226 @@
+package runcmd
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestStdlibKeepsBehaviour runs Go's own tests (with -short) of every
+// standard-library package the instrumentation patches, built with the
+// instrumented standard library: once with the tracker linked into each test
+// binary, its hooks set, as leakhound run and test build programs, and once
+// without it, the hooks nil. The package list comes from the generated
+// overlay, so a newly instrumented package is tested without a change here.
+//
+// With the tracker, per-test verdicts are turned off: Go's own tests leave
+// files and connections open on purpose, and failing them for it is
+// leakhound's job, not a change of the standard library's behaviour.
+func TestStdlibKeepsBehaviour(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs Go's own tests of the instrumented packages: skipped with -short")
+	}
+	for _, tracked := range []bool{true, false} {
+		name := "hooks nil"
+		if tracked {
+			name = "tracker linked"
+		}
+		t.Run(name, func(t *testing.T) { testStdlib(t, tracked) })
+	}
+}
+
+// stdSkips are the standard-library tests that cannot pass in leakhound's
+// test environment with or without the instrumentation, by package, with the
+// reason. Each is checked to fail the same way on the plain standard library
+// (see bench/README.md for the command).
+var stdSkips = map[string]string{}
+
+func testStdlib(t *testing.T, tracked bool) {
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := newBuild(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.cleanup()
+	ov, err := b.instrumentation()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pkgs := ov.Packages(b.env.GOROOT)
+	if !slices.Contains(pkgs, "os") || !slices.Contains(pkgs, "net/http") {
+		t.Fatalf("instrumented packages %v: want os and net/http among them", pkgs)
+	}
+	if tracked {
+		if err := addTrackerTests(b, root, pkgs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := b.writeOverlay(); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"test", "-short", "-json", "-overlay", b.overlay}
+	if skip := skipPattern(); skip != "" {
+		args = append(args, "-skip", skip)
+	}
+	cmd := b.goCommand(append(args, pkgs...)...)
+	cmd.Dir = root
+	// Findings on stderr would change the output that some tests compare.
+	cmd.Env = append(cmd.Env, "LEAKHOUND_QUIET=1")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, runErr := cmd.Output()
+	res, err := readTestEvents(out)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, stderr.String())
+	}
+	for _, p := range pkgs {
+		r, ok := res.packages[p]
+		if !ok {
+			t.Errorf("%s: no result from go test", p)
+			continue
+		}
+		t.Logf("%-14s %-4s %6.1fs (slowest: %s %.1fs)", p, r.action, r.elapsed.Seconds(), r.slowest, r.slowestTime.Seconds())
+		if tracked && !r.tracked {
+			t.Errorf("%s: TestLeakhoundTracking did not pass: the tracker was not linked in", p)
+		}
+	}
+	for _, f := range res.failed {
+		t.Errorf("%s %s failed:\n%s", f.pkg, f.test, res.output[f])
+	}
+	if runErr != nil && len(res.failed) == 0 {
+		t.Errorf("go test: %v\n%s", runErr, stderr.String())
+	}
+}
+
+// addTrackerTests adds to the external test package of each of pkgs a file
+// that links the tracker in, turns its per-test verdicts off, and checks
+// that its hooks are set.
+func addTrackerTests(b *build, dir string, pkgs []string) error {
+	cmd := b.goCommand(append([]string{"list", "-f", "{{.ImportPath}} {{.Name}}"}, pkgs...)...)
+	cmd.Dir = dir
+	out, err := cmd.Output()
+	if err != nil {
+		return fmt.Errorf("go list: %w", err)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		path, name, _ := strings.Cut(line, " ")
+		file := filepath.Join(b.env.GOROOT, "src", filepath.FromSlash(path), "zz_leakhound_track_test.go")
+		if err := b.add(file, []byte(fmt.Sprintf(trackerTest, name))); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// trackerTest is the file added to a standard-library package's external
+// test package (%s: the package name).
+const trackerTest = `package %s_test
+
+import (
+	"testing"
+	_ "unsafe" // for go:linkname
+
+	"github.com/leakhound/leakhound/track"
+)
+
+var (
+	//go:linkname testingTest testing.leakhoundTest
+	testingTest func(name string) (end func() string)
+	//go:linkname osOpen os.leakhoundOpen
+	osOpen func(kind string, key uintptr, fd int, name string, local, remote any)
+)
+
+// The tracker's init, which sets the hooks, runs before this one.
+func init() { testingTest = nil }
+
+func TestLeakhoundTracking(t *testing.T) {
+	if !track.Instrumented() || osOpen == nil {
+		t.Fatal("the tracker is not linked in, or the standard library is not instrumented")
+	}
+}
+`
+
+// skipPattern returns the -skip pattern of stdSkips, or "".
+func skipPattern() string {
+	var names []string
+	for name := range stdSkips {
+		names = append(names, name)
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	sort.Strings(names)
+	return "^(" + strings.Join(names, "|") + ")$"
+}
+
+// testEvents is what a "go test -json" run reported.
+type testEvents struct {
+	packages map[string]packageResult
+	failed   []testID
+	output   map[testID]string
+}
+
+type packageResult struct {
+	action  string // pass, fail or skip
+	elapsed time.Duration
+	tracked bool // TestLeakhoundTracking passed
+	// slowest is the top-level test that took longest, with its time.
+	slowest     string
+	slowestTime time.Duration
+}
+
+type testID struct{ pkg, test string }
+
+// readTestEvents reads the output of "go test -json".
+func readTestEvents(data []byte) (*testEvents, error) {
+	res := &testEvents{packages: map[string]packageResult{}, output: map[testID]string{}}
+	tracked := map[string]bool{}
+	slowest := map[string]testID{}
+	slowestTime := map[string]time.Duration{}
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		var ev struct {
+			Action, Package, Test, Output string
+			Elapsed                       float64
+		}
+		if err := json.Unmarshal(sc.Bytes(), &ev); err != nil {
+			return nil, fmt.Errorf("read go test -json: %w: %s", err, sc.Bytes())
+		}
+		id := testID{ev.Package, ev.Test}
+		elapsed := time.Duration(ev.Elapsed * float64(time.Second))
+		if ev.Test != "" && !strings.Contains(ev.Test, "/") && (ev.Action == "pass" || ev.Action == "fail") && elapsed > slowestTime[ev.Package] {
+			slowest[ev.Package], slowestTime[ev.Package] = id, elapsed
+		}
+		switch {
+		case ev.Action == "output":
+			if s := res.output[id]; len(s) < 4<<10 {
+				res.output[id] = s + ev.Output
+			}
+		case ev.Action == "pass" && ev.Test == "TestLeakhoundTracking":
+			tracked[ev.Package] = true
+		case ev.Action == "fail":
+			res.failed = append(res.failed, id)
+		}
+		if ev.Test == "" && (ev.Action == "pass" || ev.Action == "fail" || ev.Action == "skip") {
+			res.packages[ev.Package] = packageResult{
+				action:      ev.Action,
+				elapsed:     elapsed,
+				tracked:     tracked[ev.Package],
+				slowest:     slowest[ev.Package].test,
+				slowestTime: slowestTime[ev.Package],
+			}
+		}
+	}
+	return res, sc.Err()
+}
