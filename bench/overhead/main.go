@@ -1,0 +1,242 @@
+// Command overhead measures what leakhound's instrumented standard library
+// and tracker cost a program: it builds ./overhead/workload twice, plainly
+// and through "leakhound run", runs both at once and asks them, alternately,
+// to time the same operations with testing.Benchmark. It prints the median
+// time of each operation in each build, their ratio instrumented/plain with
+// its goal, and the heap bytes the tracker keeps per open resource.
+//
+//	cd bench && go run ./overhead -d 300ms -rounds 5
+//
+// On Go 1.26 the plain build gets the GOEXPERIMENT leakhound run turns on
+// (goroutineleakprofile), so that the ratios measure the instrumentation
+// alone.
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/leakhound/leakhound/bench/internal/gobuild"
+)
+
+// ops are the timed operations with the largest acceptable ratio
+// instrumented/plain.
+var ops = []struct {
+	name, desc string
+	goal       float64
+}{
+	{"dial", "loopback TCP dial + close", 1.10},
+	{"http", "HTTP GET round trip over loopback", 1.10},
+	{"open", "os.Open + Close", 1.50},
+}
+
+func main() {
+	log.SetFlags(0)
+	d := flag.Duration("d", 300*time.Millisecond, "benchmark time of one measurement")
+	rounds := flag.Int("rounds", 5, "measurements of each operation in each build")
+	files := flag.Int("files", 1000, "files held open to measure memory per tracked resource")
+	root := flag.String("root", "..", "leakhound's source directory")
+	flag.Parse()
+	if *d <= 0 || *d > 10*time.Second || *rounds < 1 || *rounds > 50 || *files < 1 || *files > 10000 {
+		log.Fatal("bad flags: need 0 < -d <= 10s, 1 <= -rounds <= 50, 1 <= -files <= 10000")
+	}
+	if err := run(*d, *rounds, *files, *root); err != nil {
+		log.Fatal(err)
+	}
+}
+
+func run(d time.Duration, rounds, files int, root string) error {
+	tmp, err := os.MkdirTemp("", "leakhound-overhead-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	leakhound := filepath.Join(tmp, "leakhound")
+	if err := gobuild.Build(root, leakhound, "./cmd/leakhound"); err != nil {
+		return err
+	}
+	plainBin := filepath.Join(tmp, "workload")
+	if err := gobuild.Build(".", plainBin, "./overhead/workload"); err != nil {
+		return err
+	}
+	plain, err := start("plain", exec.Command(plainBin))
+	if err != nil {
+		return err
+	}
+	defer plain.stop()
+	inst, err := start("instrumented", exec.Command(leakhound, "run", "./overhead/workload"))
+	if err != nil {
+		return err
+	}
+	defer inst.stop()
+	if plain.hello.Instrumented || !inst.hello.Instrumented {
+		return fmt.Errorf("tracker active: plain %v, instrumented %v; want false, true", plain.hello.Instrumented, inst.hello.Instrumented)
+	}
+	fmt.Printf("%s, %d rounds of %s per operation and build\n\n", inst.hello.Go, rounds, d)
+
+	arg := d.String()
+	for _, op := range ops { // warm up both
+		for _, w := range []*worker{plain, inst} {
+			if _, err := w.ask(op.name + " " + arg); err != nil {
+				return err
+			}
+		}
+	}
+	fmt.Printf("%-34s %-4s %10s %12s %7s %5s\n", "operation", "time", "plain", "instrumented", "ratio", "goal")
+	for _, op := range ops {
+		var p, in, pc, ic []float64
+		var pb, ib float64
+		for i := range rounds {
+			order := []*worker{plain, inst}
+			if i%2 == 1 {
+				order = []*worker{inst, plain}
+			}
+			for _, w := range order {
+				r, err := w.ask(op.name + " " + arg)
+				if err != nil {
+					return err
+				}
+				if w == plain {
+					p, pc, pb = append(p, r.NsPerOp), append(pc, r.CPUNsPerOp), r.BytesPerOp
+				} else {
+					in, ic, ib = append(in, r.NsPerOp), append(ic, r.CPUNsPerOp), r.BytesPerOp
+				}
+			}
+		}
+		row(op.desc, "wall", p, in, op.goal)
+		row("", "cpu", pc, ic, op.goal)
+		fmt.Printf("%-34s %-4s %8.0f B %10.0f B\n", "", "heap", pb, ib)
+	}
+	var p, in []float64
+	for range rounds {
+		for _, w := range []*worker{plain, inst} {
+			r, err := w.ask(fmt.Sprintf("mem %d", files))
+			if err != nil {
+				return err
+			}
+			if w == plain {
+				p = append(p, r.BytesPerOp)
+			} else {
+				in = append(in, r.BytesPerOp)
+			}
+		}
+	}
+	fmt.Printf("\nlive heap per open os.File (%d held): plain %.0f B, instrumented %.0f B: the tracker keeps %.0f B per tracked resource\n",
+		files, median(p), median(in), median(in)-median(p))
+	if err := plain.stop(); err != nil {
+		return err
+	}
+	return inst.stop()
+}
+
+// row prints the medians of one operation's measurements in both builds
+// and their ratio against the goal.
+func row(desc, what string, plain, inst []float64, goal float64) {
+	ratio := median(inst) / median(plain)
+	verdict := "ok"
+	if ratio > goal {
+		verdict = "MISSED"
+	}
+	fmt.Printf("%-34s %-4s %8.0fns %10.0fns %6.3fx %4.2fx %s\n", desc, what, median(plain), median(inst), ratio, goal, verdict)
+}
+
+// worker is a running workload.
+type worker struct {
+	name   string
+	cmd    *exec.Cmd
+	in     io.WriteCloser
+	out    *bufio.Scanner
+	stderr strings.Builder
+	hello  result
+	done   bool
+}
+
+// result is the workload's answer (see workload.Result).
+type result struct {
+	Op           string  `json:"op"`
+	NsPerOp      float64 `json:"ns_per_op"`
+	CPUNsPerOp   float64 `json:"cpu_ns_per_op"`
+	BytesPerOp   float64 `json:"bytes_per_op"`
+	Instrumented bool    `json:"instrumented"`
+	Go           string  `json:"go"`
+	Error        string  `json:"error"`
+}
+
+func start(name string, cmd *exec.Cmd) (*worker, error) {
+	w := &worker{name: name, cmd: cmd}
+	cmd.Stderr = &w.stderr
+	var err error
+	if w.in, err = cmd.StdinPipe(); err != nil {
+		return nil, err
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	w.out = bufio.NewScanner(stdout)
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start the %s workload: %w", name, err)
+	}
+	if w.hello, err = w.read(); err != nil {
+		w.stop()
+		return nil, err
+	}
+	return w, nil
+}
+
+// ask sends one command and reads the answer.
+func (w *worker) ask(command string) (result, error) {
+	if _, err := fmt.Fprintln(w.in, command); err != nil {
+		return result{}, fmt.Errorf("%s workload: %w", w.name, err)
+	}
+	return w.read()
+}
+
+func (w *worker) read() (result, error) {
+	if !w.out.Scan() {
+		return result{}, fmt.Errorf("%s workload ended: %v\n%s", w.name, w.out.Err(), w.stderr.String())
+	}
+	var r result
+	if err := json.Unmarshal(w.out.Bytes(), &r); err != nil {
+		return result{}, fmt.Errorf("%s workload: %w: %s", w.name, err, w.out.Bytes())
+	}
+	if r.Error != "" {
+		return result{}, fmt.Errorf("%s workload: %s", w.name, r.Error)
+	}
+	return r, nil
+}
+
+// stop ends the workload and reports a failed exit (for the instrumented
+// one, leakhound's exit status 1 means it found leaks in the workload).
+func (w *worker) stop() error {
+	if w.done {
+		return nil
+	}
+	w.done = true
+	w.in.Close()
+	if err := w.cmd.Wait(); err != nil {
+		var exit *exec.ExitError
+		if errors.As(err, &exit) {
+			return fmt.Errorf("%s workload: exit status %d\n%s", w.name, exit.ExitCode(), w.stderr.String())
+		}
+		return err
+	}
+	return nil
+}
+
+func median(xs []float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
