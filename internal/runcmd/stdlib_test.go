@@ -6,8 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"regexp"
 	"slices"
-	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -36,11 +36,26 @@ func TestStdlibKeepsBehaviour(t *testing.T) {
 	}
 }
 
-// stdSkips are the standard-library tests that cannot pass in leakhound's
-// test environment with or without the instrumentation, by package, with the
-// reason. Each is checked to fail the same way on the plain standard library
-// (see bench/README.md for the command).
-var stdSkips = map[string]string{}
+// stdSkip is a standard-library test that cannot pass in the environment of
+// these tests, with or without the instrumentation.
+type stdSkip struct {
+	pkg, test string // test: a -skip pattern level by level ("TestChdir/relative")
+	reason    string
+	// mirror: skipped only when building through a GOROOT mirror (a
+	// toolchain in the module cache, see mirrorGOROOT).
+	mirror bool
+}
+
+// stdSkips lists every skipped test with its reason. Each was checked to
+// fail the same way without the overlay (bench/README.md has the commands).
+var stdSkips = []stdSkip{
+	{
+		pkg:    "testing",
+		test:   "TestChdir/relative",
+		reason: "the mirror's src is a symbolic link, so the relative path the test computes from its logical working directory leads elsewhere from the physical one",
+		mirror: true,
+	},
+}
 
 func testStdlib(t *testing.T, tracked bool) {
 	root, err := filepath.Abs("../..")
@@ -69,8 +84,13 @@ func testStdlib(t *testing.T, tracked bool) {
 		t.Fatal(err)
 	}
 	args := []string{"test", "-short", "-json", "-overlay", b.overlay}
-	if skip := skipPattern(); skip != "" {
+	skip, err := skipPattern(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if skip != "" {
 		args = append(args, "-skip", skip)
+		t.Logf("skipped: %s", skip)
 	}
 	cmd := b.goCommand(append(args, pkgs...)...)
 	cmd.Dir = root
@@ -150,17 +170,33 @@ func TestLeakhoundTracking(t *testing.T) {
 }
 `
 
-// skipPattern returns the -skip pattern of stdSkips, or "".
-func skipPattern() string {
-	var names []string
-	for name := range stdSkips {
-		names = append(names, name)
+// skipPattern returns the -skip pattern of the skips that apply to b, or ""
+// for none. All must have the same number of levels: a pattern skips the
+// tests matching it at every level.
+func skipPattern(b *build) (string, error) {
+	var levels [][]string
+	for _, s := range stdSkips {
+		if s.mirror && len(b.goVars) == 0 {
+			continue
+		}
+		names := strings.Split(s.test, "/")
+		if levels == nil {
+			levels = make([][]string, len(names))
+		}
+		if len(names) != len(levels) {
+			return "", fmt.Errorf("skips %v have different numbers of levels: use one go test run per level", stdSkips)
+		}
+		for i, n := range names {
+			if q := regexp.QuoteMeta(n); !slices.Contains(levels[i], q) {
+				levels[i] = append(levels[i], q)
+			}
+		}
 	}
-	if len(names) == 0 {
-		return ""
+	var pattern []string
+	for _, names := range levels {
+		pattern = append(pattern, "^("+strings.Join(names, "|")+")$")
 	}
-	sort.Strings(names)
-	return "^(" + strings.Join(names, "|") + ")$"
+	return strings.Join(pattern, "/"), nil
 }
 
 // testEvents is what a "go test -json" run reported.
