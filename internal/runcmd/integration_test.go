@@ -287,4 +287,13 @@ func TestOtherModule(t *testing.T) {
 			}
 		}
 	})
+	t.Run("test without -count=1", func(t *testing.T) {
+		// go test then logs the files the tests open into a file of its
+		// own, still open when the top-level test runner ends: no test's.
+		t.Parallel()
+		code, out, rep := runLeakhound(t, dir, "test", "./leaky", "--", "-run", "TestClosed")
+		if got := describeAll(rep); code != 0 || len(got) != 0 {
+			t.Errorf("exit status %d, findings %q; want 0 and none\n%s", code, got, out)
+		}
+	})
 }
