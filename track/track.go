@@ -251,7 +251,7 @@ const maxDepth = 32
 
 func (t *tracker) opened(kind string, key uintptr, fd int, name string, local, remote any) {
 	var buf [maxDepth]uintptr
-	n := runtime.Callers(3, buf[:])
+	n := callerPCs(buf[:])
 	e := &entry{kind: kind, fd: fd, name: name, local: local, remote: remote, pcs: append([]uintptr(nil), buf[:n]...)}
 	if pprofLabel != nil {
 		e.test = pprofLabel(testLabel)
