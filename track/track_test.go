@@ -453,3 +453,20 @@ func capturePCs() (fp, rt []uintptr) {
 	m := runtime.Callers(2, b[:])
 	return a[:n], b[:m]
 }
+
+// BenchmarkStack compares the two ways of capturing an opener's stack:
+//
+//	go test -run XXX -bench Stack ./track
+func BenchmarkStack(b *testing.B) {
+	var buf [maxDepth]uintptr
+	b.Run("callerPCs", func(b *testing.B) {
+		for b.Loop() {
+			callerPCs(buf[:])
+		}
+	})
+	b.Run("runtime.Callers", func(b *testing.B) {
+		for b.Loop() {
+			runtime.Callers(2, buf[:])
+		}
+	})
+}
