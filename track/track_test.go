@@ -378,20 +378,6 @@ func TestInstrumented(t *testing.T) {
 	}
 }
 
-// TestRootRunnerHasNoVerdict: testing runs the top-level tests inside a
-// runner T named "", whose cleanups run while go test's own log file is
-// still open. That file belongs to no test and must not fail the run.
-func TestRootRunnerHasNoVerdict(t *testing.T) {
-	tr := newTracker()
-	openHere(tr, 1) // opened outside any test
-	if msg := tr.testStarted("")(); msg != "" {
-		t.Errorf("verdict of the top-level runner = %q, want none", msg)
-	}
-	if tr.open[1] == nil {
-		t.Error("the runner's verdict forgot a resource opened outside any test")
-	}
-}
-
 func TestIsWrapper(t *testing.T) {
 	tests := []struct {
 		give runtime.Frame
