@@ -22,7 +22,10 @@ import (
 //
 // With the tracker, per-test verdicts are turned off: Go's own tests leave
 // files and connections open on purpose, and failing them for it is
-// leakhound's job, not a change of the standard library's behaviour.
+// leakhound's job, not a change of the standard library's behaviour. (With
+// verdicts on, the tracker also gives each test's goroutines the profiler
+// label leakhound.test, which runtime/pprof's TestSetGoroutineLabels, TestDo
+// and TestGoroutineCounts see and fail on.)
 func TestStdlibKeepsBehaviour(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs Go's own tests of the instrumented packages: skipped with -short")
