@@ -398,9 +398,17 @@ func TestIsWrapper(t *testing.T) {
 	}
 }
 
-// TestCallerPCs checks that the frame-pointer walk sees the same frames as
-// runtime.Callers, wrappers aside.
+// TestCallerPCs checks that the instrumented runtime's frame-pointer walk
+// sees the same frames as runtime.Callers, wrappers aside. It needs the
+// instrumented standard library: internal/runcmd's TestTrackUnderLeakhound
+// runs it under leakhound test.
 func TestCallerPCs(t *testing.T) {
+	if !Instrumented() {
+		t.Skip("compares the instrumented runtime's stack capture with runtime.Callers: run it with leakhound test")
+	}
+	if runtimeCallers == nil {
+		t.Fatal("the standard library is instrumented but its runtime has no stack capture")
+	}
 	var fp, rt []uintptr
 	done := make(chan struct{})
 	go func() { // started by a go statement: its wrapper is in the stack

@@ -31,7 +31,7 @@ import (
 
 // Version identifies the instrumentation this package generates. It is part
 // of the cache key; change it whenever a patch or an added file changes.
-const Version = "6"
+const Version = "7"
 
 //go:embed stdfiles/*.go.txt
 var stdFiles embed.FS
@@ -57,6 +57,11 @@ var stdPatches = []pkgPatch{
 			"file.go":    {callAtStart{fn: "(*File).Fd", call: "leakhoundFileRaw"}},
 			"rawconn.go": {callAtStart{fn: "newRawConn", call: "leakhoundFileRaw"}},
 		},
+	},
+	{
+		dir:      "runtime",
+		added:    "runtime.go.txt",
+		requires: []string{"getg", "getfp", "callers", "fpTracebackPCs", "tracefpunwindoff", "(*m).hasCgoOnStack"},
 	},
 	{
 		dir:      "internal/runtime/exithook",
