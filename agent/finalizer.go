@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/leakhound/leakhound"
+	"github.com/leakhound/leakhound/internal/gcqueue"
 	"github.com/leakhound/leakhound/internal/inspect"
 	"github.com/leakhound/leakhound/internal/stack"
 )
@@ -27,19 +28,11 @@ type finalizerWatch struct {
 // goroutine in one wait, with no finalizer run between them, to report it.
 const stalledSamples = 3
 
-// isFinalizerGoroutine reports whether frames (innermost first) are those of
-// the runtime's finalizer goroutine: runtime.runFinalizers at the bottom
-// (runtime.runfinq before Go 1.25).
-func isFinalizerGoroutine(frames []stack.Frame) bool {
-	n := len(frames)
-	return n > 1 && (frames[n-1].Func == "runtime.runFinalizers" || frames[n-1].Func == "runtime.runfinq")
-}
-
 // observe updates the watch with one sample: the finalizer goroutine as the
 // dump showed it (nil when it ran no finalizer) and the queue counters.
 func (w *finalizerWatch) observe(now time.Time, g *stack.Goroutine, fc finalizerCounters) {
 	key := ""
-	if g != nil && isStuckState(g.State) {
+	if g != nil && gcqueue.IsBlockingWait(g.State) {
 		var b strings.Builder
 		b.WriteString(g.State)
 		for _, f := range g.Frames {
@@ -55,12 +48,6 @@ func (w *finalizerWatch) observe(now time.Time, g *stack.Goroutine, fc finalizer
 		return
 	}
 	w.samples++
-}
-
-// isStuckState reports whether a goroutine in this state waits for
-// something else (another goroutine, a timer, I/O) rather than running.
-func isStuckState(state string) bool {
-	return state != "" && state != "running" && state != "runnable" && state != "syscall"
 }
 
 // finding returns the finalizer finding of the latest sample, or nil when
@@ -87,4 +74,60 @@ func (w *finalizerWatch) finding(now time.Time, fc finalizerCounters) *leakhound
 	}
 	f.ID = leakhound.FindingID(f.Kind, f.Reason, stk)
 	return f
+}
+
+// backlogSamples is how many samples in a row a queue's backlog must grow at
+// to be reported, and backlogFloor the least backlog reported.
+const (
+	backlogSamples = 3
+	backlogFloor   = 1000
+)
+
+// backlogWatch follows the growth of the finalizer and cleanup queues.
+type backlogWatch struct {
+	growth   []gcqueue.Growth     // by index in gcqueue.All
+	findings []*leakhound.Finding // the queues growing now, by index in gcqueue.All
+}
+
+func newBacklogWatch() backlogWatch {
+	w := backlogWatch{growth: make([]gcqueue.Growth, len(gcqueue.All)), findings: make([]*leakhound.Finding, len(gcqueue.All))}
+	for i := range w.growth {
+		w.growth[i] = gcqueue.Growth{Samples: backlogSamples, Floor: backlogFloor}
+	}
+	return w
+}
+
+// observe updates the watch with one sample of the queues' counters (by
+// index in gcqueue.All) and the goroutines draining them, nil when the
+// sample did not show them. A queue reported as growing stays in the report
+// until its backlog falls below the floor.
+func (w *backlogWatch) observe(counts [][2]uint64, runners []*stack.Goroutine, every time.Duration) {
+	for i, q := range gcqueue.All {
+		queued, executed := counts[i][0], counts[i][1]
+		g := &w.growth[i]
+		if g.Observe(queued, executed) {
+			var stk []leakhound.Frame
+			wait := ""
+			if r := runners[i]; r != nil {
+				stk, wait = inspect.ReportFrames(r.Frames), r.State
+			}
+			f := gcqueue.BacklogFinding(q, g, executed, every, stk, wait)
+			w.findings[i] = &f
+		}
+		if w.findings[i] != nil && queued < executed+backlogFloor {
+			g.Reset() // drained: report it again if it grows again
+			w.findings[i] = nil
+		}
+	}
+}
+
+// current returns the findings of the queues growing now.
+func (w *backlogWatch) current() []leakhound.Finding {
+	var out []leakhound.Finding
+	for _, f := range w.findings {
+		if f != nil {
+			out = append(out, *f)
+		}
+	}
+	return out
 }

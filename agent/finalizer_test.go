@@ -4,10 +4,12 @@ import (
 	"net/http/httptest"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/leakhound/leakhound"
+	"github.com/leakhound/leakhound/internal/gcqueue"
 	"github.com/leakhound/leakhound/internal/stack"
 )
 
@@ -51,7 +53,7 @@ func testFinalizerBlocked(t *testing.T, dumpGoroutines int) {
 		}
 	}
 	for _, g := range running().state.snapshot().Latest.Groups {
-		if isFinalizerGoroutine(g.Frames) {
+		if gcqueue.Finalizers.IsRunner(g.Frames) {
 			t.Errorf("the finalizer goroutine is also counted at a blocking site: %+v", g)
 		}
 	}
@@ -92,5 +94,94 @@ func TestFinalizerWatch(t *testing.T) {
 				t.Errorf("finding = %+v", f)
 			}
 		})
+	}
+}
+
+func TestBacklogWatch(t *testing.T) {
+	runner := &stack.Goroutine{State: "sleep", Frames: []stack.Frame{{Func: "main.slowFinalizer", Line: 7}, {Func: "runtime.runFinalizers", Line: 9}}}
+	w := newBacklogWatch()
+	var queued, executed uint64
+	step := func(add, ran uint64) []leakhound.Finding {
+		queued += add
+		executed += ran
+		w.observe([][2]uint64{{queued, executed}, {0, 0}}, []*stack.Goroutine{runner, nil}, 10*time.Second)
+		return w.current()
+	}
+	for i := range backlogSamples {
+		if got := step(1000, 10); len(got) != 0 {
+			t.Fatalf("reported after %d growing samples, want %d: %+v", i+1, backlogSamples+1, got)
+		}
+	}
+	got := step(1000, 10)
+	if len(got) != 1 {
+		t.Fatalf("not reported after %d growing samples", backlogSamples+1)
+	}
+	f := got[0]
+	if f.Kind != leakhound.KindFinalizer || f.Reason != "backlog" || f.Resource != "finalizer" || f.Wait != "sleep" ||
+		f.Stack[0].Func != "main.slowFinalizer" || !strings.Contains(f.Detail, "3960 finalizers queued") {
+		t.Errorf("finding = %+v", f)
+	}
+	if got := step(0, 10); len(got) != 1 {
+		t.Errorf("a queue still above the floor left the report: %+v", got)
+	}
+	if got := step(0, queued-executed); len(got) != 0 {
+		t.Errorf("a drained queue is still reported: %+v", got)
+	}
+	for range backlogSamples + 1 {
+		got = step(2000, 10)
+	}
+	if len(got) != 1 {
+		t.Errorf("a queue growing again is not reported again: %+v", got)
+	}
+}
+
+// TestFinalizerBacklog fills the finalizer queue faster than its slow
+// finalizers run: the agent reports the queue as growing, with the slow
+// finalizer's stack.
+func TestFinalizerBacklog(t *testing.T) {
+	startAgent(t, Options{Interval: 50 * time.Millisecond, ProvenInterval: -1})
+	var fast atomic.Bool
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	t.Cleanup(func() {
+		close(stop)
+		<-done
+		fast.Store(true) // drain what is queued at once
+	})
+	go func() {
+		defer close(done)
+		for i := 0; i < 200; i++ { // at most 200 rounds of 2,000 finalizers
+			select {
+			case <-stop:
+				return
+			case <-time.After(20 * time.Millisecond):
+			}
+			for range 2000 {
+				p := new([16]byte)
+				runtime.SetFinalizer(p, slowFinalizer(&fast))
+			}
+			runtime.GC()
+		}
+	}()
+	srv := httptest.NewServer(Handler())
+	defer srv.Close()
+	var body string
+	waitFor(t, "a backlog finding", func() bool {
+		_, body = get(t, srv, "/report.json")
+		return strings.Contains(body, `"reason": "backlog"`)
+	})
+	for _, want := range []string{`"resource": "finalizer"`, "the finalizer queue keeps growing", "finalizers queued; the queue grew at each of 4 samples"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("report lacks %s:\n%s", want, body)
+		}
+	}
+}
+
+// slowFinalizer returns a finalizer that takes a millisecond until fast is set.
+func slowFinalizer(fast *atomic.Bool) func(*[16]byte) {
+	return func(*[16]byte) {
+		if !fast.Load() {
+			time.Sleep(time.Millisecond)
+		}
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"cmp"
 	"fmt"
 	"runtime"
-	"runtime/metrics"
 	"runtime/pprof"
 	"slices"
 	"strings"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/leakhound/leakhound"
 	"github.com/leakhound/leakhound/agent/internal/fdtable"
+	"github.com/leakhound/leakhound/internal/gcqueue"
 	"github.com/leakhound/leakhound/internal/inspect"
 	"github.com/leakhound/leakhound/internal/stack"
 )
@@ -86,8 +86,9 @@ type state struct {
 	finalizers finalizerCounters
 	finWatch   finalizerWatch
 	finFinding *leakhound.Finding // the stalled finalizer goroutine, or nil
-	dumpBuf    []byte             // reused by every sample; only the sampling goroutine touches it
-	profBuf    bytes.Buffer       // the same, for the goroutine profile
+	backlogs   backlogWatch
+	dumpBuf    []byte       // reused by every sample; only the sampling goroutine touches it
+	profBuf    bytes.Buffer // the same, for the goroutine profile
 }
 
 type finalizerCounters struct {
@@ -95,7 +96,7 @@ type finalizerCounters struct {
 }
 
 func newState(o Options) *state {
-	return &state{opts: o, history: ring{buf: make([]point, o.History)}}
+	return &state{opts: o, history: ring{buf: make([]point, o.History)}, backlogs: newBacklogWatch()}
 }
 
 // minDumpBytes and maxDumpBytes bound the buffer of the goroutine dump taken
@@ -145,6 +146,8 @@ func (s *state) sample(now time.Time) {
 	if err == nil {
 		s.finWatch.observe(now, fing, fc)
 		s.finFinding = s.finWatch.finding(now, fc)
+		counts := [][2]uint64{{fc.finQueued, fc.finExecuted}, {fc.cleanQueued, fc.cleanExecuted}}
+		s.backlogs.observe(counts, []*stack.Goroutine{fing, cleanupRunner(sample)}, s.opts.Interval)
 	}
 	s.samples++
 	s.sampleCost = time.Since(start)
@@ -180,7 +183,7 @@ func (s *state) profileSample() (*inspect.Sample, *stack.Goroutine, error) {
 	out := &inspect.Sample{Format: in.Format}
 	var fing *stack.Goroutine
 	for _, g := range in.Groups {
-		if isFinalizerGoroutine(g.Frames) {
+		if gcqueue.Finalizers.IsRunner(g.Frames) {
 			fing = &stack.Goroutine{State: g.Wait, Frames: g.Frames}
 			continue
 		}
@@ -208,7 +211,7 @@ func (s *state) dumpSample() (*inspect.Sample, *stack.Goroutine, error) {
 	for i, g := range d.Goroutines {
 		switch {
 		case g.Leaked:
-		case isFinalizerGoroutine(g.Frames):
+		case gcqueue.Finalizers.IsRunner(g.Frames):
 			fing = &d.Goroutines[i]
 		default:
 			out.Groups = append(out.Groups, inspect.Group{Count: 1, Wait: g.State, Age: g.Waiting, Frames: g.Frames, CreatedBy: g.CreatedBy})
@@ -284,28 +287,27 @@ func condense(in *inspect.Sample, maxSites int) (*inspect.Sample, []siteCount) {
 	return out, all[:min(len(all), maxSites)]
 }
 
-// finalizerMetrics are the runtime/metrics counters of the finalizer and
-// cleanup queues; they exist in Go 1.26 and 1.27.
-var finalizerMetrics = []string{
-	"/gc/finalizers/queued:finalizers",
-	"/gc/finalizers/executed:finalizers",
-	"/gc/cleanups/queued:cleanups",
-	"/gc/cleanups/executed:cleanups",
+// readFinalizerCounters reads the counters of the finalizer and cleanup
+// queues (zero where this Go has none).
+func readFinalizerCounters() finalizerCounters {
+	var fc finalizerCounters
+	fc.finQueued, fc.finExecuted, _ = gcqueue.Finalizers.Counters()
+	fc.cleanQueued, fc.cleanExecuted, _ = gcqueue.Cleanups.Counters()
+	return fc
 }
 
-func readFinalizerCounters() finalizerCounters {
-	samples := make([]metrics.Sample, len(finalizerMetrics))
-	for i, name := range finalizerMetrics {
-		samples[i].Name = name
+// cleanupRunner returns the goroutine running cleanups in sample (the
+// runtime shows it only while it runs one), or nil.
+func cleanupRunner(sample *inspect.Sample) *stack.Goroutine {
+	if sample == nil {
+		return nil
 	}
-	metrics.Read(samples)
-	v := func(i int) uint64 {
-		if samples[i].Value.Kind() != metrics.KindUint64 {
-			return 0
+	for _, g := range sample.Groups {
+		if gcqueue.Cleanups.IsRunner(g.Frames) {
+			return &stack.Goroutine{State: g.Wait, Frames: g.Frames}
 		}
-		return samples[i].Value.Uint64()
 	}
-	return finalizerCounters{v(0), v(1), v(2), v(3)}
+	return nil
 }
 
 // provenFind is leakhound.Find(leakhound.ProvenOnly()); a variable for tests.
@@ -351,6 +353,7 @@ type snapshot struct {
 	TCPStates    map[string]int
 	Finalizers   finalizerCounters
 	FinFinding   *leakhound.Finding
+	Backlogs     []leakhound.Finding
 	Retained     retainedMeasure
 }
 
@@ -361,7 +364,7 @@ func (s *state) snapshot() *snapshot {
 		Opts: s.opts, Points: s.history.points(), Latest: s.latest, FDs: s.fds, FDErr: s.fdErr,
 		SampleErr: s.sampleErr, SampleCost: s.sampleCost, Samples: s.samples, SampleSource: s.sampleSource(),
 		Proven: s.proven, ProvenAt: s.provenAt, ProvenErr: s.provenErr, ProvenCost: s.provenCost,
-		ProvenRuns: s.provenRuns, TCPStates: s.tcpStates, Finalizers: s.finalizers, FinFinding: s.finFinding, Retained: s.retained,
+		ProvenRuns: s.provenRuns, TCPStates: s.tcpStates, Finalizers: s.finalizers, FinFinding: s.finFinding, Backlogs: s.backlogs.current(), Retained: s.retained,
 	}
 }
 
@@ -410,6 +413,7 @@ func (sn *snapshot) report() *leakhound.Report {
 	if sn.FinFinding != nil {
 		r.Findings = append(r.Findings, *sn.FinFinding)
 	}
+	r.Findings = append(r.Findings, sn.Backlogs...)
 	agg, sus := sn.suspects()
 	r.Findings = append(r.Findings, inspect.Findings(sus, agg.Instances)...)
 	return r
