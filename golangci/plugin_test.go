@@ -43,7 +43,7 @@ func TestPluginRunsEveryAnalyzer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"unclosed", "rawfd", "finalizer", "ignore"}
+	want := []string{"unclosed", "rawfd", "finalizer", "goroutineleak", "ignore"}
 	if got := names(analyzers); !reflect.DeepEqual(got, want) {
 		t.Fatalf("analyzers = %v, want %v", got, want)
 	}
@@ -66,7 +66,7 @@ func TestPluginSettings(t *testing.T) {
 		settings any
 		want     []string
 	}{
-		{"empty", map[string]any{}, []string{"unclosed", "rawfd", "finalizer", "ignore"}},
+		{"empty", map[string]any{}, []string{"unclosed", "rawfd", "finalizer", "goroutineleak", "ignore"}},
 		{"one analyzer", map[string]any{"analyzers": []any{"rawfd"}}, []string{"rawfd", "ignore"}},
 		{"two analyzers", map[string]any{"analyzers": []any{"finalizer", "unclosed"}}, []string{"unclosed", "finalizer", "ignore"}},
 	} {
