@@ -119,7 +119,7 @@ func collect(o *options, sc scope) ([]stack.Goroutine, error) {
 			return nil, err
 		}
 	}
-	var in []stack.Goroutine
+	in := make([]stack.Goroutine, 0, len(d.Goroutines))
 	for _, g := range d.Goroutines {
 		if g.ID == sc.self || o.ignoreIDs[g.ID] {
 			continue
@@ -158,13 +158,25 @@ var dumpSize atomic.Int64
 // maxDump bounds the memory spent on one dump.
 const maxDump = 1 << 30
 
+// dumpBufs holds dump buffers between verdicts: the parsed dump copies what
+// it keeps, so a buffer is free again once parsed.
+var dumpBufs sync.Pool
+
 func dump() (*stack.Dump, error) {
 	n := max(int(dumpSize.Load())*5/4, 64<<10)
+	buf, _ := dumpBufs.Get().(*[]byte)
+	if buf == nil {
+		buf = new([]byte)
+	}
+	defer dumpBufs.Put(buf)
 	for {
-		buf := make([]byte, n)
-		if k := runtime.Stack(buf, true); k < len(buf) {
+		if cap(*buf) < n {
+			*buf = make([]byte, n)
+		}
+		b := (*buf)[:cap(*buf)]
+		if k := runtime.Stack(b, true); k < len(b) {
 			dumpSize.Store(int64(k))
-			d, err := stack.ParseDump(buf[:k])
+			d, err := stack.ParseDump(b[:k])
 			if err != nil {
 				return nil, fmt.Errorf("parse goroutine dump: %w", err)
 			}
@@ -173,7 +185,7 @@ func dump() (*stack.Dump, error) {
 		if n >= maxDump {
 			return nil, fmt.Errorf("goroutine dump larger than %d MB: too many goroutines to check", maxDump>>20)
 		}
-		n *= 2
+		n = 2 * cap(*buf)
 	}
 }
 

@@ -5,6 +5,24 @@ import (
 	"strconv"
 )
 
+// labels returns the label set whose text is b, parsed once per distinct
+// text: goroutines started by one another share their labels, so a dump
+// repeats few label sets many times.
+func (p *parser) labels(b []byte) (map[string]string, bool) {
+	if m, ok := p.labelSet[string(b)]; ok {
+		return m, true
+	}
+	m, ok := parseLabels(b)
+	if !ok {
+		return nil, false
+	}
+	if p.labelSet == nil {
+		p.labelSet = make(map[string]map[string]string)
+	}
+	p.labelSet[string(b)] = m
+	return m, true
+}
+
 // parseLabels parses the inside of the braces of a label set, in any of the
 // forms the runtime prints:
 //

@@ -11,9 +11,10 @@ import (
 // was parsed before the bad line is still returned in the Dump when useful).
 func ParseDump(data []byte) (*Dump, error) {
 	p := newParser(data)
-	// A goroutine takes about ten lines; reserving for that many avoids
-	// most copying as the slice grows.
-	d := &Dump{Goroutines: make([]Goroutine, 0, p.lines/10+16)}
+	// Every goroutine header but the first follows a newline; reserving
+	// for all of them avoids copying the slice as it grows.
+	headers := bytes.Count(data, []byte("\ngoroutine ")) + 1
+	d := &Dump{Goroutines: make([]Goroutine, 0, headers)}
 	err := p.dump(d)
 	if err != nil && len(d.Goroutines) == 0 && d.Preamble == "" {
 		return nil, err
@@ -32,10 +33,11 @@ type parser struct {
 	lineAt   int  // offset of the line last returned by next
 	complete bool // the line last returned by next ended with '\n'
 	strs     map[string]string
-	arena    []Frame // frames of all goroutines, handed out as capped subslices
-	created  []Frame // "created by" frames, handed out by pointer
-	headerNo int     // line number of the current goroutine's header
-	headerAt []byte  // the current goroutine's header line
+	labelSet map[string]map[string]string // parsed label sets by their text, shared
+	arena    []Frame                      // frames of all goroutines, handed out as capped subslices
+	created  []Frame                      // "created by" frames, handed out by pointer
+	headerNo int                          // line number of the current goroutine's header
+	headerAt []byte                       // the current goroutine's header line
 }
 
 func newParser(data []byte) *parser {
@@ -484,7 +486,7 @@ func (p *parser) header(line []byte, g *Goroutine) error {
 		}
 	}
 	if len(labels) > 0 {
-		m, ok := parseLabels(labels)
+		m, ok := p.labels(labels)
 		if !ok {
 			return p.errorf(line, "malformed goroutine labels")
 		}

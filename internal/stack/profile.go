@@ -59,7 +59,7 @@ func ParseProfile(data []byte) (*Profile, error) {
 				return prof, p.errorf(line, "comment line before the first record")
 			}
 			if labels, ok := bytes.CutPrefix(line, []byte("# labels: {")); ok {
-				m, ok := parseLabels(bytes.TrimSuffix(labels, []byte("}")))
+				m, ok := p.labels(bytes.TrimSuffix(labels, []byte("}")))
 				if !ok || !bytes.HasSuffix(labels, []byte("}")) {
 					return prof, p.errorf(line, "malformed labels")
 				}

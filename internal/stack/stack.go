@@ -34,7 +34,8 @@ type Goroutine struct {
 	// GODEBUG=tracebacklabels=1 (Go 1.26: inside the brackets,
 	// `[select labels:{"k": "v"}]:`; Go 1.27, where it is the default for
 	// modules declaring go >= 1.27: after them, `[select] {k: v}:`, quoting
-	// only what needs it); nil when absent.
+	// only what needs it); nil when absent. Goroutines with the same labels
+	// share one map: do not modify it.
 	Labels map[string]string
 	// Frames is the stack, innermost first.
 	Frames []Frame
@@ -81,7 +82,7 @@ type Dump struct {
 type Record struct {
 	Count  int
 	PCs    []uint64
-	Labels map[string]string
+	Labels map[string]string // shared by records with the same labels: do not modify
 	Frames []Frame
 }
 
