@@ -88,6 +88,23 @@ var notOpeners = map[string]bool{
 	"(*database/sql.Tx).Stmt":        true, // closed with the transaction
 	"(*database/sql.Tx).StmtContext": true,
 	"(*net/http.Request).Context":    true,
+	"(*crypto/tls.Conn).NetConn":     true, // the connection it wraps
+}
+
+// wrapperFuncs are standard library functions whose result wraps the
+// connection or listener passed as their first argument: they open nothing,
+// and closing the result closes the argument.
+var wrapperFuncs = map[string]bool{
+	"crypto/tls.Client":      true,
+	"crypto/tls.Server":      true,
+	"crypto/tls.NewListener": true,
+}
+
+// errorPredicates are functions of an error that report true only for a
+// non-nil error (errors.Is with a nil target aside).
+var errorPredicates = map[string]bool{
+	"os.IsExist": true, "os.IsNotExist": true, "os.IsPermission": true, "os.IsTimeout": true,
+	"errors.Is": true, "errors.As": true,
 }
 
 // borrowerPackages are standard library packages whose functions use a value
