@@ -6,6 +6,7 @@ import (
 	"go/token"
 	"go/types"
 	"path/filepath"
+	"slices"
 
 	"golang.org/x/tools/go/analysis"
 	"golang.org/x/tools/go/ssa"
@@ -35,9 +36,11 @@ func init() {
 
 // checker holds the state of one run over a package.
 type checker struct {
-	pass     *analysis.Pass
-	starts   map[token.Pos]token.Pos // call Lparen -> call start
-	blocking map[any]bool            // functions (or methods) reported as blocking
+	pass       *analysis.Pass
+	starts     map[token.Pos]token.Pos // call Lparen -> call start
+	blocking   map[any]bool            // functions (or methods) reported as blocking
+	funcs      []*ssa.Function         // the package's functions
+	chanStores map[string][]ssa.Value  // built on first use by buffered
 }
 
 func run(pass *analysis.Pass) (any, error) {
@@ -45,7 +48,13 @@ func run(pass *analysis.Pass) (any, error) {
 		return nil, nil // finalizers and cleanups are set through package runtime
 	}
 	c := &checker{pass: pass, starts: passutil.CallStarts(pass.Files), blocking: map[any]bool{}}
-	for _, fn := range passutil.BuildSSA(pass) {
+	c.funcs = passutil.BuildSSA(pass)
+	if len(c.funcs) > 0 {
+		if init := c.funcs[0].Pkg.Func("init"); init != nil && !slices.Contains(c.funcs, init) {
+			c.funcs = append(c.funcs, init) // where package-level channels are made
+		}
+	}
+	for _, fn := range c.funcs {
 		for _, b := range fn.Blocks {
 			for _, instr := range b.Instrs {
 				call, ok := instr.(*ssa.Call)

@@ -146,7 +146,7 @@ func (c *checker) consumedParams(fn *ssa.Function) *consumesFact {
 		if i == 0 && fn.Signature.Recv() != nil {
 			continue // calls on the receiver are judged by the method's name
 		}
-		k := c.trackedParamKind(p.Type())
+		k, borrowed := c.trackedParamKind(p.Type())
 		if k == nil {
 			continue
 		}
@@ -154,6 +154,7 @@ func (c *checker) consumedParams(fn *ssa.Function) *consumesFact {
 		released := func(returns returnKind) bool {
 			t := newTracker(c, k, nil, []ssa.Value{p}, nil)
 			t.returns = returns
+			t.closeOnly = borrowed
 			_, leaks := t.leakFrom(fn.Blocks[0], 0)
 			return !leaks
 		}
@@ -172,16 +173,18 @@ func (c *checker) consumedParams(fn *ssa.Function) *consumesFact {
 // trackedParamKind returns the kind a parameter of type t is summarized as:
 // its resource kind, io.Closer for any type with a Close method, and also
 // io.Closer for the empty interface and the interfaces of package io, which a
-// helper may assert to io.Closer and close.
-func (c *checker) trackedParamKind(t types.Type) *kind {
+// helper may assert to io.Closer and close. borrowed says the parameter is
+// one of the latter, which the function may merely borrow: only closing it
+// releases it.
+func (c *checker) trackedParamKind(t types.Type) (k *kind, borrowed bool) {
 	if k := c.paramKind(t); k != nil {
-		return k
+		return k, false
 	}
 	if it, ok := t.Underlying().(*types.Interface); ok {
 		n, named := types.Unalias(t).(*types.Named)
 		if it.Empty() || named && n.Obj().Pkg() != nil && n.Obj().Pkg().Path() == "io" {
-			return closerKind
+			return closerKind, true
 		}
 	}
-	return nil
+	return nil, false
 }

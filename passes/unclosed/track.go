@@ -25,6 +25,11 @@ type tracker struct {
 	// true), such as the result of a constructor that takes it over.
 	freeOnFailure, freeOnSuccess map[ssa.Value]bool
 	returns                      returnKind // the returns a path may leak through
+	// closeOnly counts only closing it, directly or through a function
+	// that releases it, as releasing the resource: for a parameter that
+	// may merely be borrowed (an any or an io.Reader), storing or
+	// returning it hands nothing over.
+	closeOnly bool
 }
 
 // A returnKind selects the returns through which an unreleased resource
@@ -443,6 +448,13 @@ func nilOperand(b *ssa.BinOp) ssa.Value {
 // who takes over the duty: returned, stored, sent, captured by a closure, or
 // passed to a function that consumes it.
 func (t *tracker) releases(instr ssa.Instruction) bool {
+	if t.closeOnly {
+		switch i := instr.(type) {
+		case *ssa.Call, *ssa.Defer:
+			return t.callReleases(i.(ssa.CallInstruction).Common())
+		}
+		return false
+	}
 	switch i := instr.(type) {
 	case *ssa.Return:
 		return slices.ContainsFunc(i.Results, t.isAlias)
@@ -535,7 +547,7 @@ func (t *tracker) callReleases(c *ssa.CallCommon) bool {
 		return slices.Contains(t.kind.methods, c.Method.Name())
 	}
 	if b, ok := c.Value.(*ssa.Builtin); ok {
-		return b.Name() == "append" && slices.ContainsFunc(c.Args, t.isAlias)
+		return !t.closeOnly && b.Name() == "append" && slices.ContainsFunc(c.Args, t.isAlias)
 	}
 	if len(c.Args) > 0 && wraps(c, c.Args[0]) {
 		return false // the result is the resource
@@ -551,7 +563,11 @@ func (t *tracker) callReleases(c *ssa.CallCommon) bool {
 			}
 			continue // another method of the resource borrows it
 		}
-		if t.c.argConsumed(c, j, false) {
+		if t.closeOnly {
+			if sum := t.c.summary(c); sum != nil && j < len(sum.Params) && sum.Params[j] {
+				return true
+			}
+		} else if t.c.argConsumed(c, j, false) {
 			return true
 		}
 	}
