@@ -89,6 +89,10 @@ var notOpeners = map[string]bool{
 	"(*database/sql.Tx).StmtContext": true,
 	"(*net/http.Request).Context":    true,
 	"(*crypto/tls.Conn).NetConn":     true, // the connection it wraps
+	// The body of a response to HEAD is http.NoBody: the transport reuses
+	// the connection at once, and closing the body does nothing.
+	"net/http.Head":           true,
+	"(*net/http.Client).Head": true,
 }
 
 // wrapperFuncs are standard library functions whose result wraps the
@@ -122,13 +126,18 @@ var borrowerPackages = map[string]bool{
 }
 
 // transferFuncs are borrower-looking standard library functions that do take
-// ownership: the request body is closed by the client.
+// ownership: the request body is closed by the client; a logger keeps its
+// writer for as long as it lives.
 var transferFuncs = map[string]bool{
 	"net/http.NewRequest":            true,
 	"net/http.NewRequestWithContext": true,
 	"net/http.Post":                  true,
 	"(*net/http.Client).Post":        true,
-	"io.NopCloser":                   false,
+	"log.New":                        true,
+	"log.SetOutput":                  true,
+	"(*log.Logger).SetOutput":        true,
+	"log/slog.NewJSONHandler":        true,
+	"log/slog.NewTextHandler":        true,
 }
 
 // hasMethod reports whether the method set of t (or *t) has a method name.

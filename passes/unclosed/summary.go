@@ -154,7 +154,7 @@ func (c *checker) consumedParams(fn *ssa.Function) *consumesFact {
 		released := func(returns returnKind) bool {
 			t := newTracker(c, k, nil, []ssa.Value{p}, nil)
 			t.returns = returns
-			t.closeOnly = borrowed
+			t.borrowed = borrowed
 			_, leaks := t.leakFrom(fn.Blocks[0], 0)
 			return !leaks
 		}
@@ -174,8 +174,7 @@ func (c *checker) consumedParams(fn *ssa.Function) *consumesFact {
 // its resource kind, io.Closer for any type with a Close method, and also
 // io.Closer for the empty interface and the interfaces of package io, which a
 // helper may assert to io.Closer and close. borrowed says the parameter is
-// one of the latter, which the function may merely borrow: only closing it
-// releases it.
+// one of the latter, which the function may merely borrow.
 func (c *checker) trackedParamKind(t types.Type) (k *kind, borrowed bool) {
 	if k := c.paramKind(t); k != nil {
 		return k, false

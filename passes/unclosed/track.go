@@ -25,11 +25,12 @@ type tracker struct {
 	// true), such as the result of a constructor that takes it over.
 	freeOnFailure, freeOnSuccess map[ssa.Value]bool
 	returns                      returnKind // the returns a path may leak through
-	// closeOnly counts only closing it, directly or through a function
-	// that releases it, as releasing the resource: for a parameter that
-	// may merely be borrowed (an any or an io.Reader), storing or
-	// returning it hands nothing over.
-	closeOnly bool
+	// borrowed marks a parameter that the function may merely borrow (an
+	// any or an io.Reader): returning it, or keeping it in a variable of
+	// the function's own, hands nothing over; closing it, passing it to a
+	// function that releases it, or storing it where it outlives the call
+	// (as a body stream that is closed later) does.
+	borrowed bool
 }
 
 // A returnKind selects the returns through which an unreleased resource
@@ -317,7 +318,12 @@ func (t *tracker) feasible(x *ssa.If, from *ssa.BasicBlock) []*ssa.BasicBlock {
 			}
 		}
 	case *ssa.Extract:
-		if ta, ok := c.Tuple.(*ssa.TypeAssert); ok && c.Index == 1 && t.aliases[ta.X] && t.releasable(ta.AssertedType) {
+		ta, ok := c.Tuple.(*ssa.TypeAssert)
+		switch {
+		case !ok || c.Index != 1:
+		case t.on(t.freeOnFailure, onEdge(ta.X, x.Block(), from)):
+			drop = 0 // err.(*T) holds: err is not nil
+		case t.aliases[ta.X] && t.releasable(ta.AssertedType):
 			drop = 1 // not a closer: nothing to close
 		}
 	}
@@ -448,18 +454,11 @@ func nilOperand(b *ssa.BinOp) ssa.Value {
 // who takes over the duty: returned, stored, sent, captured by a closure, or
 // passed to a function that consumes it.
 func (t *tracker) releases(instr ssa.Instruction) bool {
-	if t.closeOnly {
-		switch i := instr.(type) {
-		case *ssa.Call, *ssa.Defer:
-			return t.callReleases(i.(ssa.CallInstruction).Common())
-		}
-		return false
-	}
 	switch i := instr.(type) {
 	case *ssa.Return:
-		return slices.ContainsFunc(i.Results, t.isAlias)
+		return !t.borrowed && slices.ContainsFunc(i.Results, t.isAlias)
 	case *ssa.Store:
-		if !t.aliases[i.Val] {
+		if !t.aliases[i.Val] || t.borrowed && !outlivesCall(i.Addr) {
 			return false
 		}
 		if call, j, ok := passutil.VarargsCall(i); ok {
@@ -547,7 +546,7 @@ func (t *tracker) callReleases(c *ssa.CallCommon) bool {
 		return slices.Contains(t.kind.methods, c.Method.Name())
 	}
 	if b, ok := c.Value.(*ssa.Builtin); ok {
-		return !t.closeOnly && b.Name() == "append" && slices.ContainsFunc(c.Args, t.isAlias)
+		return !t.borrowed && b.Name() == "append" && slices.ContainsFunc(c.Args, t.isAlias)
 	}
 	if len(c.Args) > 0 && wraps(c, c.Args[0]) {
 		return false // the result is the resource
@@ -563,7 +562,7 @@ func (t *tracker) callReleases(c *ssa.CallCommon) bool {
 			}
 			continue // another method of the resource borrows it
 		}
-		if t.closeOnly {
+		if t.borrowed {
 			if sum := t.c.summary(c); sum != nil && j < len(sum.Params) && sum.Params[j] {
 				return true
 			}
@@ -572,6 +571,24 @@ func (t *tracker) callReleases(c *ssa.CallCommon) bool {
 		}
 	}
 	return false
+}
+
+// outlivesCall reports whether the memory at addr may outlive the call of
+// the function that stores into it: it is not reached from a variable or
+// allocation of the function's own.
+func outlivesCall(addr ssa.Value) bool {
+	for {
+		switch a := addr.(type) {
+		case *ssa.FieldAddr:
+			addr = a.X
+		case *ssa.IndexAddr:
+			addr = a.X
+		case *ssa.Alloc:
+			return false
+		default:
+			return true
+		}
+	}
 }
 
 // wraps reports whether call is a wrapper (tls.Client) of the value v.

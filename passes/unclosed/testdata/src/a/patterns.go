@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log"
 	"net"
 	"net/http"
 	"os"
@@ -103,7 +104,7 @@ func namedResultLeak(name string) (n int, err error) {
 			err = fmt.Errorf("read %s: %w", name, err)
 		}
 	}()
-	f, err := os.Open(name) // want `file opened here is never closed on the path through line 110`
+	f, err := os.Open(name) // want `file opened here is never closed on the path through line 111`
 	if err != nil {
 		return 0, err
 	}
@@ -150,7 +151,7 @@ func dialTLS(addr string, cfg *tls.Config) (net.Conn, error) {
 }
 
 func dialTLSLeak(addr string, cfg *tls.Config) (net.Conn, error) {
-	c, err := net.Dial("tcp", addr) // want `connection opened here is never closed on the path through line 159`
+	c, err := net.Dial("tcp", addr) // want `connection opened here is never closed on the path through line 160`
 	if err != nil {
 		return nil, err
 	}
@@ -194,7 +195,7 @@ func checkedBody(url string) (io.ReadCloser, error) {
 }
 
 func checkedBodyNeverClosed(url string) error {
-	resp, err := http.Get(url) // want `response body opened here is never closed on the path through line 204`
+	resp, err := http.Get(url) // want `response body opened here is never closed on the path through line 205`
 	if err != nil {
 		return err
 	}
@@ -261,7 +262,7 @@ func dialClient(addr string) (*client, error) {
 }
 
 func dialClientLeak(addr string) (*client, error) {
-	c, err := net.Dial("tcp", addr) // want `connection opened here is never closed on the path through line 270`
+	c, err := net.Dial("tcp", addr) // want `connection opened here is never closed on the path through line 271`
 	if err != nil {
 		return nil, err
 	}
@@ -388,4 +389,63 @@ func headerLeak(name string) ([]byte, error) {
 		return nil, err
 	}
 	return peekHeader(f)
+}
+
+// response keeps a body stream and closes it when it is done with it.
+type response struct{ body io.Reader }
+
+func setBodyStream(r *response, body io.Reader) { r.body = body }
+
+func sendFile(r *response, name string) error {
+	f, err := os.Open(name)
+	if err != nil {
+		return err
+	}
+	setBodyStream(r, f)
+	return nil
+}
+
+type apiError struct{ code int }
+
+func (e *apiError) Error() string { return fmt.Sprint(e.code) }
+
+func post(url string) (*http.Response, error) {
+	resp, err := http.Post(url, "text/plain", nil)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		resp.Body.Close()
+		return nil, &apiError{resp.StatusCode}
+	}
+	return resp, nil
+}
+
+func errorOfAType(url string) error {
+	resp, err := post(url)
+	if e, ok := err.(*apiError); ok && e.code == http.StatusNotFound {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return resp.Body.Close()
+}
+
+// A response to HEAD has no body to close.
+func exists(url string) bool {
+	resp, err := http.Head(url)
+	if err != nil {
+		return false
+	}
+	return resp.StatusCode == http.StatusOK
+}
+
+// A logger keeps the file it writes to.
+func errorLog(name string) (*log.Logger, error) {
+	f, err := os.OpenFile(name, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	return log.New(f, "", 0), nil
 }
