@@ -89,6 +89,10 @@ var notOpeners = map[string]bool{
 	"(*database/sql.Tx).StmtContext": true,
 	"(*net/http.Request).Context":    true,
 	"(*crypto/tls.Conn).NetConn":     true, // the connection it wraps
+	// A response read from a bufio.Reader holds no connection: closing its
+	// body only drains it, and the reader belongs to the caller.
+	"net/http.ReadResponse": true,
+	"net/http.ReadRequest":  true,
 	// The body of a response to HEAD is http.NoBody: the transport reuses
 	// the connection at once, and closing the body does nothing.
 	"net/http.Head":           true,
