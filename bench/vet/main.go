@@ -174,6 +174,7 @@ func ratioMain(args []string) error {
 	c.register(fs)
 	rounds := fs.Int("rounds", 3, "rounds of each comparison")
 	modes := fs.String("modes", "inprocess,commands,govet", "comparisons to run, comma-separated")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of leakhound's analyzers in the in-process comparison to `FILE`")
 	fs.Parse(args)
 	if *rounds < 1 || *rounds > 20 {
 		return fmt.Errorf("bad -rounds %d: use 1 to 20", *rounds)
@@ -192,7 +193,7 @@ func ratioMain(args []string) error {
 		var m *measurement
 		switch mode {
 		case "inprocess":
-			m, err = inProcess(c.corpus, mods, *rounds)
+			m, err = inProcess(c.corpus, mods, *rounds, *cpuProfile)
 		case "commands":
 			m, err = commands("leakhound vet vs multichecker", c.corpus, mods, *rounds,
 				func(mod module, _ int) []string {

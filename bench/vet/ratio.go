@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"time"
@@ -84,10 +85,23 @@ func abba(round int, first, second func() error) error {
 // inProcess loads each module's packages once and times leakhound's
 // analyzers and the peers' on them with the same driver (checker.Analyze),
 // alternating, for the given number of rounds. Loading is not timed: it is
-// the same for both.
-func inProcess(corpus string, mods []module, rounds int) (*measurement, error) {
+// the same for both. With a profile file name, the comparison is
+// CPU-profiled into it (go tool pprof -focus=leakhound/passes shows
+// leakhound's analyzers).
+func inProcess(corpus string, mods []module, rounds int, profile string) (*measurement, error) {
 	m := newMeasurement("same driver, in process (analysis only)", rounds)
 	m.leakhoundByAnalyzer = map[string]int{}
+	if profile != "" {
+		f, err := os.Create(profile)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return nil, err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	for _, mod := range mods {
 		cfg := &packages.Config{Mode: packages.LoadAllSyntax | packages.NeedModule, Dir: corpus}
 		pkgs, err := packages.Load(cfg, mod.Packages...)

@@ -44,8 +44,8 @@ type checker struct {
 }
 
 func run(pass *analysis.Pass) (any, error) {
-	if passutil.InGOROOT(pass) || !passutil.Imports(pass.Pkg, "runtime") {
-		return nil, nil // finalizers and cleanups are set through package runtime
+	if passutil.InGOROOT(pass) || !passutil.Refers(pass, "runtime.SetFinalizer", "runtime.AddCleanup") {
+		return nil, nil // nothing registers a finalizer or cleanup here
 	}
 	c := &checker{pass: pass, starts: passutil.CallStarts(pass.Files), blocking: map[any]bool{}}
 	c.funcs = passutil.BuildSSA(pass)

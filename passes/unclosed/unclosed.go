@@ -104,6 +104,9 @@ func run(pass *analysis.Pass) (any, error) {
 	c := &checker{pass: pass, kinds: map[string]*kind{},
 		opens: map[*ssa.Function][]int{}, consumes: map[*ssa.Function]*consumesFact{}}
 	c.exportClosableTypes()
+	if !c.handlesResources() {
+		return nil, nil // nothing here opens, releases or takes a resource
+	}
 	funcs := passutil.BuildSSA(pass)
 	c.summarize(funcs)
 	c.starts = passutil.CallStarts(pass.Files)
@@ -111,6 +114,35 @@ func run(pass *analysis.Pass) (any, error) {
 		c.checkFunc(fn)
 	}
 	return nil, nil
+}
+
+// handlesResources reports whether an expression of the package has a type
+// that is a resource or has a Close method: only then can a function of the
+// package open, release or take over a resource, and need a summary.
+func (c *checker) handlesResources() bool {
+	seen := map[types.Type]bool{}
+	var closable func(t types.Type) bool
+	closable = func(t types.Type) bool {
+		if tuple, ok := t.(*types.Tuple); ok {
+			for i := range tuple.Len() {
+				if closable(tuple.At(i).Type()) {
+					return true
+				}
+			}
+			return false
+		}
+		if _, basic := t.(*types.Basic); basic || seen[t] {
+			return false
+		}
+		seen[t] = true
+		return c.kindOf(t) != nil || hasMethod(t, "Close")
+	}
+	for _, tv := range c.pass.TypesInfo.Types {
+		if tv.Type != nil && closable(tv.Type) {
+			return true
+		}
+	}
+	return false
 }
 
 // exportClosableTypes exports a closableFact for every type of the package
