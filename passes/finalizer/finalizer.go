@@ -6,7 +6,6 @@ import (
 	"go/token"
 	"go/types"
 	"path/filepath"
-	"slices"
 
 	"golang.org/x/tools/go/analysis"
 	"golang.org/x/tools/go/ssa"
@@ -49,11 +48,6 @@ func run(pass *analysis.Pass) (any, error) {
 	}
 	c := &checker{pass: pass, starts: passutil.CallStarts(pass.Files), blocking: map[any]bool{}}
 	c.funcs = passutil.BuildSSA(pass)
-	if len(c.funcs) > 0 {
-		if init := c.funcs[0].Pkg.Func("init"); init != nil && !slices.Contains(c.funcs, init) {
-			c.funcs = append(c.funcs, init) // where package-level channels are made
-		}
-	}
 	for _, fn := range c.funcs {
 		for _, b := range fn.Blocks {
 			for _, instr := range b.Instrs {

@@ -46,18 +46,6 @@ func Doc(src, name string) string {
 	return strings.TrimSpace(strings.Join(lines, "\n"))
 }
 
-// Imports reports whether pkg imports, directly, one of the packages paths.
-func Imports(pkg *types.Package, paths ...string) bool {
-	for _, imp := range pkg.Imports() {
-		for _, p := range paths {
-			if imp.Path() == p {
-				return true
-			}
-		}
-	}
-	return false
-}
-
 // Refers reports whether the code of the package of pass refers to one of
 // the functions or methods named, by full name ("runtime.SetFinalizer",
 // "(*os.File).Fd"): an analyzer that looks only at calls of them has nothing
