@@ -1,8 +1,11 @@
 package finalizer
 
 import (
+	"fmt"
+	"go/constant"
 	"go/token"
 	"go/types"
+	"slices"
 
 	"golang.org/x/tools/go/ssa"
 
@@ -109,6 +112,9 @@ func (c *checker) blocksIn(fn *ssa.Function, depth int, seen map[*ssa.Function]b
 func (c *checker) blockingInstr(instr ssa.Instruction, depth int, seen map[*ssa.Function]bool) *blockingOp {
 	switch i := instr.(type) {
 	case *ssa.Send:
+		if c.buffered(i.Chan) {
+			return nil // it waits only when the buffer is full
+		}
 		return &blockingOp{pos: i.Pos(), what: "a channel send"}
 	case *ssa.UnOp:
 		if i.Op == token.ARROW {
@@ -177,4 +183,120 @@ func timed(s *ssa.Select) bool {
 		}
 	}
 	return false
+}
+
+// buffered reports whether ch is made with a buffer: made with a constant
+// capacity above zero, or kept in a local variable, a struct field or a
+// package-level variable that the package only ever sets to channels made so.
+func (c *checker) buffered(ch ssa.Value) bool {
+	if fv, ok := ch.(*ssa.FreeVar); ok {
+		ch = binding(fv)
+	}
+	if mc, ok := ch.(*ssa.MakeChan); ok {
+		return hasBuffer(mc)
+	}
+	var stored []ssa.Value
+	if load, ok := ch.(*ssa.UnOp); ok && load.Op == token.MUL {
+		addr := load.X
+		if fv, ok := addr.(*ssa.FreeVar); ok {
+			addr = binding(fv) // a variable the function literal captured
+		}
+		if v, ok := addr.(*ssa.Alloc); ok {
+			stored = storesTo(v)
+		} else if key := addrHome(addr); key != "" {
+			if c.chanStores == nil {
+				c.chanStores = indexChanStores(c.funcs)
+			}
+			stored = c.chanStores[key]
+		}
+	}
+	for _, v := range stored {
+		if mc, ok := v.(*ssa.MakeChan); !ok || !hasBuffer(mc) {
+			return false
+		}
+	}
+	return len(stored) > 0
+}
+
+// storesTo returns the values stored into the local variable v.
+func storesTo(v *ssa.Alloc) []ssa.Value {
+	var vals []ssa.Value
+	for _, r := range *v.Referrers() {
+		if st, ok := r.(*ssa.Store); ok && st.Addr == v {
+			vals = append(vals, st.Val)
+		}
+	}
+	return vals
+}
+
+// binding returns the value the function literal that fv belongs to
+// captures as fv, when the literal is made once; nil otherwise.
+func binding(fv *ssa.FreeVar) ssa.Value {
+	fn := fv.Parent()
+	i := slices.Index(fn.FreeVars, fv)
+	if fn.Parent() == nil || i < 0 {
+		return nil
+	}
+	var bound ssa.Value
+	for _, b := range fn.Parent().Blocks {
+		for _, instr := range b.Instrs {
+			if mc, ok := instr.(*ssa.MakeClosure); ok && mc.Fn == fn {
+				if bound != nil {
+					return nil
+				}
+				bound = mc.Bindings[i]
+			}
+		}
+	}
+	return bound
+}
+
+// hasBuffer reports whether mc makes a channel with a constant capacity
+// above zero.
+func hasBuffer(mc *ssa.MakeChan) bool {
+	k, ok := mc.Size.(*ssa.Const)
+	if !ok || k.Value == nil || k.Value.Kind() != constant.Int {
+		return false
+	}
+	n, exact := constant.Int64Val(k.Value)
+	return exact && n > 0
+}
+
+// addrHome names the field or package-level variable at addr: "T.field"
+// for a field of a struct of type T; "" for other addresses.
+func addrHome(addr ssa.Value) string {
+	switch a := addr.(type) {
+	case *ssa.FieldAddr:
+		p, ok := a.X.Type().Underlying().(*types.Pointer)
+		if !ok {
+			return ""
+		}
+		return fmt.Sprintf("%s.%d", types.TypeString(p.Elem(), nil), a.Field)
+	case *ssa.Global:
+		return a.RelString(nil)
+	}
+	return ""
+}
+
+// indexChanStores maps the fields and package-level variables of channel
+// type to the values funcs store into them.
+func indexChanStores(funcs []*ssa.Function) map[string][]ssa.Value {
+	m := map[string][]ssa.Value{}
+	for _, fn := range funcs {
+		for _, b := range fn.Blocks {
+			for _, instr := range b.Instrs {
+				st, ok := instr.(*ssa.Store)
+				if !ok {
+					continue
+				}
+				if _, isChan := st.Val.Type().Underlying().(*types.Chan); !isChan {
+					continue
+				}
+				if key := addrHome(st.Addr); key != "" {
+					m[key] = append(m[key], st.Val)
+				}
+			}
+		}
+	}
+	return m
 }

@@ -26,7 +26,11 @@
 //     of the package it calls. All finalizers run on one goroutine, so one
 //     that blocks stalls every later finalizer, including those that close
 //     files and sockets dropped without Close; cleanups share a few
-//     goroutines, with the same effect on other cleanups.
+//     goroutines, with the same effect on other cleanups. A send on a
+//     channel the package always makes with a buffer (in a variable, a
+//     struct field or a package-level variable it only ever sets to
+//     make(chan T, n) with a constant n > 0) is not reported: it waits only
+//     when the buffer is full.
 //
 // With -finalizer.locks, a mutex locked in the body of a finalizer or
 // cleanup is reported too: it waits whenever another goroutine holds the

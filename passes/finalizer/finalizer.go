@@ -35,17 +35,20 @@ func init() {
 
 // checker holds the state of one run over a package.
 type checker struct {
-	pass     *analysis.Pass
-	starts   map[token.Pos]token.Pos // call Lparen -> call start
-	blocking map[any]bool            // functions (or methods) reported as blocking
+	pass       *analysis.Pass
+	starts     map[token.Pos]token.Pos // call Lparen -> call start
+	blocking   map[any]bool            // functions (or methods) reported as blocking
+	funcs      []*ssa.Function         // the package's functions
+	chanStores map[string][]ssa.Value  // built on first use by buffered
 }
 
 func run(pass *analysis.Pass) (any, error) {
-	if passutil.InGOROOT(pass) || !passutil.Imports(pass.Pkg, "runtime") {
-		return nil, nil // finalizers and cleanups are set through package runtime
+	if passutil.InGOROOT(pass) || !passutil.Refers(pass, "runtime.SetFinalizer", "runtime.AddCleanup") {
+		return nil, nil // nothing registers a finalizer or cleanup here
 	}
 	c := &checker{pass: pass, starts: passutil.CallStarts(pass.Files), blocking: map[any]bool{}}
-	for _, fn := range passutil.BuildSSA(pass) {
+	c.funcs = passutil.BuildSSA(pass)
+	for _, fn := range c.funcs {
 		for _, b := range fn.Blocks {
 			for _, instr := range b.Instrs {
 				call, ok := instr.(*ssa.Call)

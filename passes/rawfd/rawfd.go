@@ -31,8 +31,8 @@ type checker struct {
 }
 
 func run(pass *analysis.Pass) (any, error) {
-	if passutil.InGOROOT(pass) || !passutil.Imports(pass.Pkg, "os", "net") {
-		return nil, nil // files are opened through package os or net
+	if passutil.InGOROOT(pass) || !passutil.Refers(pass, "(*os.File).Fd") {
+		return nil, nil // descriptors are taken with (*os.File).Fd
 	}
 	c := &checker{pass: pass, starts: passutil.CallStarts(pass.Files), fixer: newFixer(pass)}
 	for _, fn := range passutil.BuildSSA(pass) {

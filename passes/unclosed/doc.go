@@ -23,13 +23,27 @@
 //	defer resp.Body.Close()
 //
 // Handing the value over is not a leak: returning it, storing it in a field,
-// global, map or slice, sending it on a channel, capturing it in a closure,
-// starting a goroutine with it, or passing it to a function that releases or
-// takes it. Functions of the analyzed packages are summarized as facts
-// (which parameters they release on every path, which results they open), so
-// helpers are understood across packages. Calls into the standard library's
-// fmt, io, bufio, encoding and similar packages only borrow the value.
-// Rows are also released when rows.Next returns false.
+// global, map or slice, sending it on a channel (also in a select case),
+// capturing it in a closure, starting a goroutine with it, or passing it to a
+// function that releases or takes it. Functions of the analyzed packages are
+// summarized as facts (which results they open; which parameters they
+// release on every path, on every path that reports failure, or on every
+// path that reports success), so helpers are understood across packages:
+//
+//	if err := requireOK(resp); err != nil { // requireOK closes the body when it fails
+//		return err
+//	}
+//	if !pool.Put(conn) { // Put takes the connection when it reports true
+//		conn.Close()
+//	}
+//
+// A helper that takes an any or an io interface and closes it after a type
+// assertion to io.Closer releases what it is given. Calls into the standard
+// library's fmt, io, bufio, encoding and similar packages only borrow the
+// value; tls.Client, tls.Server and tls.NewListener wrap it (closing the
+// result closes it). The path on which the opening call failed owes nothing,
+// also when its error is kept in a variable or tested with os.IsNotExist or
+// errors.Is. Rows are also released when rows.Next returns false.
 //
 // User types are declared closable with a comment on the type declaration,
 // optionally naming the methods that release it (default Close):

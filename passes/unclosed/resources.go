@@ -88,6 +88,31 @@ var notOpeners = map[string]bool{
 	"(*database/sql.Tx).Stmt":        true, // closed with the transaction
 	"(*database/sql.Tx).StmtContext": true,
 	"(*net/http.Request).Context":    true,
+	"(*crypto/tls.Conn).NetConn":     true, // the connection it wraps
+	// A response read from a bufio.Reader holds no connection: closing its
+	// body only drains it, and the reader belongs to the caller.
+	"net/http.ReadResponse": true,
+	"net/http.ReadRequest":  true,
+	// The body of a response to HEAD is http.NoBody: the transport reuses
+	// the connection at once, and closing the body does nothing.
+	"net/http.Head":           true,
+	"(*net/http.Client).Head": true,
+}
+
+// wrapperFuncs are standard library functions whose result wraps the
+// connection or listener passed as their first argument: they open nothing,
+// and closing the result closes the argument.
+var wrapperFuncs = map[string]bool{
+	"crypto/tls.Client":      true,
+	"crypto/tls.Server":      true,
+	"crypto/tls.NewListener": true,
+}
+
+// errorPredicates are functions of an error that report true only for a
+// non-nil error (errors.Is with a nil target aside).
+var errorPredicates = map[string]bool{
+	"os.IsExist": true, "os.IsNotExist": true, "os.IsPermission": true, "os.IsTimeout": true,
+	"errors.Is": true, "errors.As": true,
 }
 
 // borrowerPackages are standard library packages whose functions use a value
@@ -105,13 +130,18 @@ var borrowerPackages = map[string]bool{
 }
 
 // transferFuncs are borrower-looking standard library functions that do take
-// ownership: the request body is closed by the client.
+// ownership: the request body is closed by the client; a logger keeps its
+// writer for as long as it lives.
 var transferFuncs = map[string]bool{
 	"net/http.NewRequest":            true,
 	"net/http.NewRequestWithContext": true,
 	"net/http.Post":                  true,
 	"(*net/http.Client).Post":        true,
-	"io.NopCloser":                   false,
+	"log.New":                        true,
+	"log.SetOutput":                  true,
+	"(*log.Logger).SetOutput":        true,
+	"log/slog.NewJSONHandler":        true,
+	"log/slog.NewTextHandler":        true,
 }
 
 // hasMethod reports whether the method set of t (or *t) has a method name.

@@ -1,6 +1,9 @@
 package unclosed
 
 import (
+	"go/types"
+	"slices"
+
 	"golang.org/x/tools/go/ssa"
 
 	"github.com/leakhound/leakhound/passes/internal/passutil"
@@ -28,13 +31,14 @@ func (c *checker) summarize(funcs []*ssa.Function) {
 	for range maxRounds {
 		changed := false
 		for _, fn := range funcs {
-			ps := c.consumedParams(fn)
-			if ps == nil {
+			sum := c.consumedParams(fn)
+			if sum == nil {
 				continue
 			}
 			old, ok := c.consumes[fn]
-			if !ok || !equalBools(old, ps) {
-				c.consumes[fn] = ps
+			if !ok || !slices.Equal(old.Params, sum.Params) || !slices.Equal(old.OnFailure, sum.OnFailure) ||
+				!slices.Equal(old.OnSuccess, sum.OnSuccess) {
+				c.consumes[fn] = sum
 				changed = true
 			}
 		}
@@ -52,22 +56,10 @@ func (c *checker) summarize(funcs []*ssa.Function) {
 		if idx := c.opens[fn]; len(idx) > 0 {
 			c.pass.ExportObjectFact(obj, &opensFact{Results: idx})
 		}
-		if ps, ok := c.consumes[fn]; ok {
-			c.pass.ExportObjectFact(obj, &consumesFact{Params: ps})
+		if sum, ok := c.consumes[fn]; ok {
+			c.pass.ExportObjectFact(obj, sum)
 		}
 	}
-}
-
-func equalBools(a, b []bool) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // openedReturns returns the indices of fn's results that are, on some path,
@@ -99,6 +91,9 @@ func (c *checker) isOpened(v ssa.Value, seen map[ssa.Value]bool) bool {
 	seen[v] = true
 	switch v := v.(type) {
 	case *ssa.Call:
+		if name, _ := passutil.CalleeName(v.Common()); wrapperFuncs[name] {
+			return c.isOpened(v.Call.Args[0], seen)
+		}
 		return len(c.openedResults(v.Common())) > 0
 	case *ssa.Extract:
 		if call, ok := v.Tuple.(*ssa.Call); ok {
@@ -135,29 +130,60 @@ func isStdKind(k *kind) bool {
 }
 
 // consumedParams returns, for each parameter of fn (receiver first), whether
-// fn releases or takes it over on every path; nil when no parameter can be
-// released.
-func (c *checker) consumedParams(fn *ssa.Function) []bool {
+// fn releases or takes it over on every path, on every path that reports
+// failure and on every path that reports success; nil when no parameter can
+// be released.
+func (c *checker) consumedParams(fn *ssa.Function) *consumesFact {
 	if len(fn.Blocks) == 0 {
 		return nil
 	}
-	ps := make([]bool, len(fn.Params))
-	any := false
+	n := len(fn.Params)
+	sum := &consumesFact{Params: make([]bool, n), OnFailure: make([]bool, n), OnSuccess: make([]bool, n)}
+	res := fn.Signature.Results()
+	outcome := res.Len() > 0 && isOutcome(res.At(res.Len()-1).Type())
+	tracked := false
 	for i, p := range fn.Params {
 		if i == 0 && fn.Signature.Recv() != nil {
 			continue // calls on the receiver are judged by the method's name
 		}
-		k := c.paramKind(p.Type())
+		k, borrowed := c.trackedParamKind(p.Type())
 		if k == nil {
 			continue
 		}
-		any = true
-		t := newTracker(c, k, nil, []ssa.Value{p}, nil)
-		_, leaks := t.leakFrom(fn.Blocks[0], 0)
-		ps[i] = !leaks
+		tracked = true
+		released := func(returns returnKind) bool {
+			t := newTracker(c, k, nil, []ssa.Value{p}, nil)
+			t.returns = returns
+			t.borrowed = borrowed
+			_, leaks := t.leakFrom(fn.Blocks[0], 0)
+			return !leaks
+		}
+		sum.Params[i] = released(allReturns)
+		if outcome && !sum.Params[i] {
+			sum.OnFailure[i] = released(failingReturns)
+			sum.OnSuccess[i] = released(succeedingReturns)
+		}
 	}
-	if !any {
+	if !tracked {
 		return nil
 	}
-	return ps
+	return sum
+}
+
+// trackedParamKind returns the kind a parameter of type t is summarized as:
+// its resource kind, io.Closer for any type with a Close method, and also
+// io.Closer for the empty interface and the interfaces of package io, which a
+// helper may assert to io.Closer and close. borrowed says the parameter is
+// one of the latter, which the function may merely borrow.
+func (c *checker) trackedParamKind(t types.Type) (k *kind, borrowed bool) {
+	if k := c.paramKind(t); k != nil {
+		return k, false
+	}
+	if it, ok := t.Underlying().(*types.Interface); ok {
+		n, named := types.Unalias(t).(*types.Named)
+		if it.Empty() || named && n.Obj().Pkg() != nil && n.Obj().Pkg().Path() == "io" {
+			return closerKind, true
+		}
+	}
+	return nil, false
 }

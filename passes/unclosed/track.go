@@ -1,6 +1,7 @@
 package unclosed
 
 import (
+	"go/constant"
 	"go/token"
 	"go/types"
 	"slices"
@@ -18,14 +19,39 @@ type tracker struct {
 	kind    *kind
 	start   ssa.Instruction    // the opening call; nil when tracking a parameter
 	aliases map[ssa.Value]bool // the resource and every value that is the same resource
-	errs    map[ssa.Value]bool // the error results of the opening call
+	// Outcomes (an error, or a bool result) that say the resource is not
+	// owed when they report failure (a non-nil error, false), such as the
+	// error of the opening call, or when they report success (a nil error,
+	// true), such as the result of a constructor that takes it over.
+	freeOnFailure, freeOnSuccess map[ssa.Value]bool
+	returns                      returnKind // the returns a path may leak through
+	// borrowed marks a parameter that the function may merely borrow (an
+	// any or an io.Reader): returning it, or keeping it in a variable of
+	// the function's own, hands nothing over; closing it, passing it to a
+	// function that releases it, or storing it where it outlives the call
+	// (as a body stream that is closed later) does.
+	borrowed bool
 }
+
+// A returnKind selects the returns through which an unreleased resource
+// leaks: all of them when checking a function that opens the resource;
+// those that report failure (a non-nil error or false) or those that report
+// success (a nil error or true) when summarizing whether a function releases
+// a parameter whenever it fails or whenever it succeeds.
+type returnKind int
+
+const (
+	allReturns returnKind = iota
+	failingReturns
+	succeedingReturns
+)
 
 // newTracker tracks roots (the values that hold the resource) opened by start.
 func newTracker(c *checker, k *kind, start ssa.Instruction, roots []ssa.Value, errs []ssa.Value) *tracker {
-	t := &tracker{c: c, kind: k, start: start, aliases: map[ssa.Value]bool{}, errs: map[ssa.Value]bool{}}
+	t := &tracker{c: c, kind: k, start: start, aliases: map[ssa.Value]bool{},
+		freeOnFailure: map[ssa.Value]bool{}, freeOnSuccess: map[ssa.Value]bool{}}
 	for _, e := range errs {
-		t.errs[e] = true
+		t.freeOnFailure[e] = true
 	}
 	for _, r := range roots {
 		t.addAlias(r)
@@ -46,6 +72,10 @@ func (t *tracker) addAlias(v ssa.Value) {
 	}
 	for _, r := range *refs {
 		switch r := r.(type) {
+		case *ssa.Call:
+			if wraps(r.Common(), v) {
+				t.addAlias(r) // tls.Client(conn, cfg) is the connection
+			}
 		case *ssa.ChangeType, *ssa.MakeInterface, *ssa.ChangeInterface, *ssa.Phi, *ssa.Convert:
 			t.addAlias(r.(ssa.Value))
 		case *ssa.TypeAssert:
@@ -104,11 +134,12 @@ func fieldVar(fa *ssa.FieldAddr) *types.Var {
 // position that path leaves through and whether there is such a path.
 func (t *tracker) leakFrom(b *ssa.BasicBlock, i int) (token.Pos, bool) {
 	type item struct {
-		b *ssa.BasicBlock
-		i int
+		b, from *ssa.BasicBlock // from: the block the path came from
+		i       int
 	}
-	seen := map[*ssa.BasicBlock]bool{}
-	stack := []item{{b, i}}
+	type edge struct{ from, to *ssa.BasicBlock }
+	seen := map[edge]bool{}
+	stack := []item{{b: b, i: i}}
 	for len(stack) > 0 {
 		it := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
@@ -133,18 +164,21 @@ func (t *tracker) leakFrom(b *ssa.BasicBlock, i int) (token.Pos, bool) {
 		}
 		switch end := it.b.Instrs[len(it.b.Instrs)-1].(type) {
 		case *ssa.Return:
+			if !t.leaksThrough(end) {
+				continue
+			}
 			return lastPos(it.b, end.Pos()), true
 		case *ssa.If:
-			for _, s := range t.feasible(end) {
-				if !seen[s] {
-					seen[s] = true
-					stack = append(stack, item{s, 0})
+			for _, s := range t.feasible(end, it.from) {
+				if e := (edge{it.b, s}); !seen[e] {
+					seen[e] = true
+					stack = append(stack, item{b: s, from: it.b})
 				}
 			}
 		case *ssa.Jump:
-			if s := it.b.Succs[0]; !seen[s] {
-				seen[s] = true
-				stack = append(stack, item{s, 0})
+			if e := (edge{it.b, it.b.Succs[0]}); !seen[e] {
+				seen[e] = true
+				stack = append(stack, item{b: e.to, from: it.b})
 			}
 		}
 	}
@@ -168,11 +202,72 @@ func lastPos(b *ssa.BasicBlock, p token.Pos) token.Pos {
 	return token.NoPos
 }
 
+// leaksThrough reports whether a path that reaches ret without releasing
+// the resource leaks it, given the returns the tracker looks at.
+func (t *tracker) leaksThrough(ret *ssa.Return) bool {
+	if t.returns == allReturns {
+		return true
+	}
+	if len(ret.Results) == 0 {
+		return false
+	}
+	v := ret.Results[len(ret.Results)-1]
+	if c, ok := v.(*ssa.Const); ok {
+		success := c.IsNil() || c.Value != nil && c.Value.Kind() == constant.Bool && constant.BoolVal(c.Value)
+		return success == (t.returns == succeedingReturns)
+	}
+	if t.returns == failingReturns {
+		return !t.on(t.freeOnFailure, v)
+	}
+	return !t.on(t.freeOnSuccess, v) && !(isError(v.Type()) && nonNil(v, ret.Block()))
+}
+
+// nonNil reports whether the error err is never nil in block b: a new error,
+// or one checked against nil on the way to b.
+func nonNil(err ssa.Value, b *ssa.BasicBlock) bool {
+	switch e := err.(type) {
+	case *ssa.Call:
+		name, _ := passutil.CalleeName(e.Common())
+		if name == "errors.New" || name == "fmt.Errorf" {
+			return true
+		}
+	case *ssa.MakeInterface:
+		switch x := e.X.(type) {
+		case *ssa.Alloc:
+			return true
+		default:
+			if _, ptr := x.Type().Underlying().(*types.Pointer); !ptr {
+				return true // a struct or a string is never a nil interface
+			}
+		}
+	}
+	for ; b != nil && b.Idom() != nil; b = b.Idom() {
+		if len(b.Preds) != 1 {
+			continue
+		}
+		x, ok := b.Preds[0].Instrs[len(b.Preds[0].Instrs)-1].(*ssa.If)
+		if !ok {
+			continue
+		}
+		cmp, ok := x.Cond.(*ssa.BinOp)
+		if !ok || nilOperand(cmp) != err {
+			continue
+		}
+		if cmp.Op == token.NEQ && b == x.Block().Succs[0] || cmp.Op == token.EQL && b == x.Block().Succs[1] {
+			return true
+		}
+	}
+	return false
+}
+
 // feasible returns the successors of an if on which the resource is live:
-// the branch where the opening call failed (err != nil) or the resource is
-// nil owes nothing, and so does the branch where rows.Next returned false
-// (database/sql closes the rows then).
-func (t *tracker) feasible(x *ssa.If) []*ssa.BasicBlock {
+// the branch where the opening call failed (err != nil, os.IsNotExist(err))
+// or the resource is nil owes nothing, and so do the branch where rows.Next
+// returned false (database/sql closes the rows then) and the branch where the
+// resource is not of an interface type that can release it. from is the
+// block the path entered the if's block from: a phi there, such as the err
+// of a loop that retries a call, has the value of that edge.
+func (t *tracker) feasible(x *ssa.If, from *ssa.BasicBlock) []*ssa.BasicBlock {
 	succs := x.Block().Succs
 	cond, negated := x.Cond, false
 	for {
@@ -188,25 +283,57 @@ func (t *tracker) feasible(x *ssa.If) []*ssa.BasicBlock {
 		if c.Op != token.EQL && c.Op != token.NEQ {
 			break
 		}
+		if t.selectSends(c) {
+			drop = 0 // the case that sends it away
+			if c.Op == token.NEQ {
+				drop = 1
+			}
+			break
+		}
 		other := nilOperand(c)
 		if other == nil {
 			break
 		}
+		other = onEdge(other, x.Block(), from)
 		isNil := 0 // the successor taken when other == nil
 		if c.Op == token.NEQ {
 			isNil = 1
 		}
 		switch {
-		case t.errs[other]:
+		case t.on(t.freeOnFailure, other):
 			drop = 1 - isNil // err != nil
-		case t.aliases[other]:
+		case t.on(t.freeOnSuccess, other):
+			drop = isNil // err == nil: released
+		case t.on(t.aliases, other):
 			drop = isNil
 		}
 	case *ssa.Call:
-		if t.kind == rowsKind && !c.Call.IsInvoke() && len(c.Call.Args) == 1 && t.aliases[c.Call.Args[0]] {
+		name, _ := passutil.CalleeName(&c.Call)
+		switch {
+		case errorPredicates[name] && len(c.Call.Args) > 0 && t.on(t.freeOnFailure, c.Call.Args[0]):
+			drop = 0
+		case t.kind == rowsKind && !c.Call.IsInvoke() && len(c.Call.Args) == 1 && t.aliases[c.Call.Args[0]]:
 			if fn := c.Call.StaticCallee(); fn != nil && fn.Name() == "Next" {
 				drop = 1
 			}
+		}
+	case *ssa.Extract:
+		ta, ok := c.Tuple.(*ssa.TypeAssert)
+		switch {
+		case !ok || c.Index != 1:
+		case t.on(t.freeOnFailure, onEdge(ta.X, x.Block(), from)):
+			drop = 0 // err.(*T) holds: err is not nil
+		case t.aliases[ta.X] && t.releasable(ta.AssertedType):
+			drop = 1 // not a closer: nothing to close
+		}
+	}
+	if drop < 0 {
+		// A bool outcome: pool.Put(c) reports whether it took c over.
+		switch b := onEdge(cond, x.Block(), from); {
+		case t.on(t.freeOnSuccess, b):
+			drop = 0
+		case t.on(t.freeOnFailure, b):
+			drop = 1
 		}
 	}
 	if drop < 0 {
@@ -217,6 +344,100 @@ func (t *tracker) feasible(x *ssa.If) []*ssa.BasicBlock {
 	}
 	return []*ssa.BasicBlock{succs[1-drop]}
 }
+
+// selectSends reports whether cmp compares the index a select chose with
+// the index of a case that sends the resource.
+func (t *tracker) selectSends(cmp *ssa.BinOp) bool {
+	idx, ok := cmp.X.(*ssa.Extract)
+	k, isConst := cmp.Y.(*ssa.Const)
+	if !ok || !isConst || idx.Index != 0 || k.Value == nil || k.Value.Kind() != constant.Int {
+		return false
+	}
+	sel, ok := idx.Tuple.(*ssa.Select)
+	if !ok {
+		return false
+	}
+	i, exact := constant.Int64Val(k.Value)
+	if !exact || i < 0 || i >= int64(len(sel.States)) {
+		return false
+	}
+	st := sel.States[i]
+	return st.Dir == types.SendOnly && t.aliases[st.Send]
+}
+
+// onEdge returns the value v has in block b when b was entered from the
+// block from: the edge's value for a phi of b, v otherwise.
+func onEdge(v ssa.Value, b, from *ssa.BasicBlock) ssa.Value {
+	phi, ok := v.(*ssa.Phi)
+	if !ok || phi.Block() != b || from == nil {
+		return v
+	}
+	if i := slices.Index(b.Preds, from); i >= 0 {
+		return phi.Edges[i]
+	}
+	return v
+}
+
+// on reports whether v, or the value last stored in the variable v reads,
+// is in set.
+func (t *tracker) on(set map[ssa.Value]bool, v ssa.Value) bool {
+	return set[v] || set[storedValue(v)]
+}
+
+// releasable reports whether typ is an interface with the methods that
+// release the resource: a type assertion to it fails only for values that
+// are not the resource.
+func (t *tracker) releasable(typ types.Type) bool {
+	if !types.IsInterface(typ) {
+		return false
+	}
+	for _, m := range t.kind.methods {
+		if hasMethod(typ, m) {
+			return true
+		}
+	}
+	return false
+}
+
+// storedValue returns the value a load of a local variable reads, when the
+// store it reads is in the load's block or in the chain of single
+// predecessors before it (a named result, or an err captured by a deferred
+// closure, lives in memory); nil when v is not such a load.
+func storedValue(v ssa.Value) ssa.Value {
+	load, ok := v.(*ssa.UnOp)
+	if !ok || load.Op != token.MUL {
+		return nil
+	}
+	addr, ok := load.X.(*ssa.Alloc)
+	if !ok {
+		return nil
+	}
+	b := load.Block()
+	instrs := b.Instrs[:slices.Index(b.Instrs, ssa.Instruction(load))]
+	for range maxStoreSearch {
+		for _, instr := range slices.Backward(instrs) {
+			switch i := instr.(type) {
+			case *ssa.Store:
+				if i.Addr == addr {
+					return i.Val
+				}
+			case *ssa.Call:
+				if slices.Contains(i.Call.Args, ssa.Value(addr)) {
+					return nil // the callee may store into it
+				}
+			}
+		}
+		if len(b.Preds) != 1 {
+			return nil
+		}
+		b = b.Preds[0]
+		instrs = b.Instrs
+	}
+	return nil
+}
+
+// maxStoreSearch bounds the blocks storedValue walks back through.
+const maxStoreSearch = 16
 
 // nilOperand returns the operand of an equality compared with nil.
 func nilOperand(b *ssa.BinOp) ssa.Value {
@@ -235,9 +456,9 @@ func nilOperand(b *ssa.BinOp) ssa.Value {
 func (t *tracker) releases(instr ssa.Instruction) bool {
 	switch i := instr.(type) {
 	case *ssa.Return:
-		return slices.ContainsFunc(i.Results, t.isAlias)
+		return !t.borrowed && slices.ContainsFunc(i.Results, t.isAlias)
 	case *ssa.Store:
-		if !t.aliases[i.Val] {
+		if !t.aliases[i.Val] || t.borrowed && !outlivesCall(i.Addr) {
 			return false
 		}
 		if call, j, ok := passutil.VarargsCall(i); ok {
@@ -252,10 +473,68 @@ func (t *tracker) releases(instr ssa.Instruction) bool {
 		return slices.ContainsFunc(i.Bindings, t.isAlias)
 	case *ssa.Go:
 		return slices.ContainsFunc(i.Call.Args, t.isAlias) || t.aliases[i.Call.Value]
+	case *ssa.Call:
+		return t.callReleases(i.Common()) || t.releasedOnOutcome(i)
 	case ssa.CallInstruction:
 		return t.callReleases(i.Common())
 	}
 	return false
+}
+
+// releasedOnOutcome notes the outcome (the error or bool result) of call
+// when the callee releases the resource whenever it fails (a helper that
+// checks a response and closes it when the check fails) or whenever it
+// succeeds (a constructor that takes over a connection, a pool's Put). It
+// reports whether the callee releases it either way.
+func (t *tracker) releasedOnOutcome(call *ssa.Call) bool {
+	c := call.Common()
+	for j, a := range c.Args {
+		if !t.aliases[a] {
+			continue
+		}
+		onFailure, onSuccess := t.c.argReleasedOn(c, j)
+		if onFailure && onSuccess {
+			return true
+		}
+		for _, v := range outcomes(call) {
+			if onFailure {
+				t.freeOnFailure[v] = true
+			}
+			if onSuccess {
+				t.freeOnSuccess[v] = true
+			}
+		}
+	}
+	return false
+}
+
+// outcomes returns the values holding the last result of call when it is an
+// error or a bool.
+func outcomes(call *ssa.Call) []ssa.Value {
+	if isOutcome(call.Type()) {
+		return []ssa.Value{call}
+	}
+	tuple, ok := call.Type().(*types.Tuple)
+	if !ok || tuple.Len() == 0 || !isOutcome(tuple.At(tuple.Len()-1).Type()) {
+		return nil
+	}
+	var vs []ssa.Value
+	for _, ref := range *call.Referrers() {
+		if ex, ok := ref.(*ssa.Extract); ok && ex.Index == tuple.Len()-1 {
+			vs = append(vs, ex)
+		}
+	}
+	return vs
+}
+
+// isOutcome reports whether a last result of type t says whether the
+// function succeeded: an error or a bool.
+func isOutcome(t types.Type) bool {
+	if isError(t) {
+		return true
+	}
+	b, ok := t.Underlying().(*types.Basic)
+	return ok && b.Kind() == types.Bool
 }
 
 func (t *tracker) isAlias(v ssa.Value) bool { return t.aliases[v] }
@@ -267,7 +546,10 @@ func (t *tracker) callReleases(c *ssa.CallCommon) bool {
 		return slices.Contains(t.kind.methods, c.Method.Name())
 	}
 	if b, ok := c.Value.(*ssa.Builtin); ok {
-		return b.Name() == "append" && slices.ContainsFunc(c.Args, t.isAlias)
+		return !t.borrowed && b.Name() == "append" && slices.ContainsFunc(c.Args, t.isAlias)
+	}
+	if len(c.Args) > 0 && wraps(c, c.Args[0]) {
+		return false // the result is the resource
 	}
 	callee := c.StaticCallee()
 	for j, a := range c.Args {
@@ -280,9 +562,37 @@ func (t *tracker) callReleases(c *ssa.CallCommon) bool {
 			}
 			continue // another method of the resource borrows it
 		}
-		if t.c.argConsumed(c, j, false) {
+		if t.borrowed {
+			if sum := t.c.summary(c); sum != nil && j < len(sum.Params) && sum.Params[j] {
+				return true
+			}
+		} else if t.c.argConsumed(c, j, false) {
 			return true
 		}
 	}
 	return false
+}
+
+// outlivesCall reports whether the memory at addr may outlive the call of
+// the function that stores into it: it is not reached from a variable or
+// allocation of the function's own.
+func outlivesCall(addr ssa.Value) bool {
+	for {
+		switch a := addr.(type) {
+		case *ssa.FieldAddr:
+			addr = a.X
+		case *ssa.IndexAddr:
+			addr = a.X
+		case *ssa.Alloc:
+			return false
+		default:
+			return true
+		}
+	}
+}
+
+// wraps reports whether call is a wrapper (tls.Client) of the value v.
+func wraps(call *ssa.CallCommon, v ssa.Value) bool {
+	name, _ := passutil.CalleeName(call)
+	return wrapperFuncs[name] && len(call.Args) > 0 && call.Args[0] == v
 }

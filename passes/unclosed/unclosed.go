@@ -65,11 +65,17 @@ func (*opensFact) AFact()           {}
 func (f *opensFact) String() string { return fmt.Sprintf("opens%v", f.Results) }
 
 // consumesFact says, for each parameter of a function (receiver first), whether
-// the function releases it or takes it over on every path.
-type consumesFact struct{ Params []bool }
+// the function releases it or takes it over on every path (Params), on every
+// path that reports failure, returning a non-nil error or false as its last
+// result (OnFailure: a helper that checks a response and closes it when the
+// check fails), and on every path that reports success, a nil error or true
+// (OnSuccess: a constructor that takes over a connection, a pool's Put).
+type consumesFact struct{ Params, OnFailure, OnSuccess []bool }
 
-func (*consumesFact) AFact()           {}
-func (f *consumesFact) String() string { return fmt.Sprintf("consumes%v", f.Params) }
+func (*consumesFact) AFact() {}
+func (f *consumesFact) String() string {
+	return fmt.Sprintf("consumes%v onFailure%v onSuccess%v", f.Params, f.OnFailure, f.OnSuccess)
+}
 
 // closableFact marks a type declared closable with a //leakhound:closable
 // comment, with the methods that release it.
@@ -85,10 +91,10 @@ const closableDirective = "//leakhound:closable"
 // checker holds the state of one run over a package.
 type checker struct {
 	pass     *analysis.Pass
-	kinds    map[string]*kind         // user kinds by "pkgpath.Type"
-	opens    map[*ssa.Function][]int  // this package's openers
-	consumes map[*ssa.Function][]bool // this package's parameter summaries
-	starts   map[token.Pos]token.Pos  // call Lparen -> call start
+	kinds    map[string]*kind                // user kinds by "pkgpath.Type"
+	opens    map[*ssa.Function][]int         // this package's openers
+	consumes map[*ssa.Function]*consumesFact // this package's parameter summaries
+	starts   map[token.Pos]token.Pos         // call Lparen -> call start
 }
 
 func run(pass *analysis.Pass) (any, error) {
@@ -96,8 +102,11 @@ func run(pass *analysis.Pass) (any, error) {
 		return nil, nil // the standard library is described by tables
 	}
 	c := &checker{pass: pass, kinds: map[string]*kind{},
-		opens: map[*ssa.Function][]int{}, consumes: map[*ssa.Function][]bool{}}
+		opens: map[*ssa.Function][]int{}, consumes: map[*ssa.Function]*consumesFact{}}
 	c.exportClosableTypes()
+	if !c.handlesResources() {
+		return nil, nil // nothing here opens, releases or takes a resource
+	}
 	funcs := passutil.BuildSSA(pass)
 	c.summarize(funcs)
 	c.starts = passutil.CallStarts(pass.Files)
@@ -105,6 +114,35 @@ func run(pass *analysis.Pass) (any, error) {
 		c.checkFunc(fn)
 	}
 	return nil, nil
+}
+
+// handlesResources reports whether an expression of the package has a type
+// that is a resource or has a Close method: only then can a function of the
+// package open, release or take over a resource, and need a summary.
+func (c *checker) handlesResources() bool {
+	seen := map[types.Type]bool{}
+	var closable func(t types.Type) bool
+	closable = func(t types.Type) bool {
+		if tuple, ok := t.(*types.Tuple); ok {
+			for i := range tuple.Len() {
+				if closable(tuple.At(i).Type()) {
+					return true
+				}
+			}
+			return false
+		}
+		if _, basic := t.(*types.Basic); basic || seen[t] {
+			return false
+		}
+		seen[t] = true
+		return c.kindOf(t) != nil || hasMethod(t, "Close")
+	}
+	for _, tv := range c.pass.TypesInfo.Types {
+		if tv.Type != nil && closable(tv.Type) {
+			return true
+		}
+	}
+	return false
 }
 
 // exportClosableTypes exports a closableFact for every type of the package
@@ -213,7 +251,7 @@ func (c *checker) openedResults(call *ssa.CallCommon) []int {
 		return nil
 	}
 	if openerPackages[pkg] {
-		if notOpeners[name] || (pkg == "time" && name != "time.NewTicker") {
+		if notOpeners[name] || wrapperFuncs[name] || (pkg == "time" && name != "time.NewTicker") {
 			return nil
 		}
 		var idx []int
@@ -250,13 +288,9 @@ func (c *checker) argConsumed(call *ssa.CallCommon, j int, variadic bool) bool {
 	if pkg != "" && isStdPath(pkg) && borrowerPackages[pkg] {
 		return false
 	}
-	if fn := call.StaticCallee(); fn != nil && !variadic {
-		if ps, ok := c.consumes[fn]; ok && j < len(ps) {
-			return ps[j]
-		}
-		var fact consumesFact
-		if obj := passutil.FuncObj(fn); obj != nil && obj.Pkg() != c.pass.Pkg && c.pass.ImportObjectFact(obj, &fact) && j < len(fact.Params) {
-			return fact.Params[j]
+	if !variadic {
+		if sum := c.summary(call); sum != nil && j < len(sum.Params) {
+			return sum.Params[j]
 		}
 	}
 	t := argType(call, j)
@@ -269,6 +303,33 @@ func (c *checker) argConsumed(call *ssa.CallCommon, j int, variadic bool) bool {
 		}
 	}
 	return c.paramKind(t) != nil // a callee that can close it is trusted to
+}
+
+// argReleasedOn reports whether the callee of call releases argument j
+// whenever it reports failure, and whenever it reports success.
+func (c *checker) argReleasedOn(call *ssa.CallCommon, j int) (onFailure, onSuccess bool) {
+	sum := c.summary(call)
+	if sum == nil || j >= len(sum.Params) {
+		return false, false
+	}
+	return sum.OnFailure[j], sum.OnSuccess[j]
+}
+
+// summary returns the parameter summary of the static callee of call: from
+// this package's summaries or from a fact; nil when there is none.
+func (c *checker) summary(call *ssa.CallCommon) *consumesFact {
+	fn := call.StaticCallee()
+	if fn == nil {
+		return nil
+	}
+	if sum, ok := c.consumes[fn]; ok {
+		return sum
+	}
+	var fact consumesFact
+	if obj := passutil.FuncObj(fn); obj != nil && obj.Pkg() != c.pass.Pkg && c.pass.ImportObjectFact(obj, &fact) {
+		return &fact
+	}
+	return nil
 }
 
 // argType returns the type of the parameter argument j of call binds to.

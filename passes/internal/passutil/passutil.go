@@ -11,6 +11,7 @@ import (
 	"go/token"
 	"go/types"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"golang.org/x/tools/go/analysis"
@@ -45,13 +46,14 @@ func Doc(src, name string) string {
 	return strings.TrimSpace(strings.Join(lines, "\n"))
 }
 
-// Imports reports whether pkg imports, directly, one of the packages paths.
-func Imports(pkg *types.Package, paths ...string) bool {
-	for _, imp := range pkg.Imports() {
-		for _, p := range paths {
-			if imp.Path() == p {
-				return true
-			}
+// Refers reports whether the code of the package of pass refers to one of
+// the functions or methods named, by full name ("runtime.SetFinalizer",
+// "(*os.File).Fd"): an analyzer that looks only at calls of them has nothing
+// to do in a package that does not.
+func Refers(pass *analysis.Pass, names ...string) bool {
+	for _, obj := range pass.TypesInfo.Uses {
+		if fn, ok := obj.(*types.Func); ok && slices.Contains(names, fn.FullName()) {
+			return true
 		}
 	}
 	return false

@@ -88,7 +88,7 @@ func VarargsCall(store *ssa.Store) (ssa.CallInstruction, int, bool) {
 		return nil, 0, false
 	}
 	alloc, ok := ia.X.(*ssa.Alloc)
-	if !ok || alloc.Heap {
+	if !ok {
 		return nil, 0, false
 	}
 	for _, r := range *alloc.Referrers() {

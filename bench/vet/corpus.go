@@ -1,0 +1,108 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+)
+
+// A module is one module of the corpus with the packages that are checked.
+type module struct {
+	Path     string
+	Version  string
+	Dir      string // the module's directory in the module cache
+	Packages []string
+}
+
+// notLibrary matches the path elements, below the module root, of packages
+// that are tests, test helpers, examples or benchmarks rather than library
+// or command code.
+var notLibrary = regexp.MustCompile(`(^|/)[^/]*(test|e2e|example|interop|benchmark)[^/]*(/|$)`)
+
+// readModules returns the modules listed in dir/modules.txt (one module path
+// a line), each with its version in the corpus module at dir and its
+// packages: those of the module that build, except tests, test helpers,
+// examples and benchmarks. only, when not empty, selects modules by path.
+func readModules(dir string, only []string) ([]module, error) {
+	f, err := os.Open(filepath.Join(dir, "modules.txt"))
+	if err != nil {
+		return nil, fmt.Errorf("read the corpus: %w", err)
+	}
+	defer f.Close()
+	var mods []module
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		path := strings.TrimSpace(sc.Text())
+		if path == "" || strings.HasPrefix(path, "#") {
+			continue
+		}
+		if len(only) > 0 && !slices.Contains(only, path) {
+			continue
+		}
+		mods = append(mods, module{Path: path})
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("read the corpus: %w", err)
+	}
+	for _, name := range only {
+		if !slices.ContainsFunc(mods, func(m module) bool { return m.Path == name }) {
+			return nil, fmt.Errorf("module %s is not in %s: see modules.txt", name, filepath.Join(dir, "modules.txt"))
+		}
+	}
+	for i := range mods {
+		if err := listPackages(dir, &mods[i]); err != nil {
+			return nil, err
+		}
+	}
+	return mods, nil
+}
+
+// listPackages fills in the version and packages of m.
+func listPackages(dir string, m *module) error {
+	cmd := exec.Command("go", "list", "-e", "-json=ImportPath,Module,Error", m.Path+"/...")
+	cmd.Dir = dir
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return fmt.Errorf("list the packages of %s: %v: %s", m.Path, err, firstLine(stderr.String()))
+	}
+	dec := json.NewDecoder(bytes.NewReader(out))
+	for {
+		var p struct {
+			ImportPath string
+			Module     *struct{ Path, Version, Dir string }
+			Error      *struct{ Err string }
+		}
+		if err := dec.Decode(&p); errors.Is(err, io.EOF) {
+			break
+		} else if err != nil {
+			return fmt.Errorf("list the packages of %s: %w", m.Path, err)
+		}
+		if p.Error != nil || p.Module == nil || p.Module.Path != m.Path {
+			continue // another module below this path, or a package that does not build
+		}
+		m.Version, m.Dir = p.Module.Version, p.Module.Dir
+		if !notLibrary.MatchString(strings.TrimPrefix(p.ImportPath, m.Path)) {
+			m.Packages = append(m.Packages, p.ImportPath)
+		}
+	}
+	if len(m.Packages) == 0 {
+		return fmt.Errorf("module %s has no packages to check in the corpus: run go mod download in %s", m.Path, dir)
+	}
+	return nil
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(strings.TrimSpace(s), "\n")
+	return line
+}
