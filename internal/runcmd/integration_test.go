@@ -22,9 +22,20 @@ import (
 
 var (
 	binOnce sync.Once
+	binDir  string
 	binPath string
 	binErr  error
 )
+
+// TestMain removes the directory of the shared leakhound binary after the
+// tests.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binDir != "" {
+		os.RemoveAll(binDir)
+	}
+	os.Exit(code)
+}
 
 // leakhoundBin builds cmd/leakhound into a directory shared by the tests.
 func leakhoundBin(t *testing.T) string {
@@ -38,6 +49,7 @@ func leakhoundBin(t *testing.T) string {
 			binErr = err
 			return
 		}
+		binDir = dir
 		binPath = filepath.Join(dir, "leakhound")
 		out, err := exec.Command("go", "build", "-o", binPath, "../../cmd/leakhound").CombinedOutput()
 		if err != nil {
