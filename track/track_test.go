@@ -404,9 +404,11 @@ func capturePCs() (fp, rt []uintptr) {
 	return a[:n], b[:m]
 }
 
-// BenchmarkStack compares the two ways of capturing an opener's stack:
+// BenchmarkStack compares the two ways of capturing an opener's stack. Only
+// an instrumented runtime has the frame-pointer walk (plain go test times
+// runtime.Callers twice):
 //
-//	go test -run XXX -bench Stack ./track
+//	leakhound test ./track -- -run XXX -bench Stack
 func BenchmarkStack(b *testing.B) {
 	var buf [maxDepth]uintptr
 	b.Run("callerPCs", func(b *testing.B) {
