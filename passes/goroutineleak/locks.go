@@ -1,10 +1,12 @@
 package goroutineleak
 
 import (
+	"cmp"
 	"fmt"
 	"go/token"
 	"go/types"
 	"slices"
+	"strconv"
 	"strings"
 
 	"golang.org/x/tools/go/ssa"
@@ -168,19 +170,66 @@ func (s lockState) clone() lockState {
 	return n
 }
 
-// signature identifies a state for deduplication.
-func (s lockState) signature() string {
-	var parts []string
-	for k, h := range s.held {
-		parts = append(parts, fmt.Sprintf("%p%s:%d", k.base, k.path, h.mode))
+// signature identifies a state for deduplication among the states of one
+// walk, whose values ids numbers.
+func (s lockState) signature(ids *valueIDs) string {
+	type held struct {
+		id   int
+		path string
+		mode lockMode
 	}
-	slices.Sort(parts)
-	var cs []string
+	hs := make([]held, 0, len(s.held))
+	for k, h := range s.held {
+		hs = append(hs, held{ids.of(k.base), k.path, h.mode})
+	}
+	slices.SortFunc(hs, func(a, b held) int {
+		return cmp.Or(cmp.Compare(a.id, b.id), strings.Compare(a.path, b.path), cmp.Compare(a.mode, b.mode))
+	})
+	cs := make([]int, 0, len(s.conds))
 	for v, t := range s.conds {
-		cs = append(cs, fmt.Sprintf("%p=%v", v, t))
+		id := 2 * ids.of(v)
+		if t {
+			id++
+		}
+		cs = append(cs, id)
 	}
 	slices.Sort(cs)
-	return fmt.Sprint(s.b.Index, parts, cs, len(s.deferred), len(s.released), s.unknown)
+	b := strconv.AppendInt(nil, int64(s.b.Index), 10)
+	for _, h := range hs {
+		b = append(b, ' ')
+		b = strconv.AppendInt(b, int64(h.id), 10)
+		b = append(b, '/')
+		b = append(b, h.path...)
+		b = append(b, ':')
+		b = strconv.AppendInt(b, int64(h.mode), 10)
+	}
+	b = append(b, '|')
+	for _, c := range cs {
+		b = strconv.AppendInt(b, int64(c), 10)
+		b = append(b, ' ')
+	}
+	b = append(b, '|')
+	b = strconv.AppendInt(b, int64(len(s.deferred)), 10)
+	b = append(b, ' ')
+	b = strconv.AppendInt(b, int64(len(s.released)), 10)
+	b = strconv.AppendBool(b, s.unknown)
+	return string(b)
+}
+
+// valueIDs numbers the values (and other comparable keys) of lock states,
+// in the order first seen.
+type valueIDs map[any]int
+
+func (ids *valueIDs) of(v any) int {
+	if *ids == nil {
+		*ids = valueIDs{}
+	}
+	id, ok := (*ids)[v]
+	if !ok {
+		id = len(*ids)
+		(*ids)[v] = id
+	}
+	return id
 }
 
 // maxLockStates bounds the states explored per function.
@@ -221,6 +270,7 @@ func (c *checker) usesLocks(fn *ssa.Function) bool {
 // walkLocks follows the paths of fn, tracking the locks they hold.
 func (c *checker) walkLocks(fn *ssa.Function, s *lockSummary) {
 	seen := map[string]bool{}
+	var ids valueIDs
 	takes := map[lockKey]bool{}
 	var holds map[lockKey]bool // on every return so far
 	work := []lockState{{b: fn.Blocks[0], held: map[lockKey]heldLock{}, deferred: map[lockKey]bool{},
@@ -228,7 +278,7 @@ func (c *checker) walkLocks(fn *ssa.Function, s *lockSummary) {
 	for len(work) > 0 && len(seen) < maxLockStates {
 		st := work[len(work)-1]
 		work = work[:len(work)-1]
-		sig := st.signature()
+		sig := st.signature(&ids)
 		if seen[sig] {
 			continue
 		}

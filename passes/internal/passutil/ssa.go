@@ -3,6 +3,8 @@ package passutil
 import (
 	"go/ast"
 	"go/types"
+	"slices"
+	"strings"
 
 	"golang.org/x/tools/go/analysis"
 	"golang.org/x/tools/go/ssa"
@@ -17,9 +19,16 @@ import (
 // buildssa: leakhound's analyzers export facts, so the driver runs them on
 // every dependency, and requiring buildssa would build SSA for the whole
 // standard library on every run.
+//
+// Only the imported packages whose functions or variables the package names
+// are created in the SSA program (the builder needs those): creating one
+// makes a member for every declaration and method it exports, which for
+// large imports cost more than building the package itself, and a package
+// initializer built with BareInits does not call the initializers of the
+// others.
 func BuildSSA(pass *analysis.Pass) []*ssa.Function {
-	prog := ssa.NewProgram(pass.Fset, 0)
-	for _, p := range pass.Pkg.Imports() {
+	prog := ssa.NewProgram(pass.Fset, ssa.BareInits)
+	for _, p := range namedImports(pass.Pkg, pass.TypesInfo) {
 		prog.CreatePackage(p, nil, nil, true)
 	}
 	pkg := prog.CreatePackage(pass.Pkg, pass.Files, pass.TypesInfo, false)
@@ -108,4 +117,33 @@ func VarargsCall(store *ssa.Store) (ssa.CallInstruction, int, bool) {
 		}
 	}
 	return nil, 0, false
+}
+
+// namedImports returns, sorted by path, the packages other than pkg one of
+// whose package-level functions or variables info records a use of.
+func namedImports(pkg *types.Package, info *types.Info) []*types.Package {
+	seen := map[*types.Package]bool{}
+	var out []*types.Package
+	for _, obj := range info.Uses {
+		p := obj.Pkg()
+		if p == nil || p == pkg || seen[p] {
+			continue
+		}
+		switch obj := obj.(type) {
+		case *types.Func:
+			if obj.Signature().Recv() != nil {
+				continue // methods are created when needed
+			}
+		case *types.Var:
+			if obj.IsField() {
+				continue
+			}
+		default:
+			continue
+		}
+		seen[p] = true
+		out = append(out, p)
+	}
+	slices.SortFunc(out, func(a, b *types.Package) int { return strings.Compare(a.Path(), b.Path()) })
+	return out
 }
