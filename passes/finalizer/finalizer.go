@@ -47,7 +47,7 @@ func run(pass *analysis.Pass) (any, error) {
 		return nil, nil // nothing registers a finalizer or cleanup here
 	}
 	c := &checker{pass: pass, starts: passutil.CallStarts(pass.Files), blocking: map[any]bool{}}
-	c.funcs = passutil.BuildSSA(pass)
+	c.funcs = passutil.BuildSSA(pass, nil)
 	for _, fn := range c.funcs {
 		for _, b := range fn.Blocks {
 			for _, instr := range b.Instrs {

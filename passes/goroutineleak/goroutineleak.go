@@ -53,7 +53,7 @@ func run(pass *analysis.Pass) (any, error) {
 	if !hasGoStmt(pass.Files) {
 		return nil, nil // every finding is at a go statement
 	}
-	funcs := passutil.BuildSSA(pass)
+	funcs := passutil.BuildSSA(pass, nil)
 	c := &checker{pass: pass, funcs: funcs, sums: map[*ssa.Function]*summary{}, sendMemo: map[string]sendCount{},
 		lockSums: map[*ssa.Function]*lockSummary{},
 		found:    map[*ssa.Go]analysis.Diagnostic{}}

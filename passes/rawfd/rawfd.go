@@ -35,7 +35,7 @@ func run(pass *analysis.Pass) (any, error) {
 		return nil, nil // descriptors are taken with (*os.File).Fd
 	}
 	c := &checker{pass: pass, starts: passutil.CallStarts(pass.Files), fixer: newFixer(pass)}
-	for _, fn := range passutil.BuildSSA(pass) {
+	for _, fn := range passutil.BuildSSA(pass, nil) {
 		for _, b := range fn.Blocks {
 			for _, instr := range b.Instrs {
 				if call, ok := instr.(*ssa.Call); ok && isFd(call.Common()) {

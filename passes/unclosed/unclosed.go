@@ -104,10 +104,11 @@ func run(pass *analysis.Pass) (any, error) {
 	c := &checker{pass: pass, kinds: map[string]*kind{},
 		opens: map[*ssa.Function][]int{}, consumes: map[*ssa.Function]*consumesFact{}}
 	c.exportClosableTypes()
-	if !c.handlesResources() {
+	uses := c.resourceUses()
+	if len(uses) == 0 {
 		return nil, nil // nothing here opens, releases or takes a resource
 	}
-	funcs := passutil.BuildSSA(pass)
+	funcs := passutil.BuildSSA(pass, func(fd *ast.FuncDecl) bool { return c.handlesResources(fd, uses) })
 	c.summarize(funcs)
 	c.starts = passutil.CallStarts(pass.Files)
 	for _, fn := range funcs {
@@ -116,10 +117,10 @@ func run(pass *analysis.Pass) (any, error) {
 	return nil, nil
 }
 
-// handlesResources reports whether an expression of the package has a type
-// that is a resource or has a Close method: only then can a function of the
-// package open, release or take over a resource, and need a summary.
-func (c *checker) handlesResources() bool {
+// resourceUses returns, sorted, the positions of the package's expressions
+// whose type is a resource or has a Close method: only where one is can a
+// function of the package open, release or take over a resource.
+func (c *checker) resourceUses() []token.Pos {
 	seen := map[types.Type]bool{}
 	var closable func(t types.Type) bool
 	closable = func(t types.Type) bool {
@@ -131,14 +132,41 @@ func (c *checker) handlesResources() bool {
 			}
 			return false
 		}
-		if _, basic := t.(*types.Basic); basic || seen[t] {
+		if _, basic := t.(*types.Basic); basic {
 			return false
 		}
-		seen[t] = true
-		return c.kindOf(t) != nil || hasMethod(t, "Close")
+		is, ok := seen[t]
+		if !ok {
+			is = c.kindOf(t) != nil || hasMethod(t, "Close")
+			seen[t] = is
+		}
+		return is
 	}
-	for _, tv := range c.pass.TypesInfo.Types {
+	var uses []token.Pos
+	for expr, tv := range c.pass.TypesInfo.Types {
 		if tv.Type != nil && closable(tv.Type) {
+			uses = append(uses, expr.Pos())
+		}
+	}
+	slices.Sort(uses)
+	return uses
+}
+
+// handlesResources reports whether the function fd needs its SSA form: it
+// uses a resource (one of uses lies in it, its signature included), or it
+// has a parameter that it may close or take over (summarized for callers).
+func (c *checker) handlesResources(fd *ast.FuncDecl, uses []token.Pos) bool {
+	i, _ := slices.BinarySearch(uses, fd.Pos())
+	if i < len(uses) && uses[i] < fd.End() {
+		return true
+	}
+	obj, ok := c.pass.TypesInfo.Defs[fd.Name].(*types.Func)
+	if !ok {
+		return true
+	}
+	params := obj.Signature().Params()
+	for j := range params.Len() {
+		if k, _ := c.trackedParamKind(params.At(j).Type()); k != nil {
 			return true
 		}
 	}

@@ -26,12 +26,21 @@ import (
 // large imports cost more than building the package itself, and a package
 // initializer built with BareInits does not call the initializers of the
 // others.
-func BuildSSA(pass *analysis.Pass) []*ssa.Function {
+//
+// When keep is not nil, only the bodies of the declared functions it keeps
+// (and their function literals) are built and returned; the others exist in
+// the program as functions without a body, like functions written in
+// assembly, so calls to them still resolve.
+func BuildSSA(pass *analysis.Pass, keep func(*ast.FuncDecl) bool) []*ssa.Function {
 	prog := ssa.NewProgram(pass.Fset, ssa.BareInits)
 	for _, p := range namedImports(pass.Pkg, pass.TypesInfo) {
 		prog.CreatePackage(p, nil, nil, true)
 	}
-	pkg := prog.CreatePackage(pass.Pkg, pass.Files, pass.TypesInfo, false)
+	files := pass.Files
+	if keep != nil {
+		files = withoutBodies(files, keep)
+	}
+	pkg := prog.CreatePackage(pass.Pkg, files, pass.TypesInfo, false)
 	pkg.Build()
 	var funcs []*ssa.Function
 	var addWithLiterals func(fn *ssa.Function)
@@ -51,7 +60,7 @@ func BuildSSA(pass *analysis.Pass) []*ssa.Function {
 			if !ok {
 				continue
 			}
-			if fn := prog.FuncValue(obj); fn != nil {
+			if fn := prog.FuncValue(obj); fn != nil && fn.Blocks != nil {
 				addWithLiterals(fn)
 			}
 		}
@@ -60,6 +69,27 @@ func BuildSSA(pass *analysis.Pass) []*ssa.Function {
 		addWithLiterals(init)
 	}
 	return funcs
+}
+
+// withoutBodies returns shallow copies of files in which every function
+// declaration keep rejects has no body. The syntax trees of files are not
+// modified: other analyzers share them.
+func withoutBodies(files []*ast.File, keep func(*ast.FuncDecl) bool) []*ast.File {
+	out := make([]*ast.File, len(files))
+	for i, f := range files {
+		decls := slices.Clone(f.Decls)
+		for j, decl := range decls {
+			if fd, ok := decl.(*ast.FuncDecl); ok && fd.Body != nil && !keep(fd) {
+				bare := *fd
+				bare.Body = nil
+				decls[j] = &bare
+			}
+		}
+		copied := *f
+		copied.Decls = decls
+		out[i] = &copied
+	}
+	return out
 }
 
 // FuncObj returns the declared function of fn (the generic one for an
