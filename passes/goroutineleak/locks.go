@@ -172,7 +172,7 @@ func (s lockState) clone() lockState {
 
 // signature identifies a state for deduplication among the states of one
 // walk, whose values ids numbers.
-func (s lockState) signature(ids *valueIDs) string {
+func (s lockState) signature(ids valueIDs) string {
 	type held struct {
 		id   int
 		path string
@@ -220,14 +220,11 @@ func (s lockState) signature(ids *valueIDs) string {
 // in the order first seen.
 type valueIDs map[any]int
 
-func (ids *valueIDs) of(v any) int {
-	if *ids == nil {
-		*ids = valueIDs{}
-	}
-	id, ok := (*ids)[v]
+func (ids valueIDs) of(v any) int {
+	id, ok := ids[v]
 	if !ok {
-		id = len(*ids)
-		(*ids)[v] = id
+		id = len(ids)
+		ids[v] = id
 	}
 	return id
 }
@@ -270,7 +267,7 @@ func (c *checker) usesLocks(fn *ssa.Function) bool {
 // walkLocks follows the paths of fn, tracking the locks they hold.
 func (c *checker) walkLocks(fn *ssa.Function, s *lockSummary) {
 	seen := map[string]bool{}
-	var ids valueIDs
+	ids := valueIDs{}
 	takes := map[lockKey]bool{}
 	var holds map[lockKey]bool // on every return so far
 	work := []lockState{{b: fn.Blocks[0], held: map[lockKey]heldLock{}, deferred: map[lockKey]bool{},
@@ -278,7 +275,7 @@ func (c *checker) walkLocks(fn *ssa.Function, s *lockSummary) {
 	for len(work) > 0 && len(seen) < maxLockStates {
 		st := work[len(work)-1]
 		work = work[:len(work)-1]
-		sig := st.signature(&ids)
+		sig := st.signature(ids)
 		if seen[sig] {
 			continue
 		}

@@ -32,17 +32,8 @@ func f(r io.Reader) error {
 
 func g(b *strings.Builder) { b.WriteString("x") } // a method: created when needed
 `
-	fset := token.NewFileSet()
-	file, err := parser.ParseFile(fset, "p.go", src, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
 	info := &types.Info{Uses: map[*ast.Ident]types.Object{}}
-	conf := types.Config{Importer: importer.ForCompiler(fset, "source", nil)}
-	pkg, err := conf.Check("p", fset, []*ast.File{file}, info)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, _, pkg := typeCheck(t, src, info)
 	var got []string
 	for _, p := range namedImports(pkg, info) {
 		got = append(got, p.Path())
@@ -59,11 +50,6 @@ func kept() int { return skipped() + func() int { return 1 }() }
 
 func skipped() int { return 2 }
 `
-	fset := token.NewFileSet()
-	file, err := parser.ParseFile(fset, "p.go", src, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
 	info := &types.Info{
 		Types:        map[ast.Expr]types.TypeAndValue{},
 		Defs:         map[*ast.Ident]types.Object{},
@@ -74,10 +60,7 @@ func skipped() int { return 2 }
 		Instances:    map[*ast.Ident]types.Instance{},
 		FileVersions: map[*ast.File]string{},
 	}
-	pkg, err := new(types.Config).Check("p", fset, []*ast.File{file}, info)
-	if err != nil {
-		t.Fatal(err)
-	}
+	fset, file, pkg := typeCheck(t, src, info)
 	pass := &analysis.Pass{Fset: fset, Files: []*ast.File{file}, Pkg: pkg, TypesInfo: info}
 	funcs := BuildSSA(pass, func(fd *ast.FuncDecl) bool { return fd.Name.Name == "kept" })
 	var got []string
@@ -96,4 +79,21 @@ func skipped() int { return 2 }
 	if file.Decls[1].(*ast.FuncDecl).Body == nil {
 		t.Error("BuildSSA removed a body from the syntax tree it was given")
 	}
+}
+
+// typeCheck parses src as the file p.go of package p and type-checks it,
+// recording into info.
+func typeCheck(t *testing.T, src string, info *types.Info) (*token.FileSet, *ast.File, *types.Package) {
+	t.Helper()
+	fset := token.NewFileSet()
+	file, err := parser.ParseFile(fset, "p.go", src, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conf := types.Config{Importer: importer.ForCompiler(fset, "source", nil)}
+	pkg, err := conf.Check("p", fset, []*ast.File{file}, info)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fset, file, pkg
 }
