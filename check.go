@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+
+	"github.com/leakhound/leakhound/internal/verdict"
 )
 
 // TestingT is the part of [testing.TB] that [Check] uses.
@@ -22,10 +24,6 @@ type TestingT interface {
 type TestingM interface {
 	Run() int
 }
-
-// labelKey is the pprof label that marks the goroutines a checked test
-// created; new goroutines inherit their creator's labels.
-const labelKey = "leakhound.check"
 
 var checks atomic.Int64
 
@@ -56,13 +54,13 @@ func Check(t TestingT, opts ...Option) {
 		return
 	}
 	token := strconv.FormatInt(checks.Add(1), 10)
-	pprof.SetGoroutineLabels(pprof.WithLabels(context.Background(), pprof.Labels(labelKey, token)))
-	sc := scope{label: token, test: t.Name(), self: currentGoroutineID(), mode: "test"}
+	pprof.SetGoroutineLabels(pprof.WithLabels(context.Background(), pprof.Labels(verdict.LabelKey, token)))
+	sc := verdict.Scope{Label: token, Test: t.Name(), Self: verdict.CurrentGoroutineID(), Mode: "test"}
 	t.Cleanup(func() {
 		if h, ok := t.(interface{ Helper() }); ok {
 			h.Helper() // report at the line that called Check
 		}
-		r, err := verdict(o, sc)
+		r, _, err := verdict.Run(o, sc)
 		if err != nil {
 			t.Error(fmt.Errorf("leakhound: %w", err))
 			return
@@ -118,7 +116,7 @@ func verifyTestMain(m TestingM, w interface{ Write([]byte) (int, error) }, opts 
 	if code != 0 {
 		return code
 	}
-	r, err := verdict(o, scope{self: currentGoroutineID(), mode: "test"})
+	r, _, err := verdict.Run(o, verdict.Scope{Self: verdict.CurrentGoroutineID(), Mode: "test"})
 	if err != nil {
 		fmt.Fprintf(w, "leakhound: %v\n", err)
 		return 1
@@ -139,5 +137,12 @@ func Find(opts ...Option) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	return verdict(o, scope{self: currentGoroutineID(), mode: "run"})
+	r, _, err := verdict.Run(o, verdict.Scope{Self: verdict.CurrentGoroutineID(), Mode: "run"})
+	return r, err
 }
+
+// ProvenAvailable reports whether this binary can prove goroutine leaks: it
+// has the runtime's goroutineleak profile (Go 1.27, or Go 1.26 built with
+// GOEXPERIMENT=goroutineleakprofile). Without it, every goroutine finding is
+// suspected.
+func ProvenAvailable() bool { return verdict.ProvenAvailable() }

@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/leakhound/leakhound/internal/stack"
+	"github.com/leakhound/leakhound/internal/verdict"
 )
 
 var _ TestingT = testing.TB(nil)
@@ -222,32 +222,6 @@ func TestOptionsExcuseGoroutines(t *testing.T) {
 	}
 }
 
-// TestDefaultExcuses checks goroutines that live as long as the process on
-// purpose against the built-in excuses.
-func TestDefaultExcuses(t *testing.T) {
-	tests := []struct {
-		name string
-		give []string // frames, innermost first
-		want bool
-	}{
-		{"signal relay of leakhound's tracker", []string{"github.com/leakhound/leakhound/track.relaySignals"}, true},
-		{"os/signal loop", []string{"os/signal.signal_recv", "os/signal.loop"}, true},
-		{"test goroutine", []string{"runtime.gopark", "testing.tRunner"}, true},
-		{"program goroutine", []string{"main.worker"}, false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			g := &stack.Goroutine{}
-			for _, f := range tt.give {
-				g.Frames = append(g.Frames, stack.Frame{Func: f})
-			}
-			if got := excused(g, &options{}); got != tt.want {
-				t.Errorf("excused(%v) = %v, want %v", tt.give, got, tt.want)
-			}
-		})
-	}
-}
-
 func startBlocked() { go blockForever() }
 
 func funcName(f any) string {
@@ -420,7 +394,7 @@ func startAndWaitBlocked(t *testing.T, suffix string, n int, start func()) {
 }
 
 func countBlocked(t *testing.T, suffix string) int {
-	d, err := dump()
+	d, err := verdict.Dump()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/leakhound/leakhound/internal/verdict"
 )
 
 // DefaultMaxWait is how long a verdict waits, at most, for goroutines that are
@@ -20,20 +22,17 @@ type optionFunc func(*options)
 
 func (f optionFunc) apply(o *options) { f(o) }
 
-// options is the one place where defaults are set and combinations checked.
+// options are the verdict's settings and the errors of the options that
+// made them.
 type options struct {
-	ignoreTop       []string
-	ignoreAny       []string
-	ignoreCreatedBy []string
-	ignoreIDs       map[int64]bool
-	maxWait         time.Duration
-	provenOnly      bool
-	retained        bool
-	errs            []error
+	verdict.Options
+	errs []error
 }
 
-func buildOptions(opts []Option) (*options, error) {
-	o := &options{maxWait: DefaultMaxWait}
+// buildOptions is the one place where defaults are set and combinations
+// checked.
+func buildOptions(opts []Option) (*verdict.Options, error) {
+	o := &options{Options: verdict.Options{MaxWait: DefaultMaxWait}}
 	for _, opt := range opts {
 		if opt == nil {
 			o.errs = append(o.errs, errors.New("nil Option: pass options created by the leakhound package"))
@@ -41,13 +40,13 @@ func buildOptions(opts []Option) (*options, error) {
 		}
 		opt.apply(o)
 	}
-	if o.maxWait < 0 {
-		o.errs = append(o.errs, fmt.Errorf("MaxWait(%v): the wait must not be negative", o.maxWait))
+	if o.MaxWait < 0 {
+		o.errs = append(o.errs, fmt.Errorf("MaxWait(%v): the wait must not be negative", o.MaxWait))
 	}
 	if err := errors.Join(o.errs...); err != nil {
 		return nil, fmt.Errorf("leakhound options: %w", err)
 	}
-	return o, nil
+	return &o.Options, nil
 }
 
 // IgnoreTopFunction excuses goroutines whose innermost function (the one they
@@ -58,7 +57,7 @@ func IgnoreTopFunction(f string) Option {
 		if f == "" {
 			o.errs = append(o.errs, errors.New("IgnoreTopFunction: empty function name"))
 		}
-		o.ignoreTop = append(o.ignoreTop, f)
+		o.IgnoreTop = append(o.IgnoreTop, f)
 	})
 }
 
@@ -68,7 +67,7 @@ func IgnoreAnyFunction(f string) Option {
 		if f == "" {
 			o.errs = append(o.errs, errors.New("IgnoreAnyFunction: empty function name"))
 		}
-		o.ignoreAny = append(o.ignoreAny, f)
+		o.IgnoreAny = append(o.IgnoreAny, f)
 	})
 }
 
@@ -78,7 +77,7 @@ func IgnoreCreatedBy(f string) Option {
 		if f == "" {
 			o.errs = append(o.errs, errors.New("IgnoreCreatedBy: empty function name"))
 		}
-		o.ignoreCreatedBy = append(o.ignoreCreatedBy, f)
+		o.IgnoreCreatedBy = append(o.IgnoreCreatedBy, f)
 	})
 }
 
@@ -89,17 +88,17 @@ func IgnoreCreatedBy(f string) Option {
 //	runCodeUnderTest()
 //	report, err := leakhound.Find(opt)
 func IgnoreCurrent() Option {
-	ids, err := currentGoroutineIDs()
+	ids, err := verdict.CurrentGoroutineIDs()
 	return optionFunc(func(o *options) {
 		if err != nil {
 			o.errs = append(o.errs, fmt.Errorf("IgnoreCurrent: %w", err))
 			return
 		}
-		if o.ignoreIDs == nil {
-			o.ignoreIDs = make(map[int64]bool, len(ids))
+		if o.IgnoreIDs == nil {
+			o.IgnoreIDs = make(map[int64]bool, len(ids))
 		}
 		for _, id := range ids {
-			o.ignoreIDs[id] = true
+			o.IgnoreIDs[id] = true
 		}
 	})
 }
@@ -109,12 +108,12 @@ func IgnoreCurrent() Option {
 // wait ends earlier as soon as every remaining goroutine is proven leaked or
 // excused. Zero means: do not wait. The default is [DefaultMaxWait].
 func MaxWait(d time.Duration) Option {
-	return optionFunc(func(o *options) { o.maxWait = d })
+	return optionFunc(func(o *options) { o.MaxWait = d })
 }
 
 // ProvenOnly reports only goroutines the garbage collector proved leaked, and
 // never waits. It suits long-running processes, where most goroutines are
 // legitimately alive. Without the goroutineleak profile it finds nothing.
 func ProvenOnly() Option {
-	return optionFunc(func(o *options) { o.provenOnly = true })
+	return optionFunc(func(o *options) { o.ProvenOnly = true })
 }

@@ -1,134 +1,57 @@
 package leakhound
 
-import (
-	"crypto/sha256"
-	"encoding/hex"
-	"errors"
-	"fmt"
-	"path/filepath"
-	"strconv"
-	"strings"
+import "github.com/leakhound/leakhound/report"
+
+// The report model lives in package report, shared by every leakhound tool;
+// these names keep it at hand for test authors.
+type (
+	// Report is the result of one leak check; see [report.Report].
+	Report = report.Report
+	// Finding is one leak, or a group of identical leaks; see [report.Finding].
+	Finding = report.Finding
+	// Frame is one function call in a stack; see [report.Frame].
+	Frame = report.Frame
+	// LeakError is the error returned by [Report.Err]; see [report.LeakError].
+	LeakError = report.LeakError
 )
 
 // Schema is the value of [Report.Schema]: the version of the JSON report format.
-const Schema = "leakhound.report/v1"
+const Schema = report.Schema
 
 // Kinds of [Finding].
 const (
-	KindGoroutine = "goroutine"
-	KindResource  = "resource"
-	KindFinalizer = "finalizer"
-	KindStatic    = "static"
+	KindGoroutine = report.KindGoroutine
+	KindResource  = report.KindResource
+	KindFinalizer = report.KindFinalizer
+	KindStatic    = report.KindStatic
 )
 
 // Certainties of a [Finding]: proven findings come from the runtime's own
 // evidence (GC reachability, a finalizer that ran); suspected ones never claim proof.
 const (
-	Proven    = "proven"
-	Suspected = "suspected"
+	Proven    = report.Proven
+	Suspected = report.Suspected
 )
 
 // Reasons of goroutine findings.
 const (
-	ReasonUnreachableWait = "unreachable-wait"
-	ReasonStillRunning    = "still-running"
-	ReasonLongBlocked     = "long-blocked"
+	ReasonUnreachableWait = report.ReasonUnreachableWait
+	ReasonStillRunning    = report.ReasonStillRunning
+	ReasonLongBlocked     = report.ReasonLongBlocked
 )
 
 // Reasons of resource findings.
 const (
-	ReasonClosedByGC    = "closed-by-gc"
-	ReasonOpenAtEnd     = "open-at-end"
-	ReasonFDUsedAfterGC = "fd-used-after-gc"
-	ReasonHeldTooLong   = "held-too-long"
+	ReasonClosedByGC    = report.ReasonClosedByGC
+	ReasonOpenAtEnd     = report.ReasonOpenAtEnd
+	ReasonFDUsedAfterGC = report.ReasonFDUsedAfterGC
+	ReasonHeldTooLong   = report.ReasonHeldTooLong
 )
 
-// Report is the result of one leak check. It marshals to the
-// "leakhound.report/v1" JSON format described in the project's design.
-type Report struct {
-	Schema   string    `json:"schema"`
-	Go       string    `json:"go"`
-	Mode     string    `json:"mode"`
-	Findings []Finding `json:"findings"`
-}
-
-// Finding is one leak, or a group of identical leaks ([Finding.Count]).
-type Finding struct {
-	ID            string  `json:"id"`
-	Kind          string  `json:"kind"`
-	Certainty     string  `json:"certainty"`
-	Reason        string  `json:"reason"`
-	Resource      string  `json:"resource"`
-	Count         int     `json:"count"`
-	Message       string  `json:"message"`
-	Wait          string  `json:"wait,omitempty"`
-	Detail        string  `json:"detail,omitempty"`
-	Test          string  `json:"test,omitempty"`
-	Stack         []Frame `json:"stack"`
-	Origin        []Frame `json:"origin"`
-	RetainedBytes int64   `json:"retained_bytes"`
-	Pos           string  `json:"pos,omitempty"`
-
-	// goroutineIDs are the goroutines a goroutine finding groups, kept for
-	// measuring the memory they retain.
-	goroutineIDs []int64
-}
-
-// Frame is one function call in a stack, innermost first in [Finding.Stack]
-// and [Finding.Origin].
-type Frame struct {
-	Func string `json:"func"`
-	File string `json:"file"`
-	Line int    `json:"line"`
-}
-
-// String formats the frame as "func file:line".
-func (f Frame) String() string {
-	return f.Func + " " + f.File + ":" + strconv.Itoa(f.Line)
-}
-
-// FindingID returns the stable identifier of a finding: a hash of its kind,
-// reason and origin (function names, file base names and lines, so the same
-// leak has the same id on every machine). Baselines and suppressions use it.
-func FindingID(kind, reason string, origin []Frame) string {
-	h := sha256.New()
-	fmt.Fprintf(h, "%s\x00%s", kind, reason)
-	for _, f := range origin {
-		fmt.Fprintf(h, "\x00%s\x00%s:%d", f.Func, filepath.Base(f.File), f.Line)
-	}
-	return hex.EncodeToString(h.Sum(nil))[:16]
-}
-
-// Err returns nil when the report has no findings, and otherwise an error
-// whose text describes every finding, one block each.
-func (r *Report) Err() error {
-	if r == nil || len(r.Findings) == 0 {
-		return nil
-	}
-	return &LeakError{Report: r}
-}
-
-// LeakError is the error returned by [Report.Err].
-type LeakError struct {
-	Report *Report
-}
-
-func (e *LeakError) Error() string {
-	var b strings.Builder
-	n := 0
-	for _, f := range e.Report.Findings {
-		n += f.Count
-	}
-	fmt.Fprintf(&b, "leakhound: found %d leak(s) in %d group(s)", n, len(e.Report.Findings))
-	for _, f := range e.Report.Findings {
-		b.WriteString("\n\n")
-		b.WriteString(f.Text())
-	}
-	return b.String()
-}
-
-// Is reports whether target is [ErrLeaks], so errors.Is(err, ErrLeaks) works.
-func (e *LeakError) Is(target error) bool { return target == ErrLeaks }
-
 // ErrLeaks matches every error returned by [Report.Err] under errors.Is.
-var ErrLeaks = errors.New("leakhound: leaks found")
+var ErrLeaks = report.ErrLeaks
+
+// FindingID returns the stable identifier of a finding; see [report.FindingID].
+func FindingID(kind, reason string, origin []Frame) string {
+	return report.FindingID(kind, reason, origin)
+}

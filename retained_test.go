@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/leakhound/leakhound/internal/freshproc"
-	"github.com/leakhound/leakhound/internal/stack"
+	"github.com/leakhound/leakhound/report"
 )
 
 const tenMB = 10 << 20
@@ -59,26 +59,7 @@ func TestRetainedBytes(t *testing.T) {
 			if f.RetainedBytes > tenMB && !strings.Contains(f.Detail, "retains") {
 				t.Errorf("detail %q does not name what is retained", f.Detail)
 			}
-			t.Logf("retained %s: %s", byteSize(f.RetainedBytes), f.Detail)
+			t.Logf("retained %s: %s", report.ByteSize(f.RetainedBytes), f.Detail)
 		})
-	}
-}
-
-func TestAnyProvable(t *testing.T) {
-	tests := []struct {
-		name string
-		give []stack.Goroutine
-		want bool
-	}{
-		{name: "none", give: nil, want: false},
-		{name: "chan receive", give: []stack.Goroutine{{State: "chan receive"}}, want: true},
-		{name: "wait group", give: []stack.Goroutine{{State: "IO wait"}, {State: "sync.WaitGroup.Wait"}}, want: true},
-		{name: "already leaked", give: []stack.Goroutine{{State: "chan receive", Leaked: true}}, want: false},
-		{name: "not provable", give: []stack.Goroutine{{State: "IO wait"}, {State: "sleep"}, {State: "running"}, {State: "select (durable)"}, {State: "semacquire"}}, want: false},
-	}
-	for _, tt := range tests {
-		if got := anyProvable(tt.give); got != tt.want {
-			t.Errorf("%s: anyProvable = %v, want %v", tt.name, got, tt.want)
-		}
 	}
 }

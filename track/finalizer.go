@@ -2,13 +2,13 @@ package track
 
 import (
 	"fmt"
-	"runtime"
 	"strings"
 	"time"
 
-	"github.com/leakhound/leakhound"
 	"github.com/leakhound/leakhound/internal/gcqueue"
 	"github.com/leakhound/leakhound/internal/stack"
+	"github.com/leakhound/leakhound/internal/verdict"
+	"github.com/leakhound/leakhound/report"
 )
 
 // Finalizer checks: all finalizers run on one goroutine, so one that blocks
@@ -24,12 +24,11 @@ const (
 	reasonBlocked = "blocked"
 )
 
-// The queues are sampled every queueTick. A queue whose backlog grew at each
+// The queues are sampled every watchTick. A queue whose backlog grew at each
 // of queueTicks samples in a row, reached backlogFloor, and whose functions
 // did run meanwhile (else it is blocked, reported at exit), is filled faster
 // than it drains: it is reported once.
 const (
-	queueTick    = 200 * time.Millisecond
 	queueTicks   = 5
 	backlogFloor = 1000
 )
@@ -39,35 +38,26 @@ type queueWatch struct {
 	growth []gcqueue.Growth // by index in gcqueue.All
 }
 
-// watchQueues samples the queues every queueTick until the program exits,
-// on a timer: no goroutine of the tracker waits between samples.
-func (t *tracker) watchQueues() {
-	t.queue.growth = make([]gcqueue.Growth, len(gcqueue.All))
-	for i := range t.queue.growth {
-		t.queue.growth[i] = gcqueue.Growth{Samples: queueTicks, Floor: backlogFloor}
+func (q *queueWatch) init() {
+	q.growth = make([]gcqueue.Growth, len(gcqueue.All))
+	for i := range q.growth {
+		q.growth[i] = gcqueue.Growth{Samples: queueTicks, Floor: backlogFloor}
 	}
-	time.AfterFunc(queueTick, t.sampleQueues)
 }
 
+// sampleQueues samples the queues once (from the tracker's watch loop).
 func (t *tracker) sampleQueues() {
-	t.mu.Lock()
-	done := t.done
-	t.mu.Unlock()
-	if done {
-		return
-	}
 	for i, q := range gcqueue.All {
 		queued, executed, ok := q.Counters()
 		if ok && t.queue.growth[i].Observe(queued, executed) {
-			var stk []leakhound.Frame
+			var stk []report.Frame
 			wait := ""
 			if g := queueGoroutine(q); g != nil {
 				stk, wait = frames(g.Frames), g.State
 			}
-			t.found(gcqueue.BacklogFinding(q, &t.queue.growth[i], executed, queueTick, stk, wait))
+			t.found(0, gcqueue.BacklogFinding(q, &t.queue.growth[i], executed, watchTick, stk, wait))
 		}
 	}
-	time.AfterFunc(queueTick, t.sampleQueues)
 }
 
 // finalizerFindings reports the finalizer goroutine when it stays blocked
@@ -76,7 +66,7 @@ func (t *tracker) sampleQueues() {
 // finalizerConfirm. The runtime counts finalizers as run a block of about a
 // hundred at a time, so a finalizer slower than finalizerConfirm/100 that
 // runs again and again looks blocked too.
-func finalizerFindings() []leakhound.Finding {
+func finalizerFindings() []report.Finding {
 	var last *stack.Goroutine
 	var backlog, ran uint64
 	start := time.Now()
@@ -95,9 +85,9 @@ func finalizerFindings() []leakhound.Finding {
 		last, backlog, ran = g, queued-executed, executed
 	}
 	stk := frames(last.Frames)
-	f := leakhound.Finding{
-		Kind:      leakhound.KindFinalizer,
-		Certainty: leakhound.Suspected,
+	f := report.Finding{
+		Kind:      report.KindFinalizer,
+		Certainty: report.Suspected,
 		Reason:    reasonBlocked,
 		Resource:  "finalizer",
 		Count:     1,
@@ -105,25 +95,16 @@ func finalizerFindings() []leakhound.Finding {
 		Wait:      last.State,
 		Detail:    fmt.Sprintf("%d finalizer(s) queued behind it", backlog-1),
 		Stack:     stk,
-		Origin:    []leakhound.Frame{},
+		Origin:    []report.Frame{},
 	}
-	f.ID = leakhound.FindingID(f.Kind, f.Reason, stk)
-	return []leakhound.Finding{f}
+	f.ID = report.FindingID(f.Kind, f.Reason, stk)
+	return []report.Finding{f}
 }
 
 // queueGoroutine returns the goroutine draining q while it runs a function
 // of it (the runtime shows these goroutines in dumps only then), or nil.
 func queueGoroutine(q gcqueue.Queue) *stack.Goroutine {
-	buf := make([]byte, 1<<20)
-	for {
-		n := runtime.Stack(buf, true)
-		if n < len(buf) || len(buf) >= 64<<20 {
-			buf = buf[:n]
-			break
-		}
-		buf = make([]byte, 2*len(buf))
-	}
-	d, err := stack.ParseDump(buf)
+	d, err := verdict.Dump()
 	if err != nil {
 		return nil
 	}
@@ -135,10 +116,10 @@ func queueGoroutine(q gcqueue.Queue) *stack.Goroutine {
 	return nil
 }
 
-func frames(fs []stack.Frame) []leakhound.Frame {
-	out := make([]leakhound.Frame, 0, len(fs))
+func frames(fs []stack.Frame) []report.Frame {
+	out := make([]report.Frame, 0, len(fs))
 	for _, f := range fs {
-		out = append(out, leakhound.Frame{Func: f.Func, File: f.File, Line: f.Line})
+		out = append(out, report.Frame{Func: f.Func, File: f.File, Line: f.Line})
 	}
 	return out
 }

@@ -9,18 +9,18 @@ import (
 	"strings"
 	"time"
 
-	"github.com/leakhound/leakhound"
+	"github.com/leakhound/leakhound/report"
 )
 
 // finding describes e as a resource finding with reason.
-func (e *entry) finding(reason string) leakhound.Finding {
+func (t *tracker) finding(e *entry, reason string) report.Finding {
 	origin := originFrames(e.pcs)
-	certainty := leakhound.Proven
-	if reason == leakhound.ReasonHeldTooLong {
-		certainty = leakhound.Suspected
+	certainty := report.Proven
+	if reason == report.ReasonHeldTooLong {
+		certainty = report.Suspected
 	}
-	f := leakhound.Finding{
-		Kind:      leakhound.KindResource,
+	f := report.Finding{
+		Kind:      report.KindResource,
 		Certainty: certainty,
 		Reason:    reason,
 		Resource:  e.kind,
@@ -28,10 +28,11 @@ func (e *entry) finding(reason string) leakhound.Finding {
 		Message:   message(e.kind, reason, e.fd),
 		Detail:    e.detail(),
 		Test:      e.test,
-		Stack:     []leakhound.Frame{},
+		Package:   t.pkg,
+		Stack:     []report.Frame{},
 		Origin:    origin,
 	}
-	f.ID = leakhound.FindingID(f.Kind, f.Reason, origin)
+	f.ID = report.FindingID(f.Kind, f.Reason, origin)
 	return f
 }
 
@@ -65,13 +66,13 @@ func message(kind, reason string, fd int) string {
 		return sqlMessage(kind, reason)
 	}
 	switch {
-	case reason == leakhound.ReasonFDUsedAfterGC:
+	case reason == report.ReasonFDUsedAfterGC:
 		return fmt.Sprintf("descriptor %d was handed out raw (Fd, File or SyscallConn) and the garbage collector then closed its %s under the code using it: keep the owner reachable (runtime.KeepAlive) or close it explicitly", fd, kind)
-	case body && reason == leakhound.ReasonClosedByGC:
+	case body && reason == report.ReasonClosedByGC:
 		return "response body opened here became unreachable without Close: its connection could not be reused and the transport's goroutines stayed behind; defer resp.Body.Close() after checking the error"
 	case body:
 		return "response body opened here was never closed: its connection and the transport's goroutines stay behind; defer resp.Body.Close() after checking the error"
-	case reason == leakhound.ReasonClosedByGC:
+	case reason == report.ReasonClosedByGC:
 		return fmt.Sprintf("%s opened here was never closed: the garbage collector closed it, at a time nobody chose; call Close when done (or give it back to its pool)", kind)
 	default:
 		return fmt.Sprintf("%s opened here was still open when its test or program ended; call Close when done", kind)
@@ -100,7 +101,7 @@ func sqlMessage(kind, reason string) string {
 	if kind == "sql.Tx" {
 		ended = "committed or rolled back"
 	}
-	if reason == leakhound.ReasonClosedByGC {
+	if reason == report.ReasonClosedByGC {
 		return fmt.Sprintf("%s opened here became unreachable without being %s: database/sql has no finalizer, so %s; %s", kind, ended, sqlEffect[kind], sqlFix[kind])
 	}
 	return fmt.Sprintf("%s opened here was not %s when its test or program ended: %s; %s", kind, ended, sqlEffect[kind], sqlFix[kind])
@@ -113,11 +114,11 @@ func heldMessage(kind string, held time.Duration) string {
 
 // group describes entries as findings with reason, one per origin and
 // resource kind with its count, in a stable order.
-func group(entries []*entry, reason string) []leakhound.Finding {
-	var out []leakhound.Finding
+func (t *tracker) group(entries []*entry, reason string) []report.Finding {
+	var out []report.Finding
 	index := map[string]int{}
 	for _, e := range entries {
-		f := e.finding(reason)
+		f := t.finding(e, reason)
 		k := f.ID + "\x00" + f.Resource + "\x00" + f.Test
 		if i, ok := index[k]; ok {
 			out[i].Count++
@@ -143,18 +144,8 @@ func group(entries []*entry, reason string) []leakhound.Finding {
 // originFrames symbolizes an opener stack, innermost first, without the
 // standard library's internals: it starts at the last standard-library frame
 // the program called (os.Open, net.Dial, net/http.Get, ...).
-func originFrames(pcs []uintptr) []leakhound.Frame {
-	var all []leakhound.Frame
-	frames := runtime.CallersFrames(pcs)
-	for {
-		fr, more := frames.Next()
-		if fr.Function != "" && fr.Function != "runtime.goexit" && !isWrapper(fr) {
-			all = append(all, leakhound.Frame{Func: fr.Function, File: fr.File, Line: fr.Line})
-		}
-		if !more {
-			break
-		}
-	}
+func originFrames(pcs []uintptr) []report.Frame {
+	all := symbolize(pcs)
 	first := 0
 	for first < len(all) && isStd(all[first]) {
 		first++
@@ -165,7 +156,56 @@ func originFrames(pcs []uintptr) []leakhound.Frame {
 	if first > 0 {
 		first-- // keep the call the program made
 	}
-	return all[first:]
+	return trimRunner(all[first:])
+}
+
+// trimRunner cuts frames at the test runner or runtime.main, which every
+// test or program has, keeping at least one frame.
+func trimRunner(frames []report.Frame) []report.Frame {
+	for i, fr := range frames {
+		if i > 0 && (fr.Func == "testing.tRunner" || fr.Func == "runtime.main") {
+			return frames[:i]
+		}
+	}
+	return frames
+}
+
+// symbolize returns the frames of pcs, innermost first, without the
+// instrumentation's own functions, the compiler's wrappers and
+// runtime.goexit, with the files of the standard library under the GOROOT
+// the instrumented one was made from.
+func symbolize(pcs []uintptr) []report.Frame {
+	var all []report.Frame
+	frames := runtime.CallersFrames(pcs)
+	for {
+		fr, more := frames.Next()
+		if fr.Function != "" && fr.Function != "runtime.goexit" && !isWrapper(fr) && !isInstrumentation(fr.Function) {
+			all = append(all, report.Frame{Func: fr.Function, File: realFile(fr.File), Line: fr.Line})
+		}
+		if !more {
+			break
+		}
+	}
+	return all
+}
+
+// isInstrumentation reports whether fn is a function the instrumentation
+// added to the standard library ("net.leakhoundNetOpened").
+func isInstrumentation(fn string) bool {
+	_, name, _ := strings.Cut(fn[strings.LastIndex(fn, "/")+1:], ".")
+	return strings.HasPrefix(name, "leakhound")
+}
+
+// realFile returns file with the instrumented GOROOT replaced by the GOROOT
+// it was made from, so that reports name the files a person can open.
+func realFile(file string) string {
+	if goroot == "" || runtimeGOROOT == "" {
+		return file
+	}
+	if rest, ok := strings.CutPrefix(file, goroot+"/"); ok {
+		return runtimeGOROOT + "/" + rest
+	}
+	return file
 }
 
 // isWrapper reports whether fr is a function the compiler made to start a
@@ -195,9 +235,9 @@ var goroot = func() string {
 // isStd reports whether the frame is in the standard library: its file is
 // under GOROOT/src, or (without a GOROOT) its import path has no dot in its
 // first element and it is not in package main.
-func isStd(fr leakhound.Frame) bool {
+func isStd(fr report.Frame) bool {
 	if goroot != "" && strings.HasPrefix(fr.File, "/") {
-		return strings.HasPrefix(fr.File, goroot+"/src/")
+		return strings.HasPrefix(fr.File, goroot+"/src/") || runtimeGOROOT != "" && strings.HasPrefix(fr.File, runtimeGOROOT+"/src/")
 	}
 	pkg := pkgOf(fr.Func)
 	first, _, _ := strings.Cut(pkg, "/")
@@ -215,7 +255,7 @@ func calledByUser() bool {
 		fr, more := frames.Next()
 		pkg := pkgOf(fr.Function)
 		if pkg != "os" && pkg != "net" {
-			return !isStd(leakhound.Frame{Func: fr.Function, File: fr.File})
+			return !isStd(report.Frame{Func: fr.Function, File: fr.File})
 		}
 		if !more {
 			return false
@@ -259,4 +299,36 @@ func pooled(e *entry) bool {
 			return false
 		}
 	}
+}
+
+// goroutineFindings completes the goroutine findings of a verdict, whose
+// goroutines are ids: the package under test, files under the real GOROOT,
+// and an origin that is the creation chain the instrumented runtime kept
+// (the stack of the go statement, continued through the goroutines that
+// created the creator), when it says more than the runtime's one "created
+// by" frame.
+func (t *tracker) goroutineFindings(fs []report.Finding, ids [][]int64) {
+	for i := range fs {
+		f := &fs[i]
+		f.Package = t.pkg
+		for k := range f.Stack {
+			f.Stack[k].File = realFile(f.Stack[k].File)
+		}
+		for k := range f.Origin {
+			f.Origin[k].File = realFile(f.Origin[k].File)
+		}
+		if runtimeCreatedAt == nil || len(ids[i]) == 0 {
+			continue
+		}
+		if chain := creationChain(runtimeCreatedAt(uint64(ids[i][0]))); len(chain) > len(f.Origin) {
+			f.Origin = chain
+		}
+	}
+}
+
+// creationChain symbolizes the creation stack of a goroutine up to the test
+// or main function that started it all: the frames of testing's test runner
+// and of runtime.main, which every test or program has, are left out.
+func creationChain(pcs []uintptr) []report.Frame {
+	return trimRunner(symbolize(pcs))
 }

@@ -1,7 +1,9 @@
-// Package track is the resource tracker that "leakhound run" and "leakhound
-// test" link into the program or test binary they build. Nobody needs to
-// import it by hand: leakhound adds a file importing it to the main package
-// (or to the package under test) through "go build -overlay".
+// Package track is the resource tracker of leakhound's instrumented standard
+// library. Nobody imports it by hand: leakhound copies it into the
+// instrumented GOROOT (as internal/leakhound/track), where testing's test
+// runner imports it, so every test binary built with that GOROOT carries it;
+// "leakhound run" links it into a program through a package of that GOROOT.
+// The user's module is never changed.
 //
 // It sets the hooks of leakhound's instrumented standard library (see
 // internal/instrument) through //go:linkname and keeps the table of open
@@ -13,34 +15,34 @@
 // stderr at once, as it does when the finalizer queue keeps growing. At exit
 // (main returning, os.Exit, or a fatal SIGINT, SIGTERM or SIGHUP) it adds the
 // resources still open, a blocked finalizer, and the goroutines the garbage
-// collector proves leaked ([leakhound.Find] with [leakhound.ProvenOnly]),
-// with the memory they keep alive when [EnvRetained] asks for it
-// ([leakhound.RetainedBytes]). Under "leakhound test" it attributes each
-// resource to the test whose goroutine (or a goroutine it started) opened
-// it, and fails that test with its findings.
+// collector proves leaked, with the memory they keep alive when
+// [EnvRetained] asks for it. In a test binary it attributes each resource and
+// each goroutine to the test whose goroutine (or a goroutine it started)
+// opened or started it, fails that test with its findings when it ends, and
+// fails the binary (exit status 1) when leaks are found at its exit, so that
+// go test never caches a leaky package as ok.
 //
 // Without the instrumented standard library the hooks are never called and
 // the package does nothing: [Instrumented] reports false.
 //
-// Findings go to the file named by the LEAKHOUND_REPORT environment variable,
-// one JSON object per line (see [Event]); leakhound reads it when the program
-// ends.
+// Under leakhound, findings also go to the file named by the
+// LEAKHOUND_REPORT environment variable, one JSON object per line (see
+// [Event]); leakhound reads it when the program ends.
 package track
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"os"
 	"os/signal"
 	"runtime"
-	"runtime/pprof"
+	"runtime/debug"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
-	_ "unsafe" // for go:linkname
 
-	"github.com/leakhound/leakhound"
+	"github.com/leakhound/leakhound/report"
 )
 
 // Environment variables read by the tracker.
@@ -50,8 +52,19 @@ const (
 	// EnvQuiet, when "1", stops the tracker from printing findings on stderr.
 	EnvQuiet = "LEAKHOUND_QUIET"
 	// EnvRetained, when "1", makes the exit report measure the memory each
-	// proven goroutine leak keeps alive (see [leakhound.RetainedBytes]).
+	// proven goroutine leak keeps alive (see docs/retained.md).
 	EnvRetained = "LEAKHOUND_RETAINED"
+	// EnvSignals, when "1", makes the tracker write its exit report when a
+	// SIGINT, SIGTERM or SIGHUP the program does not handle kills it
+	// (leakhound run). It costs os/signal's goroutine, which the program
+	// could see, so test binaries never do it.
+	EnvSignals = "LEAKHOUND_SIGNALS"
+	// EnvTracker, when "off", leaves the tracker out: the instrumented
+	// standard library then behaves as the original.
+	EnvTracker = "LEAKHOUND_TRACKER"
+	// EnvTests, when "0", turns the per-test verdicts off (Go's own tests of
+	// the instrumented packages leave things open on purpose).
+	EnvTests = "LEAKHOUND_TESTS"
 	// EnvHeld is how long a sql.Conn or sql.Tx may stay checked out of its
 	// pool before it is reported held-too-long, as a Go duration ("1m",
 	// "0" for never; default [DefaultHeld]).
@@ -72,87 +85,35 @@ const retainedProfileRate = 512 << 10
 // show up in a test run.
 const DefaultHeld = time.Minute
 
-// testLabel is the profiler label that carries the name of the test that
-// started a goroutine.
-const testLabel = "leakhound.test"
-
 // Event is one line of the report file.
 type Event struct {
 	// Finding is a leak, found as it happened or at the end.
-	Finding *leakhound.Finding `json:"finding,omitempty"`
+	Finding *report.Finding `json:"finding,omitempty"`
 	// Live says the tracker printed Finding on stderr as it happened.
 	Live bool `json:"live,omitempty"`
+	// Shown says the test binary showed Finding in go test's output: in the
+	// failure of its test, or when the binary exited.
+	Shown bool `json:"shown,omitempty"`
+	// ShownID says that the finding with this id, saved before, was shown
+	// in go test's output.
+	ShownID string `json:"shown_id,omitempty"`
 	// Note is something the user should know about the run (a limitation).
 	Note string `json:"note,omitempty"`
 	// Final marks the end of the report: the program reached its exit.
 	Final bool `json:"final,omitempty"`
 }
 
-// Hooks of the instrumented standard library, declared there with the push
-// form of //go:linkname. Without instrumentation these variables are only
-// declared here, stay zero, and nothing is tracked.
-var (
-	//go:linkname osInstrumented os.leakhoundInstrumented
-	osInstrumented bool
-	//go:linkname osAtExit os.leakhoundAtExit
-	osAtExit func(func())
-
-	//go:linkname osOpen os.leakhoundOpen
-	osOpen openHook
-	//go:linkname osClose os.leakhoundClose
-	osClose keyHook
-	//go:linkname osGC os.leakhoundGC
-	osGC keyHook
-	//go:linkname osRaw os.leakhoundRaw
-	osRaw keyHook
-
-	//go:linkname netOpen net.leakhoundOpen
-	netOpen openHook
-	//go:linkname netClose net.leakhoundClose
-	netClose keyHook
-	//go:linkname netGC net.leakhoundGC
-	netGC keyHook
-	//go:linkname netRaw net.leakhoundRaw
-	netRaw keyHook
-
-	//go:linkname httpOpen net/http.leakhoundOpen
-	httpOpen openHook
-	//go:linkname httpClose net/http.leakhoundClose
-	httpClose keyHook
-	//go:linkname httpGC net/http.leakhoundGC
-	httpGC keyHook
-
-	//go:linkname sqlOpen database/sql.leakhoundOpen
-	sqlOpen openHook
-	//go:linkname sqlClose database/sql.leakhoundClose
-	sqlClose keyHook
-	//go:linkname sqlGC database/sql.leakhoundGC
-	sqlGC keyHook
-
-	//go:linkname signalHandlers os/signal.leakhoundHandlers
-	signalHandlers func(os.Signal) int
-	//go:linkname pprofLabel runtime/pprof.leakhoundLabel
-	pprofLabel func(key string) string
-	//go:linkname testingTest testing.leakhoundTest
-	testingTest func(name string) (end func() string)
-)
-
-type (
-	openHook = func(kind string, key uintptr, fd int, name string, local, remote any)
-	keyHook  = func(key uintptr)
-)
-
-// Instrumented reports whether the program was built with leakhound's
-// instrumented standard library, so that resources are tracked.
-func Instrumented() bool { return osInstrumented }
-
 var tr = newTracker()
 
 func init() {
-	if !osInstrumented {
+	if !osInstrumented || osOpen != nil || os.Getenv(EnvTracker) == "off" {
+		// Not instrumented, turned off, or another copy of the tracker
+		// (leakhound's own tests of this package, under leakhound test)
+		// set the hooks already.
 		return
 	}
 	tr.quiet = os.Getenv(EnvQuiet) == "1"
+	tr.testVerdicts = os.Getenv(EnvTests) != "0"
 	if tr.retained = os.Getenv(EnvRetained) == "1"; tr.retained && runtime.MemProfileRate == 0 {
 		runtime.MemProfileRate = retainedProfileRate
 	}
@@ -173,14 +134,33 @@ func init() {
 			tr.out = f
 		}
 	}
+	tr.pkg = testPackage()
 	osOpen, netOpen, httpOpen, sqlOpen = tr.opened, tr.opened, tr.opened, tr.opened
 	osClose, netClose, httpClose, sqlClose = tr.closed, tr.closed, tr.closed, tr.closed
 	osGC, netGC, httpGC, sqlGC = tr.collected, tr.collected, tr.collected, tr.collected
 	osRaw, netRaw = tr.handedOut, tr.handedOut
 	testingTest = tr.testStarted
-	osAtExit(tr.exit)
-	watchSignals()
-	tr.watchQueues()
+	runtimeCapturing = true
+	osAtExit(func() { tr.exit(0) })
+	osExit = tr.exit
+	if os.Getenv(EnvSignals) == "1" {
+		watchSignals()
+	}
+	background(tr.watch)
+}
+
+// testPackage returns the import path of the package a test binary tests
+// (the go command names test binaries "path.test"), or "".
+func testPackage() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return ""
+	}
+	pkg, _ := strings.CutSuffix(bi.Path, ".test")
+	if pkg == bi.Path {
+		return ""
+	}
+	return pkg
 }
 
 // watchSignals writes the final report when a signal that would kill the
@@ -195,11 +175,10 @@ func watchSignals() {
 	}
 	c := make(chan os.Signal, 1)
 	signal.Notify(c, sigs...)
-	go relaySignals(c)
+	background(func() { relaySignals(c) })
 }
 
-// relaySignals is the goroutine of watchSignals. It lives as long as the
-// program: the leakhound package excuses it by name.
+// relaySignals is the goroutine of watchSignals.
 func relaySignals(c <-chan os.Signal) {
 	for s := range c {
 		if signalHandlers != nil && signalHandlers(s) > 1 {
@@ -208,7 +187,7 @@ func relaySignals(c <-chan os.Signal) {
 			// now it may have reset its handlers.)
 			continue
 		}
-		tr.exit()
+		tr.exit(0)
 		signal.Reset(s)
 		syscall.Kill(os.Getpid(), s.(syscall.Signal))
 	}
@@ -221,32 +200,52 @@ type entry struct {
 	name          string
 	local, remote any
 	pcs           []uintptr
-	test          string
+	owner         uint64 // the test that opened it (0: none)
+	test          string // its name
 	raw           bool
 
-	// Of a pooled connection checked out (sql.Conn, sql.Tx): when, the
-	// timer that reports it held too long, and whether it did.
+	// Of a pooled connection checked out (sql.Conn, sql.Tx): since when,
+	// and whether it was reported held too long.
 	since    time.Time
-	timer    *time.Timer
 	reported bool
 }
 
 type tracker struct {
-	mu    sync.Mutex
-	open  map[uintptr]*entry
-	tests map[string][]leakhound.Finding // found during a running test
-	done  bool
-	held  time.Duration // 0: never report held-too-long
-	queue queueWatch
+	mu     sync.Mutex
+	open   map[uintptr]*entry
+	tests  map[uint64]*testRun // running tests, by owner
+	done   bool
+	held   time.Duration // 0: never report held-too-long
+	queue  queueWatch
+	lastID uint64 // the last owner given to a test
+	// reported are the goroutines already reported by their test's verdict,
+	// not reported again at exit.
+	reported map[int64]bool
+	// inTests is set once a test started: this is a test binary.
+	inTests bool
+	// names are the names of the tests started, by owner, ended or not.
+	names map[uint64]string
+	// printed counts the findings printed as they happened, by id.
+	printed map[string]int
 
-	quiet    bool
-	retained bool // measure retained memory at exit
-	outMu    sync.Mutex
-	out      *os.File
+	pkg          string // the package under test, in a test binary
+	quiet        bool
+	retained     bool // measure retained memory at exit
+	testVerdicts bool // fail tests that leak
+	outMu        sync.Mutex
+	out          *os.File
 }
 
 func newTracker() *tracker {
-	return &tracker{open: map[uintptr]*entry{}, tests: map[string][]leakhound.Finding{}, held: DefaultHeld}
+	return &tracker{
+		open:         map[uintptr]*entry{},
+		tests:        map[uint64]*testRun{},
+		reported:     map[int64]bool{},
+		names:        map[uint64]string{},
+		printed:      map[string]int{},
+		held:         DefaultHeld,
+		testVerdicts: true,
+	}
 }
 
 // maxDepth bounds the opener stacks kept per resource.
@@ -256,14 +255,12 @@ func (t *tracker) opened(kind string, key uintptr, fd int, name string, local, r
 	var buf [maxDepth]uintptr
 	n := callerPCs(buf[:])
 	e := &entry{kind: kind, fd: fd, name: name, local: local, remote: remote, pcs: append([]uintptr(nil), buf[:n]...)}
-	if pprofLabel != nil {
-		e.test = pprofLabel(testLabel)
-	}
-	if checkedOut(kind) && t.held > 0 {
+	e.owner = owner()
+	if checkedOut(kind) {
 		e.since = time.Now()
-		e.timer = time.AfterFunc(t.held, func() { t.heldTooLong(key, e) })
 	}
 	t.mu.Lock()
+	e.test = t.names[e.owner]
 	if !t.done {
 		t.open[key] = e
 	}
@@ -278,54 +275,39 @@ func (t *tracker) closed(key uintptr) {
 	t.mu.Lock()
 	e := t.open[key]
 	delete(t.open, key)
-	late := e != nil && e.timer != nil && !e.reported && time.Since(e.since) >= t.held
-	if late {
-		e.reported = true // its timer has not run yet
-	}
+	late := e != nil && t.heldTooLong(e, time.Now())
 	t.mu.Unlock()
-	if e != nil && e.timer != nil {
-		e.timer.Stop()
-	}
 	if late {
 		t.reportHeld(e)
 	}
 }
 
-// heldTooLong runs when the held-too-long threshold of e, opened as key,
-// passed: it reports e if it is still open.
-func (t *tracker) heldTooLong(key uintptr, e *entry) {
-	t.mu.Lock()
-	still := t.open[key] == e && !e.reported && !t.done
-	if still {
-		e.reported = true
+// heldTooLong reports whether e, a pooled connection, was held out of its
+// pool past the threshold and not yet reported; it marks it reported. t.mu
+// is held.
+func (t *tracker) heldTooLong(e *entry, now time.Time) bool {
+	if e.since.IsZero() || e.reported || t.held <= 0 || now.Sub(e.since) < t.held {
+		return false
 	}
-	t.mu.Unlock()
-	if still {
-		t.reportHeld(e)
-	}
+	e.reported = true
+	return true
 }
 
 func (t *tracker) reportHeld(e *entry) {
-	f := e.finding(leakhound.ReasonHeldTooLong)
+	f := t.finding(e, report.ReasonHeldTooLong)
 	f.Message = heldMessage(e.kind, t.held)
-	t.found(f)
+	t.found(e.owner, f)
 }
 
-// found reports f as it happens, and keeps it for the verdict of its test.
-func (t *tracker) found(f leakhound.Finding) {
-	if f.Test != "" {
-		t.mu.Lock()
-		t.tests[f.Test] = append(t.tests[f.Test], f)
-		t.mu.Unlock()
+// found reports f as it happens, and keeps it for the verdict of the test
+// that owns it.
+func (t *tracker) found(owner uint64, f report.Finding) {
+	t.mu.Lock()
+	if run := t.tests[owner]; run != nil {
+		run.found = append(run.found, f)
 	}
+	t.mu.Unlock()
 	t.report(f)
-}
-
-// stop stops what runs for e once it left the table of open resources.
-func (e *entry) stop() {
-	if e.timer != nil {
-		e.timer.Stop()
-	}
 }
 
 func (t *tracker) handedOut(key uintptr) {
@@ -349,18 +331,26 @@ func (t *tracker) collected(key uintptr) {
 	if e == nil || done {
 		return
 	}
-	e.stop()
-	reason := leakhound.ReasonClosedByGC
+	reason := report.ReasonClosedByGC
 	if e.raw {
-		reason = leakhound.ReasonFDUsedAfterGC
+		reason = report.ReasonFDUsedAfterGC
 	}
-	t.found(e.finding(reason))
+	t.found(e.owner, t.finding(e, reason))
 }
 
-// report prints f on stderr and saves it in the report file.
-func (t *tracker) report(f leakhound.Finding) {
+// report prints f on stderr and saves it in the report file. A leak seen
+// before (the same id) is printed in one line with its running count.
+func (t *tracker) report(f report.Finding) {
 	if !t.quiet {
-		fmt.Fprintf(os.Stderr, "leakhound: %s\n", f.Text())
+		t.mu.Lock()
+		t.printed[f.ID]++
+		n := t.printed[f.ID]
+		t.mu.Unlock()
+		if n == 1 {
+			fmt.Fprintf(os.Stderr, "leakhound: %s\n", f.Text())
+		} else {
+			fmt.Fprintf(os.Stderr, "leakhound: %s leak again: %s %s [id %s] (%d times so far)\n", f.Certainty, f.Resource, f.Reason, f.ID, n)
+		}
 	}
 	t.emit(Event{Finding: &f, Live: !t.quiet})
 }
@@ -378,127 +368,32 @@ func (t *tracker) emit(ev Event) {
 	t.out.Write(append(data, '\n'))
 }
 
-// exit writes the final report: resources still open, and goroutines the
-// garbage collector proves leaked. It runs once.
-func (t *tracker) exit() {
-	t.settle()
-	t.mu.Lock()
-	if t.done {
-		t.mu.Unlock()
-		return
-	}
-	t.done = true
-	var left []*entry
-	for _, e := range t.open {
-		e.stop()
-		if !pooled(e) {
-			left = append(left, e)
-		}
-	}
-	t.open = map[uintptr]*entry{}
-	t.mu.Unlock()
-	for _, f := range group(left, leakhound.ReasonOpenAtEnd) {
-		t.emit(Event{Finding: &f})
-	}
-	for _, f := range finalizerFindings() {
-		t.emit(Event{Finding: &f})
-	}
-	if leakhound.ProvenAvailable() {
-		opts := []leakhound.Option{leakhound.ProvenOnly()} // the signal relay is excused by default
-		if t.retained {
-			opts = append(opts, leakhound.RetainedBytes())
-		}
-		rep, err := leakhound.Find(opts...)
-		if err != nil {
-			t.emit(Event{Note: "goroutine leak detection failed: " + err.Error()})
-		} else {
-			for i := range rep.Findings {
-				t.emit(Event{Finding: &rep.Findings[i]})
-			}
-		}
-	} else {
-		t.emit(Event{Note: "goroutine leaks are not proven: this Go has no goroutineleak profile (use Go 1.27, or Go 1.26 with GOEXPERIMENT=goroutineleakprofile)"})
-	}
-	t.emit(Event{Final: true})
-}
+// watchTick is how often the background goroutine checks the pooled
+// connections held out of their pool and samples the finalizer queues.
+const watchTick = 200 * time.Millisecond
 
-// settle waits, briefly, while the table of open resources shrinks: at exit
-// other goroutines may still be closing what main's deferred calls shut.
-func (t *tracker) settle() {
-	deadline := time.Now().Add(exitGrace)
-	last := -1
-	for time.Now().Before(deadline) {
+// watch runs on the tracker's background goroutine, invisible to the
+// program, until the program exits.
+func (t *tracker) watch() {
+	t.queue.init()
+	for {
+		time.Sleep(watchTick)
 		t.mu.Lock()
-		n := len(t.open)
-		t.mu.Unlock()
-		if n == 0 || n == last {
+		if t.done {
+			t.mu.Unlock()
 			return
 		}
-		last = n
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
-// exitGrace bounds the wait of settle.
-const exitGrace = 250 * time.Millisecond
-
-// testStarted runs on the goroutine of a test when it starts. It labels the
-// goroutine, so the test owns what it and the goroutines it starts open, and
-// returns the function that reports the test's leaks when it is done. The
-// testing package runs its root, which has no name, the same way: what
-// TestMain opens is not a test's.
-func (t *tracker) testStarted(name string) func() string {
-	if name == "" {
-		return func() string { return "" }
-	}
-	pprof.SetGoroutineLabels(pprof.WithLabels(context.Background(), pprof.Labels(testLabel, name)))
-	return func() string { return t.testEnded(name) }
-}
-
-// testGrace bounds the wait for resources a finished test's goroutines are
-// still closing.
-const testGrace = 200 * time.Millisecond
-
-func (t *tracker) testEnded(name string) string {
-	var left []*entry
-	deadline := time.Now().Add(testGrace)
-	for step := time.Millisecond; ; step = min(2*step, 20*time.Millisecond) {
-		late := time.Now().After(deadline)
-		if left = t.openOf(name, late); len(left) == 0 || late {
-			break
-		}
-		time.Sleep(step)
-	}
-	t.mu.Lock()
-	fs := t.tests[name]
-	delete(t.tests, name)
-	t.mu.Unlock()
-	ended := group(left, leakhound.ReasonOpenAtEnd)
-	for i := range ended {
-		t.emit(Event{Finding: &ended[i]})
-	}
-	fs = append(fs, ended...)
-	if len(fs) == 0 {
-		return ""
-	}
-	rep := &leakhound.Report{Findings: fs}
-	return rep.Err().Error()
-}
-
-// openOf returns the resources test name still holds; with forget, they are
-// also removed from the table (reported now, not again at exit).
-func (t *tracker) openOf(name string, forget bool) []*entry {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	var left []*entry
-	for k, e := range t.open {
-		if e.test == name && !pooled(e) {
-			left = append(left, e)
-			if forget {
-				delete(t.open, k)
-				e.stop()
+		now := time.Now()
+		var late []*entry
+		for _, e := range t.open {
+			if t.heldTooLong(e, now) {
+				late = append(late, e)
 			}
 		}
+		t.mu.Unlock()
+		for _, e := range late {
+			t.reportHeld(e)
+		}
+		t.sampleQueues()
 	}
-	return left
 }

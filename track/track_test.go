@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/leakhound/leakhound"
+	"github.com/leakhound/leakhound/report"
 )
 
 func TestGOROOTFromFrames(t *testing.T) {
@@ -31,16 +31,16 @@ func TestGOROOTFromFrames(t *testing.T) {
 func TestIsStd(t *testing.T) {
 	tests := []struct {
 		name string
-		give leakhound.Frame
+		give report.Frame
 		want bool
 	}{
-		{"std by file", leakhound.Frame{Func: "net.Dial", File: goroot + "/src/net/dial.go"}, true},
-		{"program by file", leakhound.Frame{Func: "main.main", File: "/home/u/p/main.go"}, false},
-		{"module without dot by file", leakhound.Frame{Func: "example/x.F", File: "/home/u/p/x/x.go"}, false},
-		{"std without file", leakhound.Frame{Func: "net/http.Get"}, true},
-		{"module without file", leakhound.Frame{Func: "github.com/a/b.F"}, false},
-		{"main without file", leakhound.Frame{Func: "main.main"}, false},
-		{"external test without file", leakhound.Frame{Func: "x_test.TestA"}, false},
+		{"std by file", report.Frame{Func: "net.Dial", File: goroot + "/src/net/dial.go"}, true},
+		{"program by file", report.Frame{Func: "main.main", File: "/home/u/p/main.go"}, false},
+		{"module without dot by file", report.Frame{Func: "example/x.F", File: "/home/u/p/x/x.go"}, false},
+		{"std without file", report.Frame{Func: "net/http.Get"}, true},
+		{"module without file", report.Frame{Func: "github.com/a/b.F"}, false},
+		{"main without file", report.Frame{Func: "main.main"}, false},
+		{"external test without file", report.Frame{Func: "x_test.TestA"}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -99,7 +99,7 @@ func TestTrackerLifecycle(t *testing.T) {
 		t.Fatalf("open table = %v, want only key 5", tr.open)
 	}
 	left := []*entry{tr.open[5]}
-	ended := group(left, leakhound.ReasonOpenAtEnd)
+	ended := tr.group(left, report.ReasonOpenAtEnd)
 	for i := range ended {
 		tr.emit(Event{Finding: &ended[i]})
 	}
@@ -195,7 +195,7 @@ func TestHeldTooLong(t *testing.T) {
 			n := 0
 			for _, ev := range readEvents(t, out) {
 				f := ev.Finding
-				if f.Reason != leakhound.ReasonHeldTooLong || f.Certainty != leakhound.Suspected || f.Resource != tt.kind {
+				if f.Reason != report.ReasonHeldTooLong || f.Certainty != report.Suspected || f.Resource != tt.kind {
 					t.Errorf("finding %s %s %s, want a suspected %s held-too-long", f.Resource, f.Reason, f.Certainty, tt.kind)
 				}
 				if !strings.Contains(f.Message, "more than "+tt.held.String()) {
@@ -228,8 +228,9 @@ func TestRootOfTests(t *testing.T) {
 func TestTestEndedOnce(t *testing.T) {
 	tr, out := quietTracker(t)
 	openHere(tr, 1)
-	tr.open[1].test = "TestX"
-	if msg := tr.testEnded("TestX"); !strings.Contains(msg, "open-at-end") {
+	tr.tests[7] = &testRun{name: "TestX"}
+	tr.open[1].owner, tr.open[1].test = 7, "TestX"
+	if msg := tr.testEnded(7); !strings.Contains(msg, "open-at-end") {
 		t.Errorf("testEnded = %q, want the open file", msg)
 	}
 	if len(tr.open) != 0 {
@@ -279,7 +280,7 @@ func TestPooled(t *testing.T) {
 
 func TestSQLMessages(t *testing.T) {
 	for _, kind := range []string{"sql.Rows", "sql.Stmt", "sql.Tx", "sql.Conn"} {
-		for _, reason := range []string{leakhound.ReasonClosedByGC, leakhound.ReasonOpenAtEnd} {
+		for _, reason := range []string{report.ReasonClosedByGC, report.ReasonOpenAtEnd} {
 			m := message(kind, reason, -1)
 			if !strings.HasPrefix(m, kind+" opened here") || sqlEffect[kind] == "" || !strings.HasSuffix(m, sqlFix[kind]) {
 				t.Errorf("message(%s, %s) = %q", kind, reason, m)
@@ -297,7 +298,7 @@ func TestGroupCounts(t *testing.T) {
 	for _, e := range tr.open {
 		es = append(es, e)
 	}
-	fs := group(es, leakhound.ReasonOpenAtEnd)
+	fs := tr.group(es, report.ReasonOpenAtEnd)
 	if len(fs) != 1 || fs[0].Count != 3 || !strings.HasSuffix(fs[0].Detail, "and 2 more") {
 		t.Errorf("group = %+v, want one finding with count 3", fs)
 	}

@@ -23,6 +23,7 @@ Usage:
 	leakhound inspect [flags] <file|URL>...
 	leakhound vet [flags] [packages]
 	go vet -vettool=$(which leakhound) [packages]
+	leakhound goroot    (then: PATH=$(leakhound goroot)/bin:$PATH go test ./...)
 
 Common flags:
 
@@ -61,6 +62,8 @@ func dispatch(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		return runcmd.Test(rest, stdin, stdout, stderr)
 	case "run":
 		return runcmd.Run(rest, stdin, stdout, stderr)
+	case "goroot":
+		return runcmd.Goroot(rest, stdout, stderr)
 	case "inspect":
 		return inspectcmd.Main(rest, stdout, stderr)
 	case "vet":

@@ -13,8 +13,8 @@ import (
 	"slices"
 	"time"
 
-	"github.com/leakhound/leakhound"
 	"github.com/leakhound/leakhound/internal/stack"
+	"github.com/leakhound/leakhound/report"
 )
 
 // Queue is one of the runtime's queues.
@@ -112,14 +112,14 @@ func (g *Growth) Backlog(executed uint64) (backlog, ran uint64) {
 // BacklogFinding describes q growing without bound after g reported it,
 // with the stack and wait of the goroutine draining q (the slow function is
 // the one it runs now); stk is empty when the dump did not show it.
-func BacklogFinding(q Queue, g *Growth, executed uint64, every time.Duration, stk []leakhound.Frame, wait string) leakhound.Finding {
+func BacklogFinding(q Queue, g *Growth, executed uint64, every time.Duration, stk []report.Frame, wait string) report.Finding {
 	backlog, ran := g.Backlog(executed)
 	if stk == nil {
-		stk = []leakhound.Frame{}
+		stk = []report.Frame{}
 	}
-	f := leakhound.Finding{
-		Kind:      leakhound.KindFinalizer,
-		Certainty: leakhound.Suspected,
+	f := report.Finding{
+		Kind:      report.KindFinalizer,
+		Certainty: report.Suspected,
 		Reason:    "backlog",
 		Resource:  q.Name,
 		Count:     1,
@@ -127,8 +127,8 @@ func BacklogFinding(q Queue, g *Growth, executed uint64, every time.Duration, st
 		Wait:      wait,
 		Detail:    fmt.Sprintf("%d %ss queued; the queue grew at each of %d samples %v apart while %d ran", backlog, q.Name, g.Samples+1, every, ran),
 		Stack:     stk,
-		Origin:    []leakhound.Frame{},
+		Origin:    []report.Frame{},
 	}
-	f.ID = leakhound.FindingID(f.Kind, f.Reason, stk)
+	f.ID = report.FindingID(f.Kind, f.Reason, stk)
 	return f
 }

@@ -103,80 +103,129 @@ func TestPatchFile(t *testing.T) {
 	}
 }
 
-// TestGenerateThisGOROOT finds every patch point in the GOROOT of the Go
-// running the test, keeps every line on its line, and caches the result.
-func TestGenerateThisGOROOT(t *testing.T) {
+// moduleRoot is leakhound's module source, which holds the tracker.
+const moduleRoot = "../.."
+
+func testConfig(t *testing.T, goroot, version string) Config {
+	return Config{GOROOT: goroot, GoVersion: version, CacheDir: t.TempDir(), Source: moduleRoot, ToolVersion: "test"}
+}
+
+// TestBuildThisGOROOT finds every patch point in the GOROOT of the Go
+// running the test, keeps every line on its line, links what it does not
+// change, copies the go command, carries the tracker, and caches the result.
+func TestBuildThisGOROOT(t *testing.T) {
 	goroot := runtime.GOROOT()
-	cache := t.TempDir()
-	ov, err := Generate(goroot, runtime.Version(), cache, "test")
+	c := testConfig(t, goroot, runtime.Version())
+	root, err := Build(c)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for from, to := range ov.Replace {
-		patched, err := os.ReadFile(to)
-		if err != nil {
-			t.Fatal(err)
+	files, err := generate(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, patched := range files {
+		p := filepath.Join(root.Dir, filepath.FromSlash(name))
+		if fi, err := os.Lstat(p); err != nil || !fi.Mode().IsRegular() {
+			t.Errorf("%s: not a file of its own (%v)", name, err)
 		}
-		orig, err := os.ReadFile(from)
+		orig, err := os.ReadFile(filepath.Join(goroot, filepath.FromSlash(name)))
 		if os.IsNotExist(err) {
-			if filepath.Base(from) != "zz_leakhound.go" {
-				t.Errorf("%s is added but is not leakhound's file", from)
+			if !strings.HasSuffix(name, "/zz_leakhound.go") && !strings.HasPrefix(name, "src/"+stdPrefix+"/") && !strings.HasPrefix(name, "src/"+RunImport+"/") {
+				t.Errorf("%s is added but is not leakhound's", name)
 			}
 			continue
 		}
 		if err != nil {
 			t.Fatal(err)
 		}
+		if name == "go.env" {
+			continue
+		}
 		if a, b := strings.Count(string(orig), "\n"), strings.Count(string(patched), "\n"); a != b {
-			t.Errorf("%s: %d lines, patched %d: lines moved", from, a, b)
+			t.Errorf("%s: %d lines, patched %d: lines moved", name, a, b)
 		}
 		if string(orig) == string(patched) {
-			t.Errorf("%s: not changed", from)
+			t.Errorf("%s: not changed", name)
 		}
 	}
-	again, err := Generate(goroot, runtime.Version(), cache, "test")
+	for _, tt := range []struct {
+		name string
+		same bool // the original's file itself (a hard or symbolic link)
+	}{
+		{"src/os/file.go", false},
+		{"src/internal/leakhound/track/track.go", false},
+		{"src/os/path.go", true},
+		{"src/fmt/print.go", true},
+		{"pkg/tool", true},
+	} {
+		fi, err := os.Stat(filepath.Join(root.Dir, tt.name))
+		if err != nil {
+			t.Errorf("%s: %v", tt.name, err)
+			continue
+		}
+		orig, err := os.Stat(filepath.Join(goroot, tt.name))
+		same := err == nil && os.SameFile(fi, orig)
+		if same != tt.same {
+			t.Errorf("%s: the original's file: %v, want %v", tt.name, same, tt.same)
+		}
+	}
+	// A hard link or a copy, never a symbolic link: the go command finds
+	// its GOROOT from the path it was started by.
+	if fi, err := os.Lstat(filepath.Join(root.Dir, "bin", "go")); err != nil || !fi.Mode().IsRegular() {
+		t.Errorf("bin/go is not a file of its own (%v)", err)
+	}
+	if fi, err := os.Lstat(filepath.Join(root.Dir, "src", "fmt")); err != nil || !fi.IsDir() {
+		t.Errorf("src/fmt is not a real directory (%v)", err)
+	}
+	for name, data := range files {
+		if strings.HasPrefix(name, "src/"+stdPrefix+"/") && strings.Contains(string(data), `"`+modulePath) {
+			t.Errorf("%s still imports leakhound's module", name)
+		}
+	}
+	again, err := Build(c)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if again.Dir != ov.Dir {
-		t.Errorf("second Generate made %s, want the cached %s", again.Dir, ov.Dir)
+	if again.Dir != root.Dir {
+		t.Errorf("second Build made %s, want the cached %s", again.Dir, root.Dir)
 	}
-	pkgs := ov.Packages(goroot)
-	for _, want := range []string{"net", "net/http", "os", "os/signal", "runtime/pprof", "testing"} {
+	pkgs := Packages()
+	for _, want := range []string{"net", "net/http", "os", "os/signal", "runtime", "testing", "testing/internal/testdeps"} {
 		if !slices.Contains(pkgs, want) {
 			t.Errorf("Packages() = %v, want %s among them", pkgs, want)
 		}
 	}
-	if slices.Contains(pkgs, "internal/runtime/exithook") {
-		t.Errorf("Packages() = %v: exithook is only required, not patched", pkgs)
-	}
 }
 
-// TestGenerateKeyedByPatches checks that a changed patch never reuses the
-// instrumentation cached for the old one.
-func TestGenerateKeyedByPatches(t *testing.T) {
-	cache := t.TempDir()
-	ov, err := Generate(runtime.GOROOT(), runtime.Version(), cache, "test")
+// TestBuildKeyedByPatches checks that a changed patch never reuses the
+// instrumented GOROOT cached for the old one.
+func TestBuildKeyedByPatches(t *testing.T) {
+	c := testConfig(t, runtime.GOROOT(), runtime.Version())
+	root, err := Build(c)
 	if err != nil {
 		t.Fatal(err)
 	}
 	saved := stdPatches
 	defer func() { stdPatches = saved }()
 	stdPatches = slices.Clone(saved)
-	last := &stdPatches[len(stdPatches)-1]
-	last.requires = last.requires[:len(last.requires)-1]
-	changed, err := Generate(runtime.GOROOT(), runtime.Version(), cache, "test")
+	for i := range stdPatches {
+		if stdPatches[i].dir == "os" {
+			stdPatches[i].files = map[string][]edit{"file.go": {callAtStart{fn: "(*File).Fd", call: "leakhoundFileRaw"}}}
+		}
+	}
+	changed, err := Build(c)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if changed.Dir == ov.Dir {
-		t.Errorf("changed patches reused the cached instrumentation %s", ov.Dir)
+	if changed.Dir == root.Dir {
+		t.Errorf("changed patches reused the cached GOROOT %s", root.Dir)
 	}
 }
 
-// TestGenerateMissingPatchPoint checks that a GOROOT without a patch point
-// is refused with an error naming the Go version and the patch point.
-func TestGenerateMissingPatchPoint(t *testing.T) {
+// TestBuildMissingPatchPoint checks that a GOROOT without a patch point is
+// refused with an error naming the Go version and the patch point.
+func TestBuildMissingPatchPoint(t *testing.T) {
 	tests := []struct {
 		name      string
 		dir, file string // the file of GOROOT/src changed
@@ -208,18 +257,66 @@ func TestGenerateMissingPatchPoint(t *testing.T) {
 			old: "\tdc *driverConn\n", new: "\tconn *driverConn\n",
 			want: []string{"package database/sql", "Conn.dc not declared"},
 		},
+		{
+			name: "goroutine creation changed",
+			dir:  "runtime", file: "proc.go",
+			old: "newg.parentGoid = callergp.goid", new: "newg.parentGoid = callergp.goid + 0",
+			want: []string{"package runtime", "newproc1", "newg.parentGoid = callergp.goid"},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			fake := fakeGOROOT(t, tt.dir, tt.file, tt.old, tt.new)
-			_, err := Generate(fake, "go1.99.0", t.TempDir(), "test")
+			_, err := Build(testConfig(t, fake, "go1.99.0"))
 			if err == nil {
-				t.Fatal("Generate succeeded without the patch point")
+				t.Fatal("Build succeeded without the patch point")
 			}
 			for _, want := range append([]string{"go1.99.0"}, tt.want...) {
 				if !strings.Contains(err.Error(), want) {
 					t.Errorf("error %q does not name %q", err, want)
 				}
+			}
+		})
+	}
+}
+
+func TestRewriteImports(t *testing.T) {
+	tests := []struct {
+		name    string
+		give    string
+		want    string
+		wantErr string
+	}{
+		{
+			name: "tracker packages moved, std kept",
+			give: "package p\n\nimport (\n\t\"fmt\"\n\n\t\"github.com/leakhound/leakhound/report\"\n\tv \"github.com/leakhound/leakhound/internal/verdict\"\n)\n",
+			want: "package p\n\nimport (\n\t\"fmt\"\n\n\t\"internal/leakhound/report\"\n\tv \"internal/leakhound/internal/verdict\"\n)\n",
+		},
+		{
+			name:    "root package refused",
+			give:    "package p\n\nimport \"github.com/leakhound/leakhound\"\n",
+			wantErr: "imports github.com/leakhound/leakhound, which the instrumented standard library cannot carry",
+		},
+		{
+			name:    "other module refused",
+			give:    "package p\n\nimport \"golang.org/x/sync/errgroup\"\n",
+			wantErr: "imports golang.org/x/sync/errgroup",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := rewriteImports([]byte(tt.give))
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("error = %v, want one containing %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(got) != tt.want {
+				t.Errorf("got:\n%s\nwant:\n%s", got, tt.want)
 			}
 		})
 	}

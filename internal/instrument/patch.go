@@ -27,10 +27,13 @@ type change struct {
 }
 
 // callAtStart inserts "call(name);" right after the opening brace of fn, where
-// name is fn's receiver or first parameter.
+// name is fn's receiver or first parameter (or, with args, "call(args...)",
+// each a parameter of fn); with assign, "name = call(name);".
 type callAtStart struct {
-	fn   string // "newRawConn" or "(*netFD).Close"
-	call string
+	fn     string // "newRawConn" or "(*netFD).Close"
+	call   string
+	args   []string // parameters passed, instead of the first one
+	assign bool     // assign the result to the first parameter
 }
 
 func (e callAtStart) apply(fset *token.FileSet, file *ast.File, src []byte) ([]change, error) {
@@ -42,8 +45,84 @@ func (e callAtStart) apply(fset *token.FileSet, file *ast.File, src []byte) ([]c
 	if name == "" || name == "_" {
 		return nil, fmt.Errorf("function %s has no named receiver or first parameter", e.fn)
 	}
+	args := name
+	if e.args != nil {
+		params := paramNames(fd)
+		for _, a := range e.args {
+			if !params[a] {
+				return nil, fmt.Errorf("function %s has no parameter %s", e.fn, a)
+			}
+		}
+		args = strings.Join(e.args, ", ")
+	}
+	stmt := e.call + "(" + args + ")"
+	if e.assign {
+		stmt = name + " = " + stmt
+	}
 	at := fset.Position(fd.Body.Lbrace).Offset + 1
-	return []change{{at, at, " " + e.call + "(" + name + ");"}}, nil
+	return []change{{at, at, " " + stmt + ";"}}, nil
+}
+
+// afterStmt inserts "; insert" after the one statement of fn (function
+// literals included) whose source, with spaces collapsed, is stmt.
+type afterStmt struct {
+	fn     string
+	stmt   string // "newg.parentGoid = callergp.goid"
+	insert string
+}
+
+func (e afterStmt) apply(fset *token.FileSet, file *ast.File, src []byte) ([]change, error) {
+	fd := findFunc(file, e.fn)
+	if fd == nil || fd.Body == nil {
+		return nil, fmt.Errorf("function %s not found", e.fn)
+	}
+	want := strings.Join(strings.Fields(e.stmt), " ")
+	var found []ast.Stmt
+	ast.Inspect(fd.Body, func(n ast.Node) bool {
+		st, ok := n.(ast.Stmt)
+		if !ok {
+			return true
+		}
+		switch st.(type) {
+		case *ast.AssignStmt, *ast.ExprStmt, *ast.DeclStmt:
+			if strings.Join(strings.Fields(text(fset, src, st)), " ") == want {
+				found = append(found, st)
+			}
+		}
+		return true
+	})
+	if len(found) != 1 {
+		return nil, fmt.Errorf("statement %q in %s: found %d, want 1", e.stmt, e.fn, len(found))
+	}
+	end := fset.Position(found[0].End()).Offset
+	return []change{{end, end, "; " + e.insert}}, nil
+}
+
+// structFields adds fields at the end of the struct type typ, on the line of
+// its closing brace.
+type structFields struct {
+	typ    string
+	fields string // "a int; b string"
+}
+
+func (e structFields) apply(fset *token.FileSet, file *ast.File, src []byte) ([]change, error) {
+	var st *ast.StructType
+	for _, d := range file.Decls {
+		gd, ok := d.(*ast.GenDecl)
+		if !ok || gd.Tok != token.TYPE {
+			continue
+		}
+		for _, s := range gd.Specs {
+			if ts := s.(*ast.TypeSpec); ts.Name.Name == e.typ {
+				st, _ = ts.Type.(*ast.StructType)
+			}
+		}
+	}
+	if st == nil {
+		return nil, fmt.Errorf("struct type %s not found", e.typ)
+	}
+	at := fset.Position(st.Fields.Closing).Offset
+	return []change{{at, at, e.fields + "; "}}, nil
 }
 
 // finalizerArg replaces the finalizer of the one call

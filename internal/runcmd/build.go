@@ -3,9 +3,7 @@ package runcmd
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"go/version"
 	"io"
 	"os"
 	"os/exec"
@@ -17,32 +15,28 @@ import (
 	"github.com/leakhound/leakhound/internal/instrument"
 )
 
-// modulePath is the import path of leakhound's module, which holds the
-// tracker package linked into instrumented programs.
+// modulePath is the import path of leakhound's module, whose tracker
+// packages are copied into the instrumented GOROOT.
 const modulePath = "github.com/leakhound/leakhound"
-
-// trackImport is the import path of the tracker package.
-const trackImport = modulePath + "/track"
 
 // Environment variables read by leakhound run and test.
 const (
 	// envSource names leakhound's source directory (the module holding the
-	// tracker), when the binary cannot find it by itself.
+	// tracker's packages), when the binary cannot find it by itself.
 	envSource = "LEAKHOUND_SOURCE"
 	// envCache names leakhound's cache directory (default: leakhound under
-	// the user cache directory): generated instrumentation, GOROOT mirrors.
+	// the user cache directory): instrumented GOROOTs.
 	envCache = "LEAKHOUND_CACHE"
 )
 
 // goEnv is what leakhound needs to know about the go command in use.
 type goEnv struct {
-	GOROOT     string
-	GOVERSION  string
-	GOMODCACHE string
+	GOROOT    string
+	GOVERSION string
 }
 
 func readGoEnv(dir string) (*goEnv, error) {
-	out, err := goOutput(dir, "env", "-json", "GOROOT", "GOVERSION", "GOMODCACHE")
+	out, err := goOutput(dir, "env", "-json", "GOROOT", "GOVERSION")
 	if err != nil {
 		return nil, err
 	}
@@ -109,217 +103,86 @@ func goList(dir string, args ...string) ([]listedPackage, error) {
 	return pkgs, nil
 }
 
-// build is one instrumented build: its overlay and its environment.
+// build is one instrumented build: the instrumented GOROOT and the
+// environment of its go command.
 type build struct {
-	env     *goEnv
-	goBin   string              // the go command to run
-	goVars  []string            // environment it needs besides ours
-	work    string              // temporary directory, removed by cleanup
-	extra   map[string]string   // overlay entries besides the standard library
-	overlay string              // path of the -overlay file, once written
-	source  string              // leakhound's source directory
-	modDone map[string]bool     // go.mod files already wired to the tracker
-	std     *instrument.Overlay // the instrumented standard library, once generated
+	env  *goEnv           // the toolchain the module would use
+	root *instrument.Root // its instrumented GOROOT
+	work string           // temporary directory, removed by cleanup
 }
 
+// newBuild finds the toolchain go would use in dir and its instrumented
+// GOROOT, making it on first use.
 func newBuild(dir string) (*build, error) {
+	root, env, err := instrumentedRoot(dir)
+	if err != nil {
+		return nil, err
+	}
+	work, err := os.MkdirTemp("", "leakhound-")
+	if err != nil {
+		return nil, err
+	}
+	return &build{env: env, root: root, work: work}, nil
+}
+
+// instrumentedRoot returns the instrumented GOROOT of the toolchain that the
+// go command selects in dir, making it on first use.
+func instrumentedRoot(dir string) (*instrument.Root, *goEnv, error) {
+	if runtime.GOOS == "windows" || runtime.GOOS == "plan9" {
+		return nil, nil, fmt.Errorf("instrumented builds are not supported yet on %s", runtime.GOOS)
+	}
 	env, err := readGoEnv(dir)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if runtime.GOOS == "windows" || runtime.GOOS == "plan9" {
-		return nil, fmt.Errorf("instrumented builds are not supported yet on %s", runtime.GOOS)
-	}
-	b := &build{env: env, goBin: "go", extra: map[string]string{}, modDone: map[string]bool{}}
-	if under(env.GOROOT, env.GOMODCACHE) {
-		// A toolchain fetched by GOTOOLCHAIN lives in the module cache,
-		// whose files an overlay may not replace: build through a mirror.
-		cache, err := cacheDir()
-		if err != nil {
-			return nil, err
-		}
-		mirror, err := mirrorGOROOT(env.GOROOT, filepath.Join(cache, "goroot", env.GOVERSION))
-		if err != nil {
-			return nil, err
-		}
-		b.env.GOROOT = mirror
-		b.goBin = filepath.Join(mirror, "bin", "go")
-		b.goVars = []string{"GOROOT=" + mirror, "GOTOOLCHAIN=local"}
-	}
-	if b.work, err = os.MkdirTemp("", "leakhound-"); err != nil {
-		return nil, err
-	}
-	return b, nil
-}
-
-// under reports whether path is inside dir.
-func under(path, dir string) bool {
-	if dir == "" {
-		return false
-	}
-	rel, err := filepath.Rel(dir, path)
-	return err == nil && rel != ".." && !strings.HasPrefix(rel, "../")
-}
-
-// mirrorGOROOT makes dir a GOROOT whose entries are symbolic links to those
-// of goroot, unless it exists, and returns it.
-func mirrorGOROOT(goroot, dir string) (string, error) {
-	if _, err := os.Stat(filepath.Join(dir, "bin", "go")); err == nil {
-		return dir, nil
-	}
-	entries, err := os.ReadDir(goroot)
+	cache, err := cacheDir()
 	if err != nil {
-		return "", fmt.Errorf("mirror GOROOT: %w", err)
+		return nil, nil, err
 	}
-	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
-		return "", fmt.Errorf("mirror GOROOT: %w", err)
-	}
-	tmp, err := os.MkdirTemp(filepath.Dir(dir), "tmp-")
+	source, err := sourceDir()
 	if err != nil {
-		return "", fmt.Errorf("mirror GOROOT: %w", err)
+		return nil, nil, err
 	}
-	defer os.RemoveAll(tmp)
-	for _, e := range entries {
-		if err := os.Symlink(filepath.Join(goroot, e.Name()), filepath.Join(tmp, e.Name())); err != nil {
-			return "", fmt.Errorf("mirror GOROOT: %w", err)
-		}
+	root, err := instrument.Build(instrument.Config{
+		GOROOT:      env.GOROOT,
+		GoVersion:   env.GOVERSION,
+		CacheDir:    cache,
+		Source:      source,
+		ToolVersion: toolVersion(),
+	})
+	if err != nil {
+		return nil, nil, err
 	}
-	if err := os.Rename(tmp, dir); err != nil {
-		if _, serr := os.Stat(filepath.Join(dir, "bin", "go")); serr == nil {
-			return dir, nil // made by another leakhound at the same time
-		}
-		return "", fmt.Errorf("mirror GOROOT: %w", err)
-	}
-	return dir, nil
+	return root, env, nil
 }
 
-// goCommand returns the go command of the build with its environment.
+// goCommand returns the instrumented go command with args and its
+// environment.
 func (b *build) goCommand(args ...string) *exec.Cmd {
-	cmd := exec.Command(b.goBin, args...)
+	cmd := exec.Command(b.root.Go(), args...)
 	cmd.Env = b.environ()
 	return cmd
 }
 
 func (b *build) cleanup() { os.RemoveAll(b.work) }
 
-// inject adds to package p (listed by go list) a file importing the tracker,
-// in package pkgName, and wires p's module to leakhound's source when it is
-// another module. It returns the path of the added file.
-func (b *build) inject(p listedPackage, fileName, pkgName string) (string, error) {
-	if p.Module == nil {
-		return "", fmt.Errorf("%s is not in a module: leakhound needs a go.mod to add its tracker (run \"go mod init\")", p.Dir)
+// mainFile adds to the main package p (listed by go list) a file importing
+// the package of the instrumented GOROOT that links the tracker in, through
+// an overlay (nothing is written in the program's directory), and returns
+// the path of the overlay file and of the added file.
+func (b *build) mainFile(p listedPackage) (overlay, added string, err error) {
+	added = filepath.Join(p.Dir, "zz_leakhound_run.go")
+	src := fmt.Sprintf("// Code generated by leakhound; DO NOT EDIT.\n\npackage main\n\nimport _ %q\n", instrument.RunImport)
+	file := filepath.Join(b.work, "zz_leakhound_run.go")
+	if err := os.WriteFile(file, []byte(src), 0o644); err != nil {
+		return "", "", err
 	}
-	src := fmt.Sprintf("// Code generated by leakhound; DO NOT EDIT.\n\npackage %s\n\nimport _ %q\n", pkgName, trackImport)
-	path := filepath.Join(p.Dir, fileName)
-	if err := b.add(path, []byte(src)); err != nil {
-		return "", err
-	}
-	if p.Module.Path == modulePath || b.modDone[p.Module.GoMod] {
-		return path, nil
-	}
-	b.modDone[p.Module.GoMod] = true
-	return path, b.wireModule(p.Module.GoMod)
-}
-
-// add puts a file with data at path in the overlay.
-func (b *build) add(path string, data []byte) error {
-	name := fmt.Sprintf("f%d-%s", len(b.extra), filepath.Base(path))
-	file := filepath.Join(b.work, name)
-	if err := os.WriteFile(file, data, 0o644); err != nil {
-		return err
-	}
-	b.extra[path] = file
-	return nil
-}
-
-// wireModule overlays goMod (and its go.sum) so that the module requires
-// leakhound's module, replaced by its source directory.
-func (b *build) wireModule(goMod string) error {
-	if goMod == "" {
-		return errors.New("the program's module has no go.mod: leakhound needs one to add its tracker (run \"go mod init\")")
-	}
-	data, err := os.ReadFile(goMod)
+	data, err := json.Marshal(struct{ Replace map[string]string }{map[string]string{added: file}})
 	if err != nil {
-		return err
+		return "", "", err
 	}
-	if b.source == "" {
-		if b.source, err = sourceDir(); err != nil {
-			return err
-		}
-	}
-	own, err := os.ReadFile(filepath.Join(b.source, "go.mod"))
-	if err != nil {
-		return err
-	}
-	mod := raiseGoVersion(string(data), goDirective(string(own)))
-	if !strings.Contains(mod, modulePath) {
-		mod += fmt.Sprintf("\nrequire %s v0.0.0-00010101000000-000000000000\n", modulePath)
-	}
-	if !strings.Contains(mod, "replace "+modulePath) {
-		mod += fmt.Sprintf("\nreplace %s => %s\n", modulePath, b.source)
-	}
-	if err := b.add(goMod, []byte(mod)); err != nil {
-		return err
-	}
-	sum, _ := os.ReadFile(strings.TrimSuffix(goMod, ".mod") + ".sum")
-	ownSum, err := os.ReadFile(filepath.Join(b.source, "go.sum"))
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return err
-	}
-	return b.add(strings.TrimSuffix(goMod, ".mod")+".sum", append(append(sum, '\n'), ownSum...))
-}
-
-// goDirective returns the version of the "go" line of a go.mod ("1.26.0"),
-// or "".
-func goDirective(mod string) string {
-	for _, line := range strings.Split(mod, "\n") {
-		if f := strings.Fields(line); len(f) == 2 && f[0] == "go" {
-			return f[1]
-		}
-	}
-	return ""
-}
-
-// raiseGoVersion returns mod with its "go" line raised to at least v: a
-// module must declare at least the Go version of the modules it requires.
-func raiseGoVersion(mod, v string) string {
-	have := goDirective(mod)
-	if v == "" || have == "" || version.Compare("go"+have, "go"+v) >= 0 {
-		return mod
-	}
-	lines := strings.Split(mod, "\n")
-	for i, line := range lines {
-		if f := strings.Fields(line); len(f) == 2 && f[0] == "go" {
-			lines[i] = "go " + v
-			break
-		}
-	}
-	return strings.Join(lines, "\n")
-}
-
-// writeOverlay generates (or finds in the cache) the instrumented standard
-// library and writes the -overlay file with the extra entries.
-func (b *build) writeOverlay() error {
-	ov, err := b.instrumentation()
-	if err != nil {
-		return err
-	}
-	b.overlay = filepath.Join(b.work, "overlay.json")
-	return instrument.WriteOverlayFile(b.overlay, ov, b.extra)
-}
-
-// instrumentation returns the instrumented standard library of the build's
-// GOROOT, generating it (or finding it in the cache) on first use.
-func (b *build) instrumentation() (*instrument.Overlay, error) {
-	if b.std != nil {
-		return b.std, nil
-	}
-	cache, err := cacheDir()
-	if err != nil {
-		return nil, err
-	}
-	b.std, err = instrument.Generate(b.env.GOROOT, b.env.GOVERSION, filepath.Join(cache, "instrument"), toolVersion())
-	return b.std, err
+	overlay = filepath.Join(b.work, "overlay.json")
+	return overlay, added, os.WriteFile(overlay, data, 0o644)
 }
 
 // cacheDir returns leakhound's cache directory: $LEAKHOUND_CACHE, or
@@ -335,10 +198,11 @@ func cacheDir() (string, error) {
 	return filepath.Join(dir, "leakhound"), nil
 }
 
-// environ returns the environment of the go command: on Go 1.26 it turns on
+// environ returns the environment of the instrumented go command: its
+// GOROOT, the toolchain already selected (GOTOOLCHAIN=local), and on Go 1.26
 // the goroutineleak profile, so goroutine leaks can be proven.
 func (b *build) environ() []string {
-	env := append(os.Environ(), b.goVars...)
+	env := append(os.Environ(), "GOROOT="+b.root.Dir, "GOTOOLCHAIN=local")
 	if strings.HasPrefix(b.env.GOVERSION, "go1.26") {
 		exp := os.Getenv("GOEXPERIMENT")
 		if !strings.Contains(exp, "goroutineleakprofile") {
@@ -390,7 +254,7 @@ func sourceDir() (string, error) {
 			}
 		}
 	}
-	return "", fmt.Errorf("cannot find leakhound's source (its tracker package is linked into the program): set %s to the directory of the github.com/leakhound/leakhound module", envSource)
+	return "", fmt.Errorf("cannot find leakhound's source (its tracker is copied into the instrumented standard library): set %s to the directory of the github.com/leakhound/leakhound module", envSource)
 }
 
 func isLeakhoundModule(dir string) bool {

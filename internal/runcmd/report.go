@@ -18,7 +18,8 @@ import (
 type result struct {
 	report *leakhound.Report
 	notes  []string
-	// streamed holds the ids of findings already printed as they happened.
+	// streamed holds the ids of findings already printed: as they happened
+	// (run), or in go test's output (test).
 	streamed map[string]bool
 }
 
@@ -51,9 +52,11 @@ func readReport(path, goVersion, mode string) (*result, bool, error) {
 		case ev.Note != "" && !notes[ev.Note]:
 			notes[ev.Note] = true
 			res.notes = append(res.notes, ev.Note)
+		case ev.ShownID != "":
+			res.streamed[ev.ShownID] = true
 		case ev.Finding != nil:
 			res.report.Findings = append(res.report.Findings, *ev.Finding)
-			if ev.Live {
+			if ev.Live || ev.Shown {
 				res.streamed[ev.Finding.ID] = true
 			}
 		}
@@ -139,11 +142,43 @@ func summary(f leakhound.Finding) string {
 	if f.Count > 1 {
 		s = fmt.Sprintf("%d x %s", f.Count, s)
 	}
-	if len(f.Origin) > 0 {
-		s += " opened at " + f.Origin[0].String()
+	verb := "opened"
+	if f.Kind == leakhound.KindGoroutine {
+		verb = "created"
+	}
+	if fr, ok := userFrame(f.Origin); ok {
+		s += " " + verb + " at " + fr.String()
 	}
 	if f.Test != "" {
 		s += " in " + f.Test
 	}
-	return s + " (" + f.ID + ")"
+	if f.Package != "" {
+		s += " (" + f.Package + ")"
+	}
+	return s + " [id " + f.ID + "]"
+}
+
+// userFrame returns the first frame of origin in the program's own code (a
+// function whose import path has a dot in its first element, or of a main
+// or test package), else the first frame.
+func userFrame(origin []leakhound.Frame) (leakhound.Frame, bool) {
+	if len(origin) == 0 {
+		return leakhound.Frame{}, false
+	}
+	for _, fr := range origin {
+		pkg := pkgOf(fr.Func)
+		first, _, _ := strings.Cut(pkg, "/")
+		if strings.Contains(first, ".") || pkg == "main" || strings.HasSuffix(pkg, "_test") {
+			return fr, true
+		}
+	}
+	return origin[0], true
+}
+
+// pkgOf returns the import path of the function fn ("net/http" for
+// "net/http.(*Client).Do").
+func pkgOf(fn string) string {
+	slash := strings.LastIndex(fn, "/")
+	pkg, _, _ := strings.Cut(fn[slash+1:], ".")
+	return fn[:slash+1] + pkg
 }

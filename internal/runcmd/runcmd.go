@@ -74,7 +74,7 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	reportPath := filepath.Join(b.work, "report.jsonl")
 	cmd := exec.Command(bin, progArgs...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, stdout, stderr
-	cmd.Env = append(os.Environ(), track.EnvReport+"="+reportPath, retainedEnv(*retained), heldEnv(*held))
+	cmd.Env = append(os.Environ(), track.EnvReport+"="+reportPath, track.EnvSignals+"=1", retainedEnv(*retained), heldEnv(*held))
 	code, err := runForwardingSignals(cmd)
 	if err != nil {
 		return fmt.Errorf("run the program: %w", err)
@@ -140,15 +140,12 @@ func buildProgram(targets []string, tags string) (string, *build, error) {
 	if len(pkgs) != 1 || pkgs[0].Name != "main" {
 		return "", b, status.Usagef("%s is not one main package: give the directory of a main package or its .go files", strings.Join(targets, " "))
 	}
-	added, err := b.inject(pkgs[0], "zz_leakhound_track.go", "main")
+	overlay, added, err := b.mainFile(pkgs[0])
 	if err != nil {
 		return "", b, err
 	}
-	if err := b.writeOverlay(); err != nil {
-		return "", b, err
-	}
 	bin := filepath.Join(b.work, "program")
-	args := []string{"build", "-overlay", b.overlay, "-o", bin}
+	args := []string{"build", "-overlay", overlay, "-o", bin}
 	if tags != "" {
 		args = append(args, "-tags", tags)
 	}

@@ -6,30 +6,32 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/leakhound/leakhound/internal/instrument"
 )
 
 // TestStdlibKeepsBehaviour runs Go's own tests (with -short) of every
 // standard-library package the instrumentation patches, built with the
-// instrumented standard library: with the tracker linked into each test
-// binary, its hooks set, as leakhound run and test build programs, and on
-// request without it, the hooks nil. The package list comes from the generated
-// overlay, so a newly instrumented package is tested without a change here.
+// instrumented GOROOT: with the tracker linked into each test binary (as
+// every test binary built with that GOROOT has it), its hooks set, and on
+// request with the tracker turned off (LEAKHOUND_TRACKER=off), the hooks nil.
+// The package list comes from the instrumentation's patch table, so a newly
+// instrumented package is tested without a change here.
 //
-// With the tracker, per-test verdicts are turned off: Go's own tests leave
-// files and connections open on purpose, and failing them for it is
-// leakhound's job, not a change of the standard library's behaviour. (With
-// verdicts on, the tracker also gives each test's goroutines the profiler
-// label leakhound.test, which runtime/pprof's TestSetGoroutineLabels, TestDo
-// and TestGoroutineCounts see and fail on.)
+// With the tracker, per-test verdicts are turned off (LEAKHOUND_TESTS=0):
+// Go's own tests leave files, connections and goroutines behind on purpose,
+// and failing them for it is leakhound's job, not a change of the standard
+// library's behaviour.
 //
-// leakhound always links the tracker in, so that variant runs by default;
-// -stdlib.hooksnil adds the other (it takes as long again).
+// The tracker variant runs by default; -stdlib.hooksnil adds the other (it
+// takes as long again).
 func TestStdlibKeepsBehaviour(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs Go's own tests of the instrumented packages: skipped with -short")
@@ -47,9 +49,6 @@ var stdlibHooksNil = flag.Bool("stdlib.hooksnil", false, "also run the standard 
 type stdSkip struct {
 	pkg, test string // test: a -skip pattern level by level ("TestChdir/relative")
 	reason    string
-	// mirror: skipped only when building through a GOROOT mirror (a
-	// toolchain in the module cache, see mirrorGOROOT).
-	mirror bool
 }
 
 // stdFocused are instrumented packages whose own tests run only in part,
@@ -70,8 +69,7 @@ var stdSkips = []stdSkip{
 	{
 		pkg:    "testing",
 		test:   "TestChdir/relative",
-		reason: "the mirror's src is a symbolic link, so the relative path the test computes from its logical working directory leads elsewhere from the physical one",
-		mirror: true,
+		reason: "the instrumented GOROOT's testing/testdata is a symbolic link, so the relative path the test computes from its logical working directory leads elsewhere from the physical one",
 	},
 }
 
@@ -85,25 +83,17 @@ func testStdlib(t *testing.T, tracked bool) {
 		t.Fatal(err)
 	}
 	defer b.cleanup()
-	ov, err := b.instrumentation()
-	if err != nil {
-		t.Fatal(err)
-	}
-	pkgs := ov.Packages(b.env.GOROOT)
+	pkgs := instrument.Packages()
 	if !slices.Contains(pkgs, "os") || !slices.Contains(pkgs, "net/http") {
 		t.Fatalf("instrumented packages %v: want os and net/http among them", pkgs)
 	}
-	if tracked {
-		if err := addTrackerTests(b, root, pkgs); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := b.writeOverlay(); err != nil {
+	overlay, err := addTrackerTests(b, root, pkgs, tracked)
+	if err != nil {
 		t.Fatal(err)
 	}
 	// -vet=off: the standard library is tested for its behaviour, not vetted.
-	args := []string{"test", "-short", "-vet=off", "-json", "-overlay", b.overlay}
-	skip, err := skipPattern(b)
+	args := []string{"test", "-short", "-vet=off", "-json", "-overlay", overlay}
+	skip, err := skipPattern()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,7 +121,10 @@ func runStdTests(t *testing.T, b *build, root string, args, pkgs []string, track
 	cmd := b.goCommand(append(slices.Clone(args), pkgs...)...)
 	cmd.Dir = root
 	// Findings on stderr would change the output that some tests compare.
-	cmd.Env = append(cmd.Env, "LEAKHOUND_QUIET=1")
+	cmd.Env = append(cmd.Env, "LEAKHOUND_QUIET=1", "LEAKHOUND_TESTS=0")
+	if !tracked {
+		cmd.Env = append(cmd.Env, "LEAKHOUND_TRACKER=off")
+	}
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, runErr := cmd.Output()
@@ -146,8 +139,8 @@ func runStdTests(t *testing.T, b *build, root string, args, pkgs []string, track
 			continue
 		}
 		t.Logf("%-14s %-4s %6.1fs (slowest: %s %.1fs)", p, r.action, r.elapsed.Seconds(), r.slowest, r.slowestTime.Seconds())
-		if tracked && !r.tracked {
-			t.Errorf("%s: TestLeakhoundTracking did not pass: the tracker was not linked in", p)
+		if !r.tracked {
+			t.Errorf("%s: TestLeakhoundTracking did not pass: the tracker was not linked in, or its hooks were not as expected", p)
 		}
 	}
 	for _, f := range res.failed {
@@ -158,63 +151,58 @@ func runStdTests(t *testing.T, b *build, root string, args, pkgs []string, track
 	}
 }
 
-// addTrackerTests adds to the external test package of each of pkgs a file
-// that links the tracker in, turns its per-test verdicts off, and checks
-// that its hooks are set.
-func addTrackerTests(b *build, dir string, pkgs []string) error {
+// addTrackerTests writes an overlay that adds to the external test package
+// of each of pkgs (in the instrumented GOROOT) a test that checks whether
+// the tracker's hooks are set (tracked) or nil, and returns its path.
+func addTrackerTests(b *build, dir string, pkgs []string, tracked bool) (string, error) {
 	cmd := b.goCommand(append([]string{"list", "-f", "{{.ImportPath}} {{.Name}}"}, pkgs...)...)
 	cmd.Dir = dir
 	out, err := cmd.Output()
 	if err != nil {
-		return fmt.Errorf("go list: %w", err)
+		return "", fmt.Errorf("go list: %w", err)
 	}
-	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+	replace := map[string]string{}
+	for i, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
 		path, name, _ := strings.Cut(line, " ")
-		file := filepath.Join(b.env.GOROOT, "src", filepath.FromSlash(path), "zz_leakhound_track_test.go")
-		if err := b.add(file, []byte(fmt.Sprintf(trackerTest, name))); err != nil {
-			return err
+		file := filepath.Join(b.work, fmt.Sprintf("track%d_test.go", i))
+		if err := os.WriteFile(file, []byte(fmt.Sprintf(trackerTest, name, tracked)), 0o644); err != nil {
+			return "", err
 		}
+		replace[filepath.Join(b.root.Dir, "src", filepath.FromSlash(path), "zz_leakhound_track_test.go")] = file
 	}
-	return nil
+	data, err := json.Marshal(struct{ Replace map[string]string }{replace})
+	if err != nil {
+		return "", err
+	}
+	overlay := filepath.Join(b.work, "overlay.json")
+	return overlay, os.WriteFile(overlay, data, 0o644)
 }
 
 // trackerTest is the file added to a standard-library package's external
-// test package (%s: the package name).
+// test package (%s: the package name; %t: whether the hooks must be set).
 const trackerTest = `package %s_test
 
 import (
 	"testing"
 	_ "unsafe" // for go:linkname
-
-	"github.com/leakhound/leakhound/track"
 )
 
-var (
-	//go:linkname testingTest testing.leakhoundTest
-	testingTest func(name string) (end func() string)
-	//go:linkname osOpen os.leakhoundOpen
-	osOpen func(kind string, key uintptr, fd int, name string, local, remote any)
-)
-
-// The tracker's init, which sets the hooks, runs before this one.
-func init() { testingTest = nil }
+//go:linkname osOpen os.leakhoundOpen
+var osOpen func(kind string, key uintptr, fd int, name string, local, remote any)
 
 func TestLeakhoundTracking(t *testing.T) {
-	if !track.Instrumented() || osOpen == nil {
-		t.Fatal("the tracker is not linked in, or the standard library is not instrumented")
+	if got, want := osOpen != nil, %t; got != want {
+		t.Fatalf("os's open hook set: %%v, want %%v", got, want)
 	}
 }
 `
 
-// skipPattern returns the -skip pattern of the skips that apply to b, or ""
-// for none. All must have the same number of levels: a pattern skips the
-// tests matching it at every level.
-func skipPattern(b *build) (string, error) {
+// skipPattern returns the -skip pattern of the skips, or "" for none. All
+// must have the same number of levels: a pattern skips the tests matching it
+// at every level.
+func skipPattern() (string, error) {
 	var levels [][]string
 	for _, s := range stdSkips {
-		if s.mirror && len(b.goVars) == 0 {
-			continue
-		}
 		names := strings.Split(s.test, "/")
 		if levels == nil {
 			levels = make([][]string, len(names))

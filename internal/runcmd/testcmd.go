@@ -65,25 +65,8 @@ func Test(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer b.cleanup()
-	listed, err := goList(".", pkgs...)
-	if err != nil {
-		return err
-	}
-	for _, p := range listed {
-		if len(p.TestGoFiles)+len(p.XTestGoFiles) == 0 {
-			continue
-		}
-		// An external test file: it may import the tracker even when the
-		// tracker imports the package under test.
-		if _, err := b.inject(p, "zz_leakhound_track_test.go", p.Name+"_test"); err != nil {
-			return err
-		}
-	}
-	if err := b.writeOverlay(); err != nil {
-		return err
-	}
 	reportPath := filepath.Join(b.work, "report.jsonl")
-	cmd := b.goCommand(append(append([]string{"test", "-overlay", b.overlay}, goFlags...), pkgs...)...)
+	cmd := b.goCommand(append(append([]string{"test"}, goFlags...), pkgs...)...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, stdout, stderr
 	cmd.Env = append(cmd.Env, track.EnvReport+"="+reportPath, track.EnvQuiet+"=1", retainedEnv(*retained), heldEnv(*held))
 	code, err := runForwardingSignals(cmd)
@@ -93,11 +76,6 @@ func Test(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	res, _, err := readReport(reportPath, b.env.GOVERSION, "test")
 	if err != nil {
 		return err
-	}
-	for _, f := range res.report.Findings {
-		if f.Test != "" {
-			res.streamed[f.ID] = true // the failing test printed it
-		}
 	}
 	if err := finish(res, *jsonOut, stdout, stderr); err != nil {
 		return err

@@ -1,4 +1,4 @@
-package leakhound
+package report
 
 import (
 	"fmt"
@@ -36,7 +36,7 @@ func (f *Finding) Text() string {
 		}
 	}
 	if f.RetainedBytes > 0 {
-		fmt.Fprintf(&b, "\n  retains %s", byteSize(f.RetainedBytes))
+		fmt.Fprintf(&b, "\n  retains %s", ByteSize(f.RetainedBytes))
 	}
 	writeFrames(&b, "stack", f.Stack)
 	writeFrames(&b, "created at", f.Origin)
@@ -53,8 +53,8 @@ func writeFrames(b *strings.Builder, title string, frames []Frame) {
 	}
 }
 
-// byteSize formats n bytes with a binary unit: "512 B", "10.0 MiB".
-func byteSize(n int64) string {
+// ByteSize formats n bytes with a binary unit: "512 B", "10.0 MiB".
+func ByteSize(n int64) string {
 	const unit = 1024
 	if n < unit {
 		return fmt.Sprintf("%d B", n)

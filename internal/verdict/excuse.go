@@ -1,4 +1,4 @@
-package leakhound
+package verdict
 
 import (
 	"slices"
@@ -26,30 +26,27 @@ var (
 		"testing.(*T).Parallel",
 		"testing.runTests",
 		"testing.(*M).Run",
-		// The signal relay of leakhound's tracker, which leakhound run and
-		// leakhound test link into programs.
-		"github.com/leakhound/leakhound/track.relaySignals",
 	}
 )
 
 // excused reports whether g is a goroutine the options or the defaults allow
 // to outlive a check.
-func excused(g *stack.Goroutine, o *options) bool {
+func excused(g *stack.Goroutine, o *Options) bool {
 	if len(g.Frames) == 0 {
 		return true // a system goroutine the runtime shows without frames
 	}
 	if slices.Contains(defaultOutermost, g.Frames[len(g.Frames)-1].Func) {
 		return true
 	}
-	if slices.Contains(o.ignoreTop, g.Frames[0].Func) {
+	if slices.Contains(o.IgnoreTop, g.Frames[0].Func) {
 		return true
 	}
 	for _, f := range g.Frames {
-		if slices.Contains(defaultAny, f.Func) || slices.Contains(o.ignoreAny, f.Func) {
+		if slices.Contains(defaultAny, f.Func) || slices.Contains(o.IgnoreAny, f.Func) {
 			return true
 		}
 	}
-	if g.CreatedBy != nil && slices.Contains(o.ignoreCreatedBy, g.CreatedBy.Func) {
+	if g.CreatedBy != nil && slices.Contains(o.IgnoreCreatedBy, g.CreatedBy.Func) {
 		return true
 	}
 	return false

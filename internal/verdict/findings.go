@@ -1,4 +1,4 @@
-package leakhound
+package verdict
 
 import (
 	"cmp"
@@ -10,46 +10,49 @@ import (
 	"time"
 
 	"github.com/leakhound/leakhound/internal/stack"
+	"github.com/leakhound/leakhound/report"
 )
 
-func newReport(mode string, findings []Finding) *Report {
+func newReport(mode string, findings []report.Finding) *report.Report {
 	if findings == nil {
-		findings = []Finding{}
+		findings = []report.Finding{}
 	}
-	return &Report{Schema: Schema, Go: runtime.Version(), Mode: mode, Findings: findings}
+	return &report.Report{Schema: report.Schema, Go: runtime.Version(), Mode: mode, Findings: findings}
 }
 
 // findingsOf groups identical goroutines (same reason, wait, stack and
-// origin) into findings, sorted deterministically.
-func findingsOf(gs []stack.Goroutine, o *options, sc scope) []Finding {
+// origin) into findings, sorted deterministically, and returns with them the
+// IDs of the goroutines each one groups.
+func findingsOf(gs []stack.Goroutine, o *Options, sc Scope) ([]report.Finding, [][]int64) {
 	type group struct {
-		f   Finding
+		f   report.Finding
 		ids []int64
 		max time.Duration
 	}
 	groups := map[string]*group{}
 	var order []string
+	var ids [][]int64
 	for i := range gs {
 		g := &gs[i]
-		if o.provenOnly && !g.Leaked {
+		if o.ProvenOnly && !g.Leaked {
 			continue
 		}
-		certainty, reason := Suspected, ReasonStillRunning
+		certainty, reason := report.Suspected, report.ReasonStillRunning
 		if g.Leaked {
-			certainty, reason = Proven, ReasonUnreachableWait
+			certainty, reason = report.Proven, report.ReasonUnreachableWait
 		}
 		stk := framesOf(g.Frames)
 		origin := originOf(g)
 		key := reason + "\x00" + g.State + "\x00" + framesKey(stk) + "\x00" + framesKey(origin)
 		gr := groups[key]
 		if gr == nil {
-			gr = &group{f: Finding{
-				Kind:      KindGoroutine,
+			gr = &group{f: report.Finding{
+				Kind:      report.KindGoroutine,
 				Certainty: certainty,
 				Reason:    reason,
 				Resource:  "goroutine",
 				Wait:      g.State,
-				Test:      sc.test,
+				Test:      sc.Test,
 				Stack:     stk,
 				Origin:    origin,
 			}}
@@ -59,36 +62,36 @@ func findingsOf(gs []stack.Goroutine, o *options, sc scope) []Finding {
 		gr.ids = append(gr.ids, g.ID)
 		gr.max = max(gr.max, g.Waiting)
 	}
-	out := make([]Finding, 0, len(order))
+	out := make([]report.Finding, 0, len(order))
 	for _, key := range order {
 		gr := groups[key]
 		f := gr.f
 		f.Count = len(gr.ids)
 		slices.Sort(gr.ids)
-		f.ID = FindingID(f.Kind, f.Reason, idFrames(f.Origin, f.Stack))
+		f.ID = report.FindingID(f.Kind, f.Reason, idFrames(f.Origin, f.Stack))
 		f.Message = goroutineMessage(&f, o)
 		f.Detail = goroutineDetail(gr.ids, gr.max)
-		f.goroutineIDs = gr.ids
 		out = append(out, f)
+		ids = append(ids, gr.ids)
 	}
-	sortFindings(out)
-	return out
+	sortFindings(out, ids)
+	return out, ids
 }
 
 // idFrames is what a finding's id hashes: its origin, or its stack when the
 // runtime did not say where the goroutine was created.
-func idFrames(origin, stk []Frame) []Frame {
+func idFrames(origin, stk []report.Frame) []report.Frame {
 	if len(origin) > 0 {
 		return origin
 	}
 	return stk
 }
 
-func goroutineMessage(f *Finding, o *options) string {
-	if f.Certainty == Proven {
+func goroutineMessage(f *report.Finding, o *Options) string {
+	if f.Certainty == report.Proven {
 		return "blocked forever: nothing that can still run can reach what it waits on; make sure the send, receive or unlock it waits for happens, or give it a way to return"
 	}
-	return fmt.Sprintf("still running %v after the end; stop it before the test or program ends (close its channel, cancel its context), or excuse it with an Ignore option", o.maxWait)
+	return fmt.Sprintf("still running %v after the end; stop it before the test or program ends (close its channel, cancel its context), or excuse it with an Ignore option", o.MaxWait)
 }
 
 func goroutineDetail(ids []int64, longest time.Duration) string {
@@ -114,36 +117,28 @@ func goroutineDetail(ids []int64, longest time.Duration) string {
 	return b.String()
 }
 
-func shortPos(f Frame) string {
-	file := f.File
-	if i := strings.LastIndexByte(file, '/'); i >= 0 {
-		file = file[i+1:]
-	}
-	return file + ":" + strconv.Itoa(f.Line)
-}
-
 // originOf returns the stack that created g, innermost first: the creating
 // goroutine's stack at the go statement when GODEBUG=tracebackancestors kept
 // it, else the single "created by" frame.
-func originOf(g *stack.Goroutine) []Frame {
+func originOf(g *stack.Goroutine) []report.Frame {
 	if len(g.Ancestors) > 0 && len(g.Ancestors[0].Frames) > 0 {
 		return framesOf(g.Ancestors[0].Frames)
 	}
 	if g.CreatedBy != nil {
 		return framesOf([]stack.Frame{*g.CreatedBy})
 	}
-	return []Frame{}
+	return []report.Frame{}
 }
 
-func framesOf(fs []stack.Frame) []Frame {
-	out := make([]Frame, len(fs))
+func framesOf(fs []stack.Frame) []report.Frame {
+	out := make([]report.Frame, len(fs))
 	for i, f := range fs {
-		out[i] = Frame{Func: f.Func, File: f.File, Line: f.Line}
+		out[i] = report.Frame{Func: f.Func, File: f.File, Line: f.Line}
 	}
 	return out
 }
 
-func framesKey(fs []Frame) string {
+func framesKey(fs []report.Frame) string {
 	var b strings.Builder
 	for _, f := range fs {
 		b.WriteString(f.Func)
@@ -157,9 +152,15 @@ func framesKey(fs []Frame) string {
 }
 
 // sortFindings orders findings by test, proven before suspected, largest
-// count first, then by stack, so reports are stable from run to run.
-func sortFindings(fs []Finding) {
-	slices.SortStableFunc(fs, func(a, b Finding) int {
+// count first, then by stack, so reports are stable from run to run; ids, the
+// goroutines of each finding, follow their findings.
+func sortFindings(fs []report.Finding, ids [][]int64) {
+	order := make([]int, len(fs))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(i, j int) int {
+		a, b := fs[i], fs[j]
 		return cmp.Or(
 			cmp.Compare(a.Test, b.Test),
 			cmp.Compare(certaintyRank(a.Certainty), certaintyRank(b.Certainty)),
@@ -170,10 +171,16 @@ func sortFindings(fs []Finding) {
 			cmp.Compare(framesKey(a.Origin), framesKey(b.Origin)),
 		)
 	})
+	sortedFs, sortedIDs := make([]report.Finding, len(fs)), make([][]int64, len(ids))
+	for k, i := range order {
+		sortedFs[k], sortedIDs[k] = fs[i], ids[i]
+	}
+	copy(fs, sortedFs)
+	copy(ids, sortedIDs)
 }
 
 func certaintyRank(c string) int {
-	if c == Proven {
+	if c == report.Proven {
 		return 0
 	}
 	return 1

@@ -1,4 +1,11 @@
-package leakhound
+// Package verdict is leakhound's goroutine verdict, shared by the library
+// (Check, VerifyTestMain, Find) and by the tracker that leakhound test and run
+// build into programs: it looks at the goroutines in a scope, waits a bounded
+// time for those not proven leaked to exit, and reports the rest, proven
+// where the garbage collector's leak detection proves them. It imports only
+// the standard library and leakhound's stdlib-only packages, so that the
+// instrumented standard library can carry a copy of it.
+package verdict
 
 import (
 	"errors"
@@ -12,55 +19,76 @@ import (
 	"time"
 
 	"github.com/leakhound/leakhound/internal/stack"
+	"github.com/leakhound/leakhound/report"
 )
 
-// scope says which goroutines a verdict is about.
-type scope struct {
-	label string // only goroutines labelled labelKey=label; "" means all
-	test  string // test name written into findings
-	self  int64  // the goroutine running the verdict, never a leak
-	mode  string // report mode
+// LabelKey is the pprof label that marks the goroutines a checked test
+// created; new goroutines inherit their creator's labels.
+const LabelKey = "leakhound.check"
+
+// Options are the settings of a verdict, checked by the caller.
+type Options struct {
+	IgnoreTop       []string       // innermost functions excused
+	IgnoreAny       []string       // functions excused anywhere in a stack
+	IgnoreCreatedBy []string       // go statements' functions excused
+	IgnoreIDs       map[int64]bool // goroutines excused by ID
+	MaxWait         time.Duration  // bound of the wait for unproven goroutines
+	ProvenOnly      bool           // report only proven leaks, never wait
+	Retained        bool           // measure retained memory
+}
+
+// Scope says which goroutines a verdict is about.
+type Scope struct {
+	// Label keeps only the goroutines labelled LabelKey=Label; "" keeps all.
+	Label string
+	// Owned, when set, returns the IDs of the goroutines the verdict is
+	// about, asked again at every look.
+	Owned func() map[int64]bool
+	Test  string // test name written into findings
+	Self  int64  // the goroutine running the verdict, never a leak
+	Mode  string // report mode
 }
 
 // maxWaitStep is the longest single sleep between two looks at the goroutines.
 const maxWaitStep = 100 * time.Millisecond
 
-// verdict looks at the goroutines in sc until every one of them is gone,
-// excused or proven leaked, or until o.maxWait has passed, and reports the
-// ones left. Proven leaks never cost a wait.
-func verdict(o *options, sc scope) (*Report, error) {
-	deadline := time.Now().Add(o.maxWait)
+// Run looks at the goroutines in sc until every one of them is gone,
+// excused or proven leaked, or until o.MaxWait has passed, and reports the
+// ones left, with the IDs of the goroutines each finding groups. Proven
+// leaks never cost a wait.
+func Run(o *Options, sc Scope) (*report.Report, [][]int64, error) {
+	deadline := time.Now().Add(o.MaxWait)
 	step := time.Millisecond
 	var heap heapSnapshot
 	for {
 		gs, err := collect(o, sc)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if pending(gs) > 0 {
-			if o.retained && anyProvable(gs) {
+			if o.Retained && anyProvable(gs) {
 				// The runtime cannot dump the heap once goroutines are
 				// marked leaked, so the heap is dumped first.
 				heap.take()
 			}
 			proved, err := detectLeaks()
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			if proved {
 				if gs, err = collect(o, sc); err != nil {
-					return nil, err
+					return nil, nil, err
 				}
 			}
 		}
 		left := time.Until(deadline)
-		if pending(gs) == 0 || o.provenOnly || left <= 0 {
-			fs := findingsOf(gs, o, sc)
-			if o.retained && len(fs) > 0 {
+		if pending(gs) == 0 || o.ProvenOnly || left <= 0 {
+			fs, ids := findingsOf(gs, o, sc)
+			if o.Retained && len(fs) > 0 {
 				heap.take()
-				heap.fill(fs)
+				heap.fill(fs, ids)
 			}
-			return newReport(sc.mode, fs), nil
+			return newReport(sc.Mode, fs), ids, nil
 		}
 		time.Sleep(min(step, left))
 		step = min(2*step, maxWaitStep)
@@ -109,22 +137,31 @@ func pending(gs []stack.Goroutine) int {
 }
 
 // collect returns the goroutines in scope that are not excused.
-func collect(o *options, sc scope) ([]stack.Goroutine, error) {
-	d, err := dump()
+func collect(o *Options, sc Scope) ([]stack.Goroutine, error) {
+	var owned map[int64]bool
+	if sc.Owned != nil {
+		if owned = sc.Owned(); len(owned) == 0 {
+			return nil, nil
+		}
+	}
+	d, err := Dump()
 	if err != nil {
 		return nil, err
 	}
-	if sc.label != "" {
+	if sc.Label != "" {
 		if err := checkLabelsPrinted(d, sc); err != nil {
 			return nil, err
 		}
 	}
 	in := make([]stack.Goroutine, 0, len(d.Goroutines))
 	for _, g := range d.Goroutines {
-		if g.ID == sc.self || o.ignoreIDs[g.ID] {
+		if g.ID == sc.Self || o.IgnoreIDs[g.ID] {
 			continue
 		}
-		if sc.label != "" && g.Labels[labelKey] != sc.label {
+		if sc.Label != "" && g.Labels[LabelKey] != sc.Label {
+			continue
+		}
+		if owned != nil && !owned[g.ID] {
 			continue
 		}
 		if excused(&g, o) {
@@ -138,9 +175,9 @@ func collect(o *options, sc scope) ([]stack.Goroutine, error) {
 // checkLabelsPrinted makes sure the runtime printed goroutine labels: the
 // goroutine running the verdict was labelled by Check, so its header must
 // show labels.
-func checkLabelsPrinted(d *stack.Dump, sc scope) error {
+func checkLabelsPrinted(d *stack.Dump, sc Scope) error {
 	for _, g := range d.Goroutines {
-		if g.ID != sc.self {
+		if g.ID != sc.Self {
 			continue
 		}
 		if g.Labels == nil {
@@ -148,7 +185,7 @@ func checkLabelsPrinted(d *stack.Dump, sc scope) error {
 		}
 		return nil
 	}
-	return fmt.Errorf("goroutine %d, which called Check, is missing from the dump: run the verdict on the test goroutine", sc.self)
+	return fmt.Errorf("goroutine %d, which called Check, is missing from the dump: run the verdict on the test goroutine", sc.Self)
 }
 
 // dumpSize remembers the size of the last dump, so the next one usually
@@ -162,7 +199,8 @@ const maxDump = 1 << 30
 // it keeps, so a buffer is free again once parsed.
 var dumpBufs sync.Pool
 
-func dump() (*stack.Dump, error) {
+// Dump takes and parses a dump of every goroutine (runtime.Stack).
+func Dump() (*stack.Dump, error) {
 	n := max(int(dumpSize.Load())*5/4, 64<<10)
 	buf, _ := dumpBufs.Get().(*[]byte)
 	if buf == nil {
@@ -189,9 +227,9 @@ func dump() (*stack.Dump, error) {
 	}
 }
 
-// currentGoroutineIDs returns the IDs of all goroutines alive now.
-func currentGoroutineIDs() ([]int64, error) {
-	d, err := dump()
+// CurrentGoroutineIDs returns the IDs of all goroutines alive now.
+func CurrentGoroutineIDs() ([]int64, error) {
+	d, err := Dump()
 	if err != nil {
 		return nil, err
 	}
@@ -202,9 +240,9 @@ func currentGoroutineIDs() ([]int64, error) {
 	return ids, nil
 }
 
-// currentGoroutineID returns the ID of the calling goroutine, from the header
+// CurrentGoroutineID returns the ID of the calling goroutine, from the header
 // "goroutine 18 [running]:" of its own traceback.
-func currentGoroutineID() int64 {
+func CurrentGoroutineID() int64 {
 	var buf [64]byte
 	header := string(buf[:runtime.Stack(buf[:], false)])
 	digits, _, _ := strings.Cut(strings.TrimPrefix(header, "goroutine "), " ")

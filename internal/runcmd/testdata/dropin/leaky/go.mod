@@ -1,0 +1,3 @@
+module example.com/dropin/leaky
+
+go 1.22

@@ -1,0 +1,3 @@
+module example.com/dropin/loopvar121
+
+go 1.21

@@ -1,0 +1,3 @@
+module example.com/dropin/numgoroutine
+
+go 1.22

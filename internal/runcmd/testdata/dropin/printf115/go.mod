@@ -1,0 +1,3 @@
+module example.com/dropin/printf115
+
+go 1.15

@@ -1,0 +1,3 @@
+module example.com/dropin/randseed
+
+go 1.19

@@ -1,0 +1,3 @@
+module example.com/dropin/workspace/a
+
+go 1.22

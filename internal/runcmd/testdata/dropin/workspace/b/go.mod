@@ -1,0 +1,3 @@
+module example.com/dropin/workspace/b
+
+go 1.22

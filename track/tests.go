@@ -1,0 +1,166 @@
+package track
+
+import (
+	"time"
+
+	"github.com/leakhound/leakhound/internal/verdict"
+	"github.com/leakhound/leakhound/report"
+)
+
+// testRun is a test that started and has not ended yet.
+type testRun struct {
+	name  string
+	found []report.Finding // found while it ran (closed by the GC, held too long)
+}
+
+// testStarted runs on the goroutine of a test when it starts (testing's
+// tRunner). It makes the test the owner of its goroutine, so that it owns
+// what the goroutine and the goroutines it starts open or start, and returns
+// the function that reports the test's leaks when it and its cleanups are
+// done. The testing package runs its root, which has no name, the same way:
+// what TestMain opens or starts is not a test's.
+func (t *tracker) testStarted(name string) func() string {
+	t.mu.Lock()
+	t.inTests = true
+	if name == "" || !t.testVerdicts || runtimeSetOwner == nil {
+		t.mu.Unlock()
+		return func() string { return "" }
+	}
+	t.lastID++
+	id := t.lastID
+	t.tests[id] = &testRun{name: name}
+	t.names[id] = name
+	t.mu.Unlock()
+	runtimeSetOwner(id)
+	return func() string { return t.testEnded(id) }
+}
+
+// testGrace bounds the wait for resources a finished test's goroutines are
+// still closing.
+const testGrace = 200 * time.Millisecond
+
+// goroutineGrace is how long a finished test's goroutines may take to exit
+// before the collector is asked to prove them leaked (a garbage collection).
+const goroutineGrace = 20 * time.Millisecond
+
+// testMaxWait bounds the wait for a test's goroutines that the collector
+// cannot prove leaked, as leakhound.Check does by default.
+const testMaxWait = time.Second
+
+// testEnded reports what the test owner leaked: resources still open,
+// resources the collector closed or found held too long while it ran, and
+// goroutines it started that are still alive.
+func (t *tracker) testEnded(owner uint64) string {
+	t.mu.Lock()
+	run := t.tests[owner]
+	t.mu.Unlock()
+	if run == nil {
+		return "" // reported already
+	}
+	var left []*entry
+	deadline := time.Now().Add(testGrace)
+	for step := time.Millisecond; ; step = min(2*step, 20*time.Millisecond) {
+		late := time.Now().After(deadline)
+		if left = t.openOf(owner, late); len(left) == 0 || late {
+			break
+		}
+		time.Sleep(step)
+	}
+	ended := t.group(left, report.ReasonOpenAtEnd)
+	goroutines := t.goroutinesOf(owner, run.name)
+	t.mu.Lock()
+	delete(t.tests, owner)
+	fs := append(run.found, ended...)
+	t.mu.Unlock()
+	fs = append(fs, goroutines...)
+	for i := range ended {
+		t.emit(Event{Finding: &ended[i], Shown: true})
+	}
+	for i := range goroutines {
+		t.emit(Event{Finding: &goroutines[i], Shown: true})
+	}
+	for _, f := range run.found {
+		t.emit(Event{ShownID: f.ID})
+	}
+	if len(fs) == 0 {
+		return ""
+	}
+	return (&report.Report{Findings: fs}).Err().Error()
+}
+
+// goroutinesOf reports the goroutines test owner started that are still
+// alive: proven leaked at once, the others after waiting up to testMaxWait
+// for them to exit. A test whose goroutines are all gone costs one walk of
+// the runtime's goroutine list: no dump, no garbage collection.
+func (t *tracker) goroutinesOf(owner uint64, name string) []report.Finding {
+	if runtimeOwned == nil {
+		return nil
+	}
+	self := verdict.CurrentGoroutineID()
+	owned := func() map[int64]bool {
+		ids := runtimeOwned(owner, nil)
+		m := make(map[int64]bool, len(ids))
+		for _, id := range ids {
+			if int64(id) != self {
+				m[int64(id)] = true
+			}
+		}
+		return m
+	}
+	// Goroutines told to stop by the test's cleanups often need a moment:
+	// give them goroutineGrace before asking the collector.
+	deadline := time.Now().Add(goroutineGrace)
+	for step := 50 * time.Microsecond; len(owned()) > 0; step = min(2*step, 10*time.Millisecond) {
+		if time.Now().After(deadline) {
+			return t.goroutineVerdict(owned, name)
+		}
+		time.Sleep(step)
+	}
+	return nil
+}
+
+// goroutineVerdict runs the verdict of leakhound.Check on the goroutines
+// owned returns, and remembers them as reported.
+func (t *tracker) goroutineVerdict(owned func() map[int64]bool, name string) []report.Finding {
+	o := &verdict.Options{MaxWait: testMaxWait, IgnoreCreatedBy: pooledGoroutines}
+	rep, ids, err := verdict.Run(o, verdict.Scope{Owned: owned, Test: name, Self: verdict.CurrentGoroutineID(), Mode: "test"})
+	if err != nil {
+		t.emit(Event{Note: "goroutine leak detection failed: " + err.Error()})
+		return nil
+	}
+	t.mu.Lock()
+	for _, group := range ids {
+		for _, id := range group {
+			t.reported[id] = true
+		}
+	}
+	t.mu.Unlock()
+	t.goroutineFindings(rep.Findings, ids)
+	return rep.Findings
+}
+
+// pooledGoroutines are the functions whose go statements start the
+// goroutines of a pool's connections: they live as long as the connection
+// stays in its pool, like the connection itself (see pooled).
+var pooledGoroutines = []string{
+	"net/http.(*Transport).dialConn",
+	"net/http.(*http2Transport).newClientConn",
+	"net/http.(*http2ClientConn).roundTrip",
+}
+
+// openOf returns the resources test owner still holds; with forget, they
+// are also removed from the table (reported now, not again at exit).
+func (t *tracker) openOf(owner uint64, forget bool) []*entry {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var left []*entry
+	for k, e := range t.open {
+		if e.owner == owner && !pooled(e) {
+			left = append(left, e)
+			if forget {
+				delete(t.open, k)
+			}
+		}
+	}
+	return left
+}
