@@ -31,6 +31,9 @@ type dropInCase struct {
 	goflags string            // added to GOFLAGS for both commands
 	tests   []string          // every test go test runs (and passes)
 	leaks   map[string]string // test -> resource of the finding that fails it under leakhound
+	// exitLeak is the resource of a leak found when the test binary exits,
+	// belonging to no test: it fails the package, not a test.
+	exitLeak string
 }
 
 var dropInCases = []dropInCase{
@@ -56,6 +59,7 @@ var dropInCases = []dropInCase{
 		tests: []string{"TestClean", "TestLeaksFile", "TestLeaksGoroutine"},
 		leaks: map[string]string{"TestLeaksGoroutine": "goroutine", "TestLeaksFile": "os.File"},
 	},
+	{name: "exitleak", tests: []string{"TestNothing"}, exitLeak: "os.File"},
 }
 
 func TestDropIn(t *testing.T) {
@@ -102,14 +106,14 @@ func testDropIn(t *testing.T, c dropInCase) {
 	r := runSplit(t, dir, append(append([]string{"test"}, pkgs...), "--", "-count=1", "-json")...)
 	checkTree(t, dir, before, "leakhound test")
 	got := parseTestJSON(t, r.stdout)
-	want := plain.failing(c.leaks)
+	want := plain.failing(c.leaks, c.exitLeak != "")
 	for _, key := range union(want, got) {
 		if got[key].action != want[key].action {
 			t.Errorf("%s: leakhound test says %q, want %q\n%s", key, got[key].action, want[key].action, got[key].output)
 		}
 	}
 	wantCode := 0
-	if len(c.leaks) > 0 {
+	if len(c.leaks) > 0 || c.exitLeak != "" {
 		wantCode = 1
 	}
 	if r.code != wantCode {
@@ -119,6 +123,10 @@ func testDropIn(t *testing.T, c dropInCase) {
 	// The report: one finding or more for each test that leaks, none else.
 	found := map[string]bool{}
 	for _, f := range r.report.Findings {
+		if f.Test == "" && f.Resource == c.exitLeak {
+			found[""] = true
+			continue
+		}
 		if res, ok := c.leaks[f.Test]; !ok || f.Resource != res {
 			t.Errorf("unexpected finding: %s %s %s test=%q: %s", f.Kind, f.Resource, f.Reason, f.Test, f.Message)
 			continue
@@ -130,13 +138,77 @@ func testDropIn(t *testing.T, c dropInCase) {
 			t.Errorf("no %s finding with test=%q in the report", res, test)
 		}
 	}
+	if c.exitLeak != "" && !found[""] {
+		t.Errorf("no %s finding of the binary's exit in the report", c.exitLeak)
+	}
+}
+
+// TestGorootOnPath runs plain go test with the instrumented GOROOT's go
+// command first on PATH, as IDEs, gotestsum or Makefiles would: the leaking
+// tests fail in go test's own output as under leakhound test, a package whose
+// only leak is found at exit fails, and go test never caches it as ok.
+func TestGorootOnPath(t *testing.T) {
+	t.Parallel()
+	r := execLeakhound(t, ".", "goroot")
+	root := strings.TrimSpace(r.stdout)
+	if r.code != 0 || !filepath.IsAbs(root) {
+		t.Fatalf("leakhound goroot: exit status %d, output %q\n%s", r.code, r.stdout, r.stderr)
+	}
+	env := []string{"PATH=" + filepath.Join(root, "bin") + string(os.PathListSeparator) + os.Getenv("PATH"), "GOROOT="}
+	for _, c := range dropInCases {
+		if len(c.leaks) == 0 && c.exitLeak == "" {
+			continue
+		}
+		t.Run(c.name, func(t *testing.T) {
+			dir := filepath.Join("testdata", "dropin", cmp.Or(c.dir, c.name))
+			code, stdout, stderr := goTestEnv(t, dir, env, "-count=1", "-json", "./...")
+			got := parseTestJSON(t, stdout)
+			want := verdicts{}
+			for _, test := range c.tests {
+				want["example.com/dropin/"+c.name+" "+test] = verdict{action: "pass"}
+			}
+			want["example.com/dropin/"+c.name] = verdict{action: "pass"}
+			want = want.failing(c.leaks, c.exitLeak != "")
+			for _, key := range union(want, got) {
+				if got[key].action != want[key].action {
+					t.Errorf("%s: go test with the instrumented GOROOT says %q, want %q\n%s", key, got[key].action, want[key].action, got[key].output)
+				}
+			}
+			if code != 1 {
+				t.Errorf("exit status %d, want 1\n%s", code, stderr)
+			}
+			// Twice without -count=1: a failed package is never cached.
+			for range 2 {
+				_, out, _ := goTestEnv(t, dir, env, "./...")
+				if strings.Contains(out, "(cached)") || !strings.Contains(out, "FAIL") {
+					t.Errorf("go test without -count=1:\n%s", out)
+				}
+			}
+		})
+	}
 }
 
 // goTest runs go test with args in dir and returns its exit status, stdout
 // and stderr.
 func goTest(t *testing.T, dir string, args ...string) (int, string, string) {
 	t.Helper()
+	return goTestEnv(t, dir, nil, args...)
+}
+
+// goTestEnv runs go test with args in dir, with env added to the
+// environment, and returns its exit status, stdout and stderr.
+func goTestEnv(t *testing.T, dir string, env []string, args ...string) (int, string, string) {
+	t.Helper()
 	cmd := exec.Command("go", append([]string{"test"}, args...)...)
+	if env != nil {
+		cmd.Env = append(os.Environ(), env...)
+		// exec.Command looked "go" up in this process's PATH.
+		for _, kv := range env {
+			if path, ok := strings.CutPrefix(kv, "PATH="); ok {
+				cmd.Path = filepath.Join(filepath.SplitList(path)[0], "go")
+			}
+		}
+	}
 	cmd.Dir = dir
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -204,14 +276,16 @@ func (vs verdicts) tests() []string {
 	return names
 }
 
-// failing returns vs with the tests of leaks, and their packages, failed.
-func (vs verdicts) failing(leaks map[string]string) verdicts {
+// failing returns vs with the tests of leaks, and their packages, failed;
+// with atExit, every package fails.
+func (vs verdicts) failing(leaks map[string]string, atExit bool) verdicts {
 	out := verdicts{}
 	for key, v := range vs {
 		out[key] = verdict{action: v.action}
 	}
 	for key := range vs {
-		if pkg, test, _ := strings.Cut(key, " "); leaks[test] != "" {
+		pkg, test, isTest := strings.Cut(key, " ")
+		if leaks[test] != "" || atExit && !isTest {
 			out[key] = verdict{action: "fail"}
 			out[pkg] = verdict{action: "fail"}
 		}

@@ -1,0 +1,3 @@
+module example.com/dropin/exitleak
+
+go 1.22
