@@ -56,8 +56,8 @@ var dropInCases = []dropInCase{
 	{name: "numgoroutine", tests: []string{"TestJoined"}},
 	{
 		name:  "leaky",
-		tests: []string{"TestClean", "TestLeaksFile", "TestLeaksGoroutine"},
-		leaks: map[string]string{"TestLeaksGoroutine": "goroutine", "TestLeaksFile": "os.File"},
+		tests: []string{"TestClean", "TestLeaksFile", "TestLeaksGoroutine", "TestLeaksSleeper"},
+		leaks: map[string]string{"TestLeaksGoroutine": "goroutine", "TestLeaksFile": "os.File", "TestLeaksSleeper": "goroutine"},
 	},
 	{name: "exitleak", tests: []string{"TestNothing"}, exitLeak: "os.File"},
 }
