@@ -6,11 +6,13 @@
 package report
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -134,3 +136,29 @@ func (e *LeakError) Is(target error) bool { return target == ErrLeaks }
 
 // ErrLeaks matches every error returned by [Report.Err] under errors.Is.
 var ErrLeaks = errors.New("leakhound: leaks found")
+
+// Merge groups identical findings (same id, resource, reason, test and
+// package), adding up their counts, and sorts them by test, kind, reason
+// and id, so that reports are stable from run to run.
+func Merge(fs []Finding) []Finding {
+	out := []Finding{}
+	index := map[string]int{}
+	for _, f := range fs {
+		k := strings.Join([]string{f.ID, f.Resource, f.Reason, f.Test, f.Package}, "\x00")
+		if i, ok := index[k]; ok {
+			out[i].Count += f.Count
+			continue
+		}
+		index[k] = len(out)
+		out = append(out, f)
+	}
+	slices.SortStableFunc(out, func(a, b Finding) int {
+		return cmp.Or(
+			cmp.Compare(a.Test, b.Test),
+			cmp.Compare(a.Kind, b.Kind),
+			cmp.Compare(a.Reason, b.Reason),
+			cmp.Compare(a.ID, b.ID),
+		)
+	})
+	return out
+}

@@ -60,7 +60,7 @@ func (t *tracker) exit(code int) int {
 	if !show {
 		return code
 	}
-	fmt.Fprintf(os.Stderr, "leakhound: when the test binary exited, after its tests:\n%v\n", (&report.Report{Findings: fs}).Err())
+	fmt.Fprintf(os.Stderr, "leakhound: when the test binary exited, after its tests:\n%v\n", (&report.Report{Findings: report.Merge(fs)}).Err())
 	if code == 0 {
 		code = 1
 	}

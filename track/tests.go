@@ -85,7 +85,7 @@ func (t *tracker) testEnded(owner uint64) string {
 	if len(fs) == 0 {
 		return ""
 	}
-	return (&report.Report{Findings: fs}).Err().Error()
+	return (&report.Report{Findings: report.Merge(fs)}).Err().Error()
 }
 
 // goroutinesOf reports the goroutines test owner started that are still

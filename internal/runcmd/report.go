@@ -7,10 +7,10 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sort"
 	"strings"
 
 	"github.com/leakhound/leakhound"
+	"github.com/leakhound/leakhound/report"
 	"github.com/leakhound/leakhound/track"
 )
 
@@ -64,38 +64,8 @@ func readReport(path, goVersion, mode string) (*result, bool, error) {
 	if err := sc.Err(); err != nil {
 		return nil, false, fmt.Errorf("read the report of the program: %w", err)
 	}
-	res.report.Findings = merge(res.report.Findings)
+	res.report.Findings = report.Merge(res.report.Findings)
 	return res, final, nil
-}
-
-// merge groups identical findings (same id, resource, reason and test),
-// adding their counts, in a stable order.
-func merge(fs []leakhound.Finding) []leakhound.Finding {
-	out := []leakhound.Finding{}
-	index := map[string]int{}
-	for _, f := range fs {
-		k := strings.Join([]string{f.ID, f.Resource, f.Reason, f.Test}, "\x00")
-		if i, ok := index[k]; ok {
-			out[i].Count += f.Count
-			continue
-		}
-		index[k] = len(out)
-		out = append(out, f)
-	}
-	sort.SliceStable(out, func(i, j int) bool {
-		a, b := out[i], out[j]
-		if a.Test != b.Test {
-			return a.Test < b.Test
-		}
-		if a.Kind != b.Kind {
-			return a.Kind < b.Kind
-		}
-		if a.Reason != b.Reason {
-			return a.Reason < b.Reason
-		}
-		return a.ID < b.ID
-	})
-	return out
 }
 
 // finish prints the summary on stderr and writes the JSON report.
