@@ -212,6 +212,13 @@ func generatePkg(goroot string, p pkgPatch, files map[string][]byte) error {
 	}
 	data = bytes.ReplaceAll(data, []byte(`"LEAKHOUND_REAL_GOROOT"`), []byte(strconv.Quote(goroot)))
 	files[path.Join("src", p.dir, "zz_leakhound.go")] = data
+	for _, name := range p.byVersion {
+		data, err := stdFiles.ReadFile("stdfiles/" + name)
+		if err != nil {
+			return err
+		}
+		files[path.Join("src", p.dir, "zz_leakhound_"+strings.TrimSuffix(strings.TrimPrefix(name, path.Base(p.dir)+"_"), ".go.txt")+".go")] = data
+	}
 	return nil
 }
 

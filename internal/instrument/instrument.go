@@ -38,10 +38,14 @@ var stdFiles embed.FS
 
 // pkgPatch is the instrumentation of one standard-library package.
 type pkgPatch struct {
-	dir      string            // package directory under GOROOT/src
-	added    string            // file of stdfiles added to the package
-	requires []string          // declarations of the package the added file uses
-	files    map[string][]edit // edits of existing files, by file name
+	dir   string // package directory under GOROOT/src
+	added string // file of stdfiles added to the package
+	// byVersion are more files of stdfiles added to the package, each
+	// holding its own //go:build line (go1.27, !go1.27) for the parts that
+	// differ between Go versions.
+	byVersion []string
+	requires  []string          // declarations of the package the added file uses
+	files     map[string][]edit // edits of existing files, by file name
 }
 
 var stdPatches = []pkgPatch{
@@ -130,8 +134,9 @@ var stdPatches = []pkgPatch{
 		},
 	},
 	{
-		dir:   "testing",
-		added: "testing.go.txt",
+		dir:       "testing",
+		added:     "testing.go.txt",
+		byVersion: []string{"testing_go126.go.txt", "testing_go127.go.txt"},
 		requires: []string{
 			"T", "(*common).Cleanup", "(*common).Name", "(*common).Fail",
 			"(*common).destination", "(*common).flushPartial", "common.o", "indent", "fullPath",
