@@ -101,7 +101,10 @@ var stdPatches = []pkgPatch{
 		requires: []string{"Response", "bodyEOFSignal", "gzipReader"},
 		files: map[string][]edit{
 			"client.go":    {wrapReturn{fn: "(*Client).Do", call: "do", wrap: "leakhoundResponse"}},
-			"transport.go": {callAtStart{fn: "(*bodyEOFSignal).Close", call: "leakhoundBodyClosed"}},
+			"transport.go": {
+				structFields{typ: "bodyEOFSignal", fields: "leakhoundTracked bool"},
+				callAtStart{fn: "(*bodyEOFSignal).Close", call: "leakhoundBodyClosed"},
+			},
 		},
 	},
 	{

@@ -77,6 +77,7 @@ func (e *Env) Scenarios() []Scenario {
 		{"KeepTx", e.KeepTx},
 		{"CleanTx", e.CleanTx},
 		{"PoolConnection", e.PoolConnection},
+		{"NestedClients", e.NestedClients},
 		{"Clean", e.Clean},
 	}
 }
@@ -402,6 +403,26 @@ func (e *Env) CleanTx() error {
 // file) stays in the pool.
 func (e *Env) PoolConnection() error {
 	return e.shared.Ping()
+}
+
+// NestedClients gets a response through a client whose transport is
+// another client: the body passes through two Client.Do calls, and is
+// closed.
+func (e *Env) NestedClients() error {
+	outer := &http.Client{Transport: clientTransport{http.DefaultClient}}
+	resp, err := outer.Get(e.url + "/nested")
+	if err != nil {
+		return err
+	}
+	return resp.Body.Close()
+}
+
+// clientTransport is a RoundTripper that sends each request with a client,
+// as retrying and instrumenting clients do.
+type clientTransport struct{ c *http.Client }
+
+func (t clientTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	return t.c.Do(req.Clone(req.Context()))
 }
 
 // Clean opens one of each kind and closes it.
