@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"io"
+	"regexp"
 	"slices"
 	"strings"
 )
@@ -46,7 +47,8 @@ type stream struct {
 // parseStream reads a go test -json stream. Lines that are not events
 // (leakhound's own messages, a go command error) are counted in Junk and
 // otherwise ignored. The outcome of a test is its last pass, fail or skip
-// event; a test that started and never ended is noResult.
+// event; a test that started and never ended is noResult. Tests are keyed
+// by their stableName.
 func parseStream(r io.Reader) (stream, error) {
 	s := stream{Outcome: map[key]string{}, Output: map[key]string{}}
 	sc := bufio.NewScanner(r)
@@ -61,18 +63,19 @@ func parseStream(r io.Reader) (stream, error) {
 		if e.Package == "" { // build-output events name ImportPath instead
 			continue
 		}
-		k := key{e.Package, e.Test}
+		k := key{e.Package, stableName(e.Test)}
 		switch e.Action {
 		case "run", "start":
 			if _, ok := s.Outcome[k]; !ok {
 				s.Outcome[k] = noResult
 			}
-		case pass, skip:
-			s.Outcome[k] = e.Action
-		case fail:
-			s.Outcome[k] = fail
+		case pass, skip, fail:
+			o := e.Action
 			if e.FailedBuild != "" && e.Test == "" {
-				s.Outcome[k] = buildFail
+				o = buildFail
+			}
+			if old := s.Outcome[k]; old == noResult || rank[o] > rank[old] {
+				s.Outcome[k] = o // the worst of the tests whose stable names collide
 			}
 		case "output":
 			out := s.Output[k] + e.Output
@@ -85,11 +88,28 @@ func parseStream(r io.Reader) (stream, error) {
 	return s, sc.Err()
 }
 
+var rank = map[string]int{skip: 1, pass: 2, fail: 3, buildFail: 4}
+
+// Parts of test names that change from run to run or binary to binary: the
+// subtests of testify's table tests are named after the values they
+// compare, pointers and the current time included.
+var (
+	pointer = regexp.MustCompile(`0x[0-9a-f]+`)
+	date    = regexp.MustCompile(`time\.Date\([^)]*\)`)
+)
+
+// stableName replaces the parts of a test name that change from run to run
+// with "?", so that the same test lines up across runs.
+func stableName(name string) string {
+	name = pointer.ReplaceAllLiteralString(name, "0x?")
+	return date.ReplaceAllLiteralString(name, "time.Date(?)")
+}
+
 // Verdicts of a test over all runs of both sides.
 const (
 	identical     = "identical"      // every run of both sides had the same outcome
 	differing     = "differing"      // go test agreed with itself, leakhound test did not agree with it
-	flaky         = "flaky"          // go test's own runs disagree, so leakhound cannot be judged
+	flaky         = "flaky"          // go test's own runs disagree (or it is missing from some), so leakhound cannot be judged
 	onlyGo        = "only-go"        // missing from every leakhound test run
 	onlyLeakhound = "only-leakhound" // missing from every go test run
 )
@@ -136,12 +156,12 @@ func outcomes(runs []map[key]string, k key) []string {
 
 func verdict(goOut, lhOut []string) string {
 	switch {
+	case len(slices.Compact(slices.Sorted(slices.Values(goOut)))) > 1:
+		return flaky
 	case !slices.ContainsFunc(lhOut, isSet):
 		return onlyGo
 	case !slices.ContainsFunc(goOut, isSet):
 		return onlyLeakhound
-	case len(slices.Compact(slices.Sorted(slices.Values(goOut)))) > 1:
-		return flaky
 	case slices.ContainsFunc(lhOut, func(o string) bool { return o != goOut[0] }):
 		return differing
 	}
