@@ -20,6 +20,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/leakhound/leakhound/report"
 )
 
 // The Go runtime ships its own goroutine leak corpus: micro tests, the leak
@@ -188,7 +190,7 @@ func runCorpusCase(exe string, c corpusCase) ([]string, error) {
 		}
 		reports++
 		for _, f := range r.Findings {
-			if f.Certainty != Proven || len(f.Stack) == 0 || len(f.Origin) == 0 {
+			if f.Certainty != report.Proven || len(f.Stack) == 0 || len(f.Origin) == 0 {
 				return nil, fmt.Errorf("%s: finding is not proven with a stack and an origin: %+v", c.name, f)
 			}
 			outer := strings.TrimPrefix(f.Stack[len(f.Stack)-1].Func, "main.")

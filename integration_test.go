@@ -97,6 +97,9 @@ func TestNoProvenFindingOnCleanSuite(t *testing.T) {
 	if err := json.Unmarshal(b, &r); err != nil {
 		t.Fatal(err)
 	}
+	if err := r.Validate(); err != nil {
+		t.Errorf("the report breaks the format: %v\n%s", err, b)
+	}
 	if len(r.Findings) != 0 {
 		t.Errorf("proven findings in a clean suite: %s", b)
 	}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/leakhound/leakhound/internal/verdict"
+	"github.com/leakhound/leakhound/report"
 )
 
 var _ TestingT = testing.TB(nil)
@@ -85,11 +86,11 @@ func runOnNewGoroutine(fn func()) {
 
 // wantCertainty is what a leak that the collector can prove is reported as
 // in this binary.
-func wantCertainty() (certainty, reason string) {
+func wantCertainty() (report.Certainty, report.Reason) {
 	if ProvenAvailable() {
-		return Proven, ReasonUnreachableWait
+		return report.Proven, report.ReasonUnreachableWait
 	}
-	return Suspected, ReasonStillRunning
+	return report.Suspected, report.ReasonStillRunning
 }
 
 func TestCheckReportsLeakWithStacks(t *testing.T) {
@@ -110,7 +111,7 @@ func TestCheckReportsLeakWithStacks(t *testing.T) {
 	}
 	f := r.Findings[0]
 	certainty, reason := wantCertainty()
-	if f.Certainty != certainty || f.Reason != reason || f.Kind != KindGoroutine || f.Resource != "goroutine" {
+	if f.Certainty != certainty || f.Reason != reason || f.Kind != report.KindGoroutine || f.Resource != "goroutine" {
 		t.Errorf("got %s/%s/%s/%s, want goroutine/%s/%s/goroutine", f.Kind, f.Certainty, f.Reason, f.Resource, certainty, reason)
 	}
 	if f.Count != 3 || f.Test != "TestLeaky" || f.Wait != "chan receive" {
@@ -193,7 +194,7 @@ func TestCheckSuspectsGoroutinesTheCollectorCannotProve(t *testing.T) {
 	if r == nil || len(r.Findings) != 1 {
 		t.Fatalf("got %v, want one finding", r.Err())
 	}
-	if f := r.Findings[0]; f.Certainty != Suspected || f.Reason != ReasonStillRunning {
+	if f := r.Findings[0]; f.Certainty != report.Suspected || f.Reason != report.ReasonStillRunning {
 		t.Errorf("goroutine blocked on a global channel reported %s/%s, want suspected/still-running", f.Certainty, f.Reason)
 	}
 }
@@ -238,6 +239,9 @@ func TestFindWithIgnoreCurrent(t *testing.T) {
 	if len(r.Findings) != 1 || r.Findings[0].Count != 1 || r.Mode != "run" {
 		t.Fatalf("got %v in mode %q, want exactly the new goroutine", r.Err(), r.Mode)
 	}
+	if err := r.Validate(); err != nil {
+		t.Errorf("the report breaks the format: %v", err)
+	}
 	r, err = Find(IgnoreCurrent())
 	if err != nil || len(r.Findings) != 0 {
 		t.Fatalf("Find(IgnoreCurrent()) = %v, %v; want nothing", r.Err(), err)
@@ -266,7 +270,7 @@ func TestProvenOnlyNeverWaitsAndReportsOnlyProven(t *testing.T) {
 		t.Fatalf("got %d findings, want %d: %v", len(r.Findings), want, r.Err())
 	}
 	for _, f := range r.Findings {
-		if f.Certainty != Proven {
+		if f.Certainty != report.Proven {
 			t.Errorf("ProvenOnly reported a %s finding", f.Certainty)
 		}
 	}

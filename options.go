@@ -8,9 +8,9 @@ import (
 	"github.com/leakhound/leakhound/internal/verdict"
 )
 
-// DefaultMaxWait is how long a verdict waits, at most, for goroutines that are
+// defaultMaxWait is how long a verdict waits, at most, for goroutines that are
 // not proven leaked to exit, unless [MaxWait] says otherwise.
-const DefaultMaxWait = time.Second
+const defaultMaxWait = time.Second
 
 // Option changes how leaks are found. Options are created by the functions of
 // this package, such as [IgnoreTopFunction] and [MaxWait].
@@ -32,7 +32,7 @@ type options struct {
 // buildOptions is the one place where defaults are set and combinations
 // checked.
 func buildOptions(opts []Option) (*verdict.Options, error) {
-	o := &options{Options: verdict.Options{MaxWait: DefaultMaxWait}}
+	o := &options{Options: verdict.Options{MaxWait: defaultMaxWait}}
 	for _, opt := range opts {
 		if opt == nil {
 			o.errs = append(o.errs, errors.New("nil Option: pass options created by the leakhound package"))
@@ -106,7 +106,7 @@ func IgnoreCurrent() Option {
 // MaxWait bounds how long a verdict waits for goroutines that are not proven
 // leaked to exit before reporting them as suspected ("still-running"). The
 // wait ends earlier as soon as every remaining goroutine is proven leaked or
-// excused. Zero means: do not wait. The default is [DefaultMaxWait].
+// excused. Zero means: do not wait. The default is one second.
 func MaxWait(d time.Duration) Option {
 	return optionFunc(func(o *options) { o.MaxWait = d })
 }

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/leakhound/leakhound"
+	"github.com/leakhound/leakhound/report"
 )
 
 // startAgent starts the process's agent for one test.
@@ -204,17 +204,20 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 
 // waitForLongBlocked polls the report until it has a long-blocked finding
 // of count goroutines whose message names fn, and returns it.
-func waitForLongBlocked(t *testing.T, srv *httptest.Server, fn string, count int) leakhound.Finding {
+func waitForLongBlocked(t *testing.T, srv *httptest.Server, fn string, count int) report.Finding {
 	t.Helper()
-	var found leakhound.Finding
+	var found report.Finding
 	waitFor(t, "a long-blocked finding at "+fn, func() bool {
 		_, body := get(t, srv, "/report.json?certainty=suspected")
-		var r leakhound.Report
+		var r report.Report
 		if err := json.Unmarshal([]byte(body), &r); err != nil {
 			t.Fatalf("report: %v\n%s", err, body)
 		}
+		if err := r.Validate(); err != nil {
+			t.Errorf("the report breaks the format: %v\n%s", err, body)
+		}
 		for _, f := range r.Findings {
-			if f.Reason == leakhound.ReasonLongBlocked && strings.Contains(f.Message, fn) && f.Count == count {
+			if f.Reason == report.ReasonLongBlocked && strings.Contains(f.Message, fn) && f.Count == count {
 				found = f
 				return true
 			}
@@ -230,7 +233,7 @@ func TestLongBlockedSuspect(t *testing.T) {
 	srv := httptest.NewServer(Handler())
 	defer srv.Close()
 	found := waitForLongBlocked(t, srv, "blockAt", 50)
-	if found.Count != 50 || found.Wait != "chan receive" || found.Certainty != leakhound.Suspected {
+	if found.Count != 50 || found.Wait != "chan receive" || found.Certainty != report.Suspected {
 		t.Errorf("finding = %d x %q %s, want 50 x \"chan receive\" suspected", found.Count, found.Wait, found.Certainty)
 	}
 	if len(found.Origin) == 0 || !strings.Contains(found.Origin[0].Func, "blockAt") {

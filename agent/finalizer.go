@@ -6,10 +6,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/leakhound/leakhound"
 	"github.com/leakhound/leakhound/internal/gcqueue"
 	"github.com/leakhound/leakhound/internal/inspect"
 	"github.com/leakhound/leakhound/internal/stack"
+	"github.com/leakhound/leakhound/report"
 )
 
 // All finalizers run on one goroutine, so one finalizer that blocks stalls
@@ -52,16 +52,16 @@ func (w *finalizerWatch) observe(now time.Time, g *stack.Goroutine, fc finalizer
 
 // finding returns the finalizer finding of the latest sample, or nil when
 // the finalizer goroutine is not stalled behind a queue.
-func (w *finalizerWatch) finding(now time.Time, fc finalizerCounters) *leakhound.Finding {
+func (w *finalizerWatch) finding(now time.Time, fc finalizerCounters) *report.Finding {
 	backlog := int64(fc.finQueued) - int64(fc.finExecuted) // the running finalizer counts as queued
 	if w.samples < stalledSamples || backlog < 1 {
 		return nil
 	}
 	stuck := max(now.Sub(w.since), w.g.Waiting).Round(time.Second)
 	stk := inspect.ReportFrames(w.g.Frames)
-	f := &leakhound.Finding{
-		Kind:      leakhound.KindFinalizer,
-		Certainty: leakhound.Suspected,
+	f := &report.Finding{
+		Kind:      report.KindFinalizer,
+		Certainty: report.Suspected,
 		Reason:    "blocked",
 		Resource:  "finalizer",
 		Count:     1,
@@ -70,9 +70,9 @@ func (w *finalizerWatch) finding(now time.Time, fc finalizerCounters) *leakhound
 		Wait:   w.g.State,
 		Detail: fmt.Sprintf("%d finalizer(s) queued behind it; no finalizer ran in %d samples", backlog-1, w.samples),
 		Stack:  stk,
-		Origin: []leakhound.Frame{},
+		Origin: []report.Frame{},
 	}
-	f.ID = leakhound.FindingID(f.Kind, f.Reason, stk)
+	f.ID = report.FindingID(f.Kind, f.Reason, stk)
 	return f
 }
 
@@ -85,12 +85,12 @@ const (
 
 // backlogWatch follows the growth of the finalizer and cleanup queues.
 type backlogWatch struct {
-	growth   []gcqueue.Growth     // by index in gcqueue.All
-	findings []*leakhound.Finding // the queues growing now, by index in gcqueue.All
+	growth   []gcqueue.Growth  // by index in gcqueue.All
+	findings []*report.Finding // the queues growing now, by index in gcqueue.All
 }
 
 func newBacklogWatch() backlogWatch {
-	w := backlogWatch{growth: make([]gcqueue.Growth, len(gcqueue.All)), findings: make([]*leakhound.Finding, len(gcqueue.All))}
+	w := backlogWatch{growth: make([]gcqueue.Growth, len(gcqueue.All)), findings: make([]*report.Finding, len(gcqueue.All))}
 	for i := range w.growth {
 		w.growth[i] = gcqueue.Growth{Samples: backlogSamples, Floor: backlogFloor}
 	}
@@ -106,7 +106,7 @@ func (w *backlogWatch) observe(counts [][2]uint64, runners []*stack.Goroutine, e
 		queued, executed := counts[i][0], counts[i][1]
 		g := &w.growth[i]
 		if g.Observe(queued, executed) {
-			var stk []leakhound.Frame
+			var stk []report.Frame
 			wait := ""
 			if r := runners[i]; r != nil {
 				stk, wait = inspect.ReportFrames(r.Frames), r.State
@@ -122,8 +122,8 @@ func (w *backlogWatch) observe(counts [][2]uint64, runners []*stack.Goroutine, e
 }
 
 // current returns the findings of the queues growing now.
-func (w *backlogWatch) current() []leakhound.Finding {
-	var out []leakhound.Finding
+func (w *backlogWatch) current() []report.Finding {
+	var out []report.Finding
 	for _, f := range w.findings {
 		if f != nil {
 			out = append(out, *f)

@@ -8,9 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/leakhound/leakhound"
 	"github.com/leakhound/leakhound/internal/gcqueue"
 	"github.com/leakhound/leakhound/internal/stack"
+	"github.com/leakhound/leakhound/report"
 )
 
 // blockFinalizer makes the finalizer goroutine block in a finalizer, with
@@ -80,7 +80,7 @@ func TestFinalizerWatch(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var w finalizerWatch
-			var f *leakhound.Finding
+			var f *report.Finding
 			for i, step := range tt.steps {
 				now := t0.Add(time.Duration(i) * time.Second)
 				w.observe(now, step, tt.fc[i])
@@ -89,7 +89,7 @@ func TestFinalizerWatch(t *testing.T) {
 			if (f != nil) != tt.want {
 				t.Fatalf("finding = %v, want one: %v", f, tt.want)
 			}
-			if f != nil && (f.Kind != leakhound.KindFinalizer || f.Wait != "chan receive" || f.Stack[0].Func != "main.fin" ||
+			if f != nil && (f.Kind != report.KindFinalizer || f.Wait != "chan receive" || f.Stack[0].Func != "main.fin" ||
 				!strings.Contains(f.Detail, "5 finalizer(s) queued behind it")) {
 				t.Errorf("finding = %+v", f)
 			}
@@ -101,7 +101,7 @@ func TestBacklogWatch(t *testing.T) {
 	runner := &stack.Goroutine{State: "sleep", Frames: []stack.Frame{{Func: "main.slowFinalizer", Line: 7}, {Func: "runtime.runFinalizers", Line: 9}}}
 	w := newBacklogWatch()
 	var queued, executed uint64
-	step := func(add, ran uint64) []leakhound.Finding {
+	step := func(add, ran uint64) []report.Finding {
 		queued += add
 		executed += ran
 		w.observe([][2]uint64{{queued, executed}, {0, 0}}, []*stack.Goroutine{runner, nil}, 10*time.Second)
@@ -117,7 +117,7 @@ func TestBacklogWatch(t *testing.T) {
 		t.Fatalf("not reported after %d growing samples", backlogSamples+1)
 	}
 	f := got[0]
-	if f.Kind != leakhound.KindFinalizer || f.Reason != "backlog" || f.Resource != "finalizer" || f.Wait != "sleep" ||
+	if f.Kind != report.KindFinalizer || f.Reason != "backlog" || f.Resource != "finalizer" || f.Wait != "sleep" ||
 		f.Stack[0].Func != "main.slowFinalizer" || !strings.Contains(f.Detail, "3960 finalizers queued") {
 		t.Errorf("finding = %+v", f)
 	}

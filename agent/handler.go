@@ -150,7 +150,7 @@ func (a *Agent) serveReport(w http.ResponseWriter, q url.Values) {
 	if c := q.Get("certainty"); c != "" {
 		kept := r.Findings[:0]
 		for _, f := range r.Findings {
-			if f.Certainty == c {
+			if string(f.Certainty) == c {
 				kept = append(kept, f)
 			}
 		}

@@ -21,7 +21,7 @@ func (a *Agent) serveMetrics(w http.ResponseWriter, _ url.Values) {
 
 	counts := map[[3]string]int{}
 	for _, f := range sn.report().Findings {
-		counts[[3]string{f.Kind, f.Reason, f.Certainty}] += f.Count
+		counts[[3]string{string(f.Kind), string(f.Reason), string(f.Certainty)}] += f.Count
 	}
 	m.family("leakhound_findings", "gauge", "Leaked goroutines or resources in the agent's current findings, by kind, reason and certainty.")
 	for _, k := range sortedKeys(counts, func(a, b [3]string) int { return strings.Compare(strings.Join(a[:], " "), strings.Join(b[:], " ")) }) {

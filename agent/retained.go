@@ -6,27 +6,28 @@ import (
 	"slices"
 	"time"
 
-	"github.com/leakhound/leakhound"
+	"github.com/leakhound/leakhound/internal/verdict"
+	"github.com/leakhound/leakhound/report"
 )
 
 // retainedFind is a proven detection cycle that measures the memory proven
 // leaks keep alive; a variable for tests.
-var retainedFind = func() (*leakhound.Report, error) {
-	return leakhound.Find(leakhound.ProvenOnly(), leakhound.RetainedBytes())
+var retainedFind = func() (*report.Report, error) {
+	return provenCycle(true)
 }
 
 // retainedMeasure is the last measurement of retained memory.
 type retainedMeasure struct {
-	tried time.Time                    // the last attempt, for the rate limit
-	at    time.Time                    // the last successful measurement
-	byID  map[string]leakhound.Finding // its findings with retained memory, by id
+	tried time.Time                 // the last attempt, for the rate limit
+	at    time.Time                 // the last successful measurement
+	byID  map[string]report.Finding // its findings with retained memory, by id
 }
 
 // fill returns a copy of fs in which the findings measured earlier, and not
 // now, carry the measured retained_bytes. The Go runtime cannot dump the heap
 // once goroutines are marked leaked, so a measurement is never redone for a
 // leak that later cycles still report.
-func (m retainedMeasure) fill(fs []leakhound.Finding) []leakhound.Finding {
+func (m retainedMeasure) fill(fs []report.Finding) []report.Finding {
 	out := slices.Clone(fs)
 	for i := range out {
 		f := &out[i]
@@ -57,7 +58,7 @@ func (s *state) measureRetained(now time.Time) (int, string) {
 	if s.opts.RetainedInterval < 0 {
 		return http.StatusForbidden, "retained memory measurements are disabled (Options.RetainedInterval is negative)"
 	}
-	if !leakhound.ProvenAvailable() {
+	if !verdict.ProvenAvailable() {
 		return http.StatusNotImplemented, "retained memory is measured for proven leaks, and this Go runtime cannot prove leaks: build with Go 1.27, or Go 1.26 with GOEXPERIMENT=goroutineleakprofile"
 	}
 	s.proveMu.Lock()
@@ -81,7 +82,7 @@ func (s *state) measureRetained(now time.Time) (int, string) {
 	if err != nil {
 		return http.StatusInternalServerError, "measure retained memory: " + err.Error()
 	}
-	m := retainedMeasure{tried: now, at: now, byID: map[string]leakhound.Finding{}}
+	m := retainedMeasure{tried: now, at: now, byID: map[string]report.Finding{}}
 	for _, f := range r.Findings {
 		if f.RetainedBytes > 0 {
 			m.byID[f.ID] = f

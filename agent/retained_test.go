@@ -9,8 +9,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/leakhound/leakhound"
 	"github.com/leakhound/leakhound/internal/freshproc"
+	"github.com/leakhound/leakhound/internal/verdict"
+	"github.com/leakhound/leakhound/report"
 )
 
 // pinForever blocks forever on a channel nobody else has, keeping buf alive.
@@ -30,7 +31,7 @@ func startPinned(n, size int) {
 }
 
 func TestRetainedOnDemand(t *testing.T) {
-	if !leakhound.ProvenAvailable() {
+	if !verdict.ProvenAvailable() {
 		startAgent(t, Options{Interval: 20 * time.Millisecond, ProvenInterval: -1})
 		srv := httptest.NewServer(Handler())
 		defer srv.Close()
@@ -93,19 +94,22 @@ func TestRetainedOnDemand(t *testing.T) {
 }
 
 // pinned returns the proven finding of the pinForever goroutines in a report.
-func pinned(t *testing.T, body string) leakhound.Finding {
+func pinned(t *testing.T, body string) report.Finding {
 	t.Helper()
-	var r leakhound.Report
+	var r report.Report
 	if err := json.Unmarshal([]byte(body), &r); err != nil {
 		t.Fatalf("report: %v\n%s", err, body)
 	}
+	if err := r.Validate(); err != nil {
+		t.Errorf("the report breaks the format: %v\n%s", err, body)
+	}
 	for _, f := range r.Findings {
-		if f.Certainty == leakhound.Proven && len(f.Stack) > 0 && strings.HasSuffix(f.Stack[0].Func, ".pinForever") {
+		if f.Certainty == report.Proven && len(f.Stack) > 0 && strings.HasSuffix(f.Stack[0].Func, ".pinForever") {
 			return f
 		}
 	}
 	t.Fatalf("no proven finding of pinForever in\n%s", body)
-	return leakhound.Finding{}
+	return report.Finding{}
 }
 
 func TestRetainedDisabled(t *testing.T) {
@@ -122,8 +126,8 @@ func TestRetainedDisabled(t *testing.T) {
 
 func TestRetainedFill(t *testing.T) {
 	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	m := retainedMeasure{at: at, byID: map[string]leakhound.Finding{"a": {ID: "a", Count: 5, RetainedBytes: 1000}}}
-	fs := []leakhound.Finding{
+	m := retainedMeasure{at: at, byID: map[string]report.Finding{"a": {ID: "a", Count: 5, RetainedBytes: 1000}}}
+	fs := []report.Finding{
 		{ID: "a", Count: 7, Detail: "goroutines 1, 2"},
 		{ID: "b", Count: 1},
 		{ID: "a", Count: 5, RetainedBytes: 900, Detail: "measured now"},

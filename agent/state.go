@@ -11,11 +11,12 @@ import (
 	"sync"
 	"time"
 
-	"github.com/leakhound/leakhound"
 	"github.com/leakhound/leakhound/agent/internal/fdtable"
 	"github.com/leakhound/leakhound/internal/gcqueue"
 	"github.com/leakhound/leakhound/internal/inspect"
 	"github.com/leakhound/leakhound/internal/stack"
+	"github.com/leakhound/leakhound/internal/verdict"
+	"github.com/leakhound/leakhound/report"
 )
 
 // point is one sample, as kept in the history ring.
@@ -77,7 +78,7 @@ type state struct {
 	sampleErr  error
 	sampleCost time.Duration
 	samples    int
-	proven     *leakhound.Report
+	proven     *report.Report
 	provenAt   time.Time
 	provenErr  error
 	provenCost time.Duration
@@ -85,7 +86,7 @@ type state struct {
 	tcpStates  map[string]int
 	finalizers finalizerCounters
 	finWatch   finalizerWatch
-	finFinding *leakhound.Finding // the stalled finalizer goroutine, or nil
+	finFinding *report.Finding // the stalled finalizer goroutine, or nil
 	backlogs   backlogWatch
 	dumpBuf    []byte       // reused by every sample; only the sampling goroutine touches it
 	profBuf    bytes.Buffer // the same, for the goroutine profile
@@ -310,8 +311,16 @@ func cleanupRunner(sample *inspect.Sample) *stack.Goroutine {
 	return nil
 }
 
-// provenFind is leakhound.Find(leakhound.ProvenOnly()); a variable for tests.
-var provenFind = func() (*leakhound.Report, error) { return leakhound.Find(leakhound.ProvenOnly()) }
+// provenFind is a proven detection cycle; a variable for tests.
+var provenFind = func() (*report.Report, error) { return provenCycle(false) }
+
+// provenCycle reports the goroutines of this process the collector proves
+// leaked, never waiting, with the memory they retain when retained is set.
+func provenCycle(retained bool) (*report.Report, error) {
+	o := &verdict.Options{ProvenOnly: true, Retained: retained}
+	r, _, err := verdict.Run(o, verdict.Scope{Self: verdict.CurrentGoroutineID(), Mode: report.ModeRun})
+	return r, err
+}
 
 // prove runs one proven detection cycle.
 func (s *state) prove(now time.Time) {
@@ -322,7 +331,7 @@ func (s *state) prove(now time.Time) {
 
 // proveWith runs one proven detection cycle with find and keeps its result;
 // s.proveMu is held.
-func (s *state) proveWith(find func() (*leakhound.Report, error), now time.Time) (*leakhound.Report, error) {
+func (s *state) proveWith(find func() (*report.Report, error), now time.Time) (*report.Report, error) {
 	start := time.Now()
 	r, err := find()
 	cost := time.Since(start)
@@ -345,15 +354,15 @@ type snapshot struct {
 	// SampleSource says where the latest sample read goroutines from.
 	SampleSource string
 	Samples      int
-	Proven       *leakhound.Report
+	Proven       *report.Report
 	ProvenAt     time.Time
 	ProvenErr    error
 	ProvenCost   time.Duration
 	ProvenRuns   int
 	TCPStates    map[string]int
 	Finalizers   finalizerCounters
-	FinFinding   *leakhound.Finding
-	Backlogs     []leakhound.Finding
+	FinFinding   *report.Finding
+	Backlogs     []report.Finding
 	Retained     retainedMeasure
 }
 
@@ -405,16 +414,16 @@ func (sn *snapshot) suspects() (*inspect.Aggregation, []inspect.Suspect) {
 // report is the agent's JSON report: the findings of the last proven cycle,
 // the stalled finalizer goroutine, and the long-blocked suspects of the
 // latest sample.
-func (sn *snapshot) report() *leakhound.Report {
-	r := &leakhound.Report{Schema: leakhound.Schema, Go: runtime.Version(), Mode: "run", Findings: []leakhound.Finding{}}
+func (sn *snapshot) report() *report.Report {
+	var fs []report.Finding
 	if sn.Proven != nil {
-		r.Findings = append(r.Findings, sn.Retained.fill(sn.Proven.Findings)...)
+		fs = append(fs, sn.Retained.fill(sn.Proven.Findings)...)
 	}
 	if sn.FinFinding != nil {
-		r.Findings = append(r.Findings, *sn.FinFinding)
+		fs = append(fs, *sn.FinFinding)
 	}
-	r.Findings = append(r.Findings, sn.Backlogs...)
+	fs = append(fs, sn.Backlogs...)
 	agg, sus := sn.suspects()
-	r.Findings = append(r.Findings, inspect.Findings(sus, agg.Instances)...)
-	return r
+	fs = append(fs, inspect.Findings(sus, agg.Instances)...)
+	return report.New(report.ModeRun, fs)
 }

@@ -13,7 +13,7 @@ import (
 )
 
 // finding describes e as a resource finding with reason.
-func (t *tracker) finding(e *entry, reason string) report.Finding {
+func (t *tracker) finding(e *entry, reason report.Reason) report.Finding {
 	origin := originFrames(e.pcs)
 	certainty := report.Proven
 	if reason == report.ReasonHeldTooLong {
@@ -60,7 +60,7 @@ func addr(a any) string {
 	return "?"
 }
 
-func message(kind, reason string, fd int) string {
+func message(kind string, reason report.Reason, fd int) string {
 	body := kind == "http.Response.Body"
 	if strings.HasPrefix(kind, "sql.") {
 		return sqlMessage(kind, reason)
@@ -96,7 +96,7 @@ var (
 	}
 )
 
-func sqlMessage(kind, reason string) string {
+func sqlMessage(kind string, reason report.Reason) string {
 	ended := "closed"
 	if kind == "sql.Tx" {
 		ended = "committed or rolled back"
@@ -114,7 +114,7 @@ func heldMessage(kind string, held time.Duration) string {
 
 // group describes entries as findings with reason, one per origin and
 // resource kind with its count, in a stable order.
-func (t *tracker) group(entries []*entry, reason string) []report.Finding {
+func (t *tracker) group(entries []*entry, reason report.Reason) []report.Finding {
 	var out []report.Finding
 	index := map[string]int{}
 	for _, e := range entries {

@@ -112,7 +112,7 @@ func TestTrackerLifecycle(t *testing.T) {
 		if !strings.Contains(fd.Origin[0].Func, "openHere.func") {
 			t.Errorf("origin starts at %s", fd.Origin[0].Func)
 		}
-		got = append(got, fd.Resource+" "+fd.Reason+" "+fd.Detail)
+		got = append(got, fd.Resource+" "+string(fd.Reason)+" "+fd.Detail)
 	}
 	want := []string{
 		"os.File closed-by-gc /tmp/x (fd 7)",
@@ -280,7 +280,7 @@ func TestPooled(t *testing.T) {
 
 func TestSQLMessages(t *testing.T) {
 	for _, kind := range []string{"sql.Rows", "sql.Stmt", "sql.Tx", "sql.Conn"} {
-		for _, reason := range []string{report.ReasonClosedByGC, report.ReasonOpenAtEnd} {
+		for _, reason := range []report.Reason{report.ReasonClosedByGC, report.ReasonOpenAtEnd} {
 			m := message(kind, reason, -1)
 			if !strings.HasPrefix(m, kind+" opened here") || sqlEffect[kind] == "" || !strings.HasSuffix(m, sqlFix[kind]) {
 				t.Errorf("message(%s, %s) = %q", kind, reason, m)

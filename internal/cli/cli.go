@@ -7,9 +7,9 @@ import (
 	"io"
 	"strings"
 
+	"github.com/leakhound/leakhound/internal/cmdutil"
 	"github.com/leakhound/leakhound/internal/inspectcmd"
 	"github.com/leakhound/leakhound/internal/runcmd"
-	"github.com/leakhound/leakhound/internal/status"
 	"github.com/leakhound/leakhound/internal/vetcmd"
 )
 
@@ -40,7 +40,7 @@ Run "leakhound <command> -h" for the flags of one command.
 // returns the process exit status. Errors are printed as one line on stderr.
 func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	err := dispatch(args, stdin, stdout, stderr)
-	if code := status.Code(err); code != 2 || err == nil {
+	if code := cmdutil.Code(err); code != 2 || err == nil {
 		return code
 	}
 	msg := strings.ReplaceAll(err.Error(), "\n", "; ")
@@ -54,7 +54,7 @@ func dispatch(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	}
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
-		return status.Usagef("no command given: run \"leakhound help\" for usage")
+		return cmdutil.Usagef("no command given: run \"leakhound help\" for usage")
 	}
 	cmd, rest := args[0], args[1:]
 	switch cmd {
@@ -75,7 +75,7 @@ func dispatch(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stdout, "leakhound", Version)
 		return nil
 	default:
-		return status.Usagef("unknown command %q: run \"leakhound help\" for the list of commands", cmd)
+		return cmdutil.Usagef("unknown command %q: run \"leakhound help\" for the list of commands", cmd)
 	}
 }
 

@@ -1,6 +1,8 @@
 package htmlreport
 
 import (
+	"bytes"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -15,7 +17,11 @@ func writePage(t *testing.T) string {
 	r := sampleReport()
 	r.Findings[1].Message = `<img src=x onerror="document.title='pwned'"> can never run again`
 	path := filepath.Join(t.TempDir(), "report.html")
-	if err := WriteFile(path, r, nil); err != nil {
+	var page bytes.Buffer
+	if err := Write(&page, r); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, page.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return "file://" + path
@@ -32,7 +38,7 @@ func TestBrowserDOM(t *testing.T) {
 		{name: "five kind sections", re: `(?s)(<section class="kind".*){5}`},
 		{name: "summary table", re: `<td><a href="#kind-goroutine">goroutine</a></td>`},
 		{name: "folded frames", re: `<details><summary>6 more frame\(s\)</summary><ol start="9">`},
-		{name: "source line", re: `<code class="src">Stack: \[\]leakhound.Frame\{thisLine\(\)\}\}`},
+		{name: "source line", re: `<code class="src">Stack: \[\]report.Frame\{thisLine\(\)\}\}`},
 	}
 	for _, c := range checks {
 		if !regexp.MustCompile(c.re).MatchString(dom) {

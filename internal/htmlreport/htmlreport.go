@@ -20,8 +20,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/leakhound/leakhound"
-	"github.com/leakhound/leakhound/internal/status"
+	"github.com/leakhound/leakhound/report"
 )
 
 //go:embed report.html
@@ -35,8 +34,8 @@ var reportCSS string
 var Style = template.CSS(reportCSS)
 
 var tmpl = template.Must(template.New("report.html").Funcs(template.FuncMap{
-	"certaintyClass": func(c string) string {
-		if c == leakhound.Proven {
+	"certaintyClass": func(c report.Certainty) string {
+		if c == report.Proven {
 			return "proven"
 		}
 		return "suspected"
@@ -46,7 +45,7 @@ var tmpl = template.Must(template.New("report.html").Funcs(template.FuncMap{
 }).Parse(reportHTML))
 
 // Write renders r as a complete HTML page.
-func Write(w io.Writer, r *leakhound.Report) error {
+func Write(w io.Writer, r *report.Report) error {
 	if r == nil {
 		return errors.New("html report: no report to render")
 	}
@@ -58,37 +57,9 @@ func Write(w io.Writer, r *leakhound.Report) error {
 	return err
 }
 
-// WriteFile writes the page of r to the file path, or to stdout when path is
-// "-". An empty path writes nothing.
-func WriteFile(path string, r *leakhound.Report, stdout io.Writer) error {
-	switch path {
-	case "":
-		return nil
-	case "-":
-		return Write(stdout, r)
-	}
-	var b bytes.Buffer
-	if err := Write(&b, r); err != nil {
-		return err
-	}
-	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
-		return fmt.Errorf("write the HTML report: %w: check the -html path", err)
-	}
-	return nil
-}
-
-// CheckStdout rejects "-json -" together with "-html -": two reports on
-// one stream could not be told apart.
-func CheckStdout(jsonOut, htmlOut string) error {
-	if jsonOut == "-" && htmlOut == "-" {
-		return status.Usagef("-json - and -html - both write to stdout: write one of the reports to a file")
-	}
-	return nil
-}
-
 // Section renders findings as an HTML fragment (grouped by kind, without
 // the page around them) for a page that includes [Style].
-func Section(findings []leakhound.Finding) (template.HTML, error) {
+func Section(findings []report.Finding) (template.HTML, error) {
 	var b bytes.Buffer
 	if err := tmpl.ExecuteTemplate(&b, "findings", groupByKind(findings, sourceReader{})); err != nil {
 		return "", fmt.Errorf("html report: %w", err)
@@ -98,7 +69,7 @@ func Section(findings []leakhound.Finding) (template.HTML, error) {
 
 // page is what the "page" template renders.
 type page struct {
-	Report  *leakhound.Report
+	Report  *report.Report
 	Style   template.CSS
 	Summary []kindSummary
 	Total   int // leaked goroutines or resources, summed over findings
@@ -108,14 +79,14 @@ type page struct {
 
 // kindSummary counts the findings of one kind by certainty.
 type kindSummary struct {
-	Kind                          string
+	Kind                          report.Kind
 	ProvenGroups, SuspectedGroups int
 	ProvenCount, SuspectedCount   int
 }
 
 // group is the findings of one kind, in report order.
 type group struct {
-	Kind     string
+	Kind     report.Kind
 	Title    string
 	Count    int
 	Findings []finding
@@ -123,33 +94,36 @@ type group struct {
 
 // finding is a report finding with its frames ready to show.
 type finding struct {
-	leakhound.Finding
+	report.Finding
 	StackTitle, OriginTitle string
 	Stack, Origin           []frame
 }
 
 // frame is a stack frame with its source line, when the file is readable.
 type frame struct {
-	leakhound.Frame
+	report.Frame
 	Source string
 }
 
 // kinds orders and titles the sections of the report; other kinds follow,
 // sorted by name.
-var kinds = []struct{ kind, title string }{
-	{leakhound.KindGoroutine, "Goroutines"},
-	{leakhound.KindResource, "Resources"},
-	{leakhound.KindFinalizer, "Finalizers"},
-	{leakhound.KindStatic, "Static analysis"},
+var kinds = []struct {
+	kind  report.Kind
+	title string
+}{
+	{report.KindGoroutine, "Goroutines"},
+	{report.KindResource, "Resources"},
+	{report.KindFinalizer, "Finalizers"},
+	{report.KindStatic, "Static analysis"},
 }
 
-func newPage(r *leakhound.Report) *page {
+func newPage(r *report.Report) *page {
 	p := &page{Report: r, Style: Style, Groups: groupByKind(r.Findings, sourceReader{})}
 	for _, g := range p.Groups {
 		s := kindSummary{Kind: g.Kind}
 		for _, f := range g.Findings {
 			p.Total += f.Count
-			if f.Certainty == leakhound.Proven {
+			if f.Certainty == report.Proven {
 				p.Proven += f.Count
 				s.ProvenGroups++
 				s.ProvenCount += f.Count
@@ -163,8 +137,8 @@ func newPage(r *leakhound.Report) *page {
 	return p
 }
 
-func groupByKind(fs []leakhound.Finding, src sourceReader) []group {
-	byKind := map[string]*group{}
+func groupByKind(fs []report.Finding, src sourceReader) []group {
+	byKind := map[report.Kind]*group{}
 	for _, f := range fs {
 		g := byKind[f.Kind]
 		if g == nil {
@@ -189,7 +163,7 @@ func groupByKind(fs []leakhound.Finding, src sourceReader) []group {
 	return append(out, rest...)
 }
 
-func titleOf(kind string) string {
+func titleOf(kind report.Kind) string {
 	for _, k := range kinds {
 		if k.kind == kind {
 			return k.title
@@ -198,17 +172,17 @@ func titleOf(kind string) string {
 	if kind == "" {
 		return "Findings of no kind"
 	}
-	return "Kind " + kind
+	return "Kind " + string(kind)
 }
 
-func newFinding(f leakhound.Finding, src sourceReader) finding {
+func newFinding(f report.Finding, src sourceReader) finding {
 	out := finding{Finding: f, StackTitle: "stack", OriginTitle: "origin", Stack: src.frames(f.Stack)}
 	switch f.Kind {
-	case leakhound.KindGoroutine:
+	case report.KindGoroutine:
 		out.StackTitle, out.OriginTitle = "blocked at", "created at"
-	case leakhound.KindResource:
+	case report.KindResource:
 		out.OriginTitle = "opened at"
-	case leakhound.KindStatic:
+	case report.KindStatic:
 		out.StackTitle = "in"
 	}
 	if !slices.Equal(f.Origin, f.Stack) { // static findings repeat their one frame
@@ -244,7 +218,7 @@ type sourceReader map[string][]string
 // maxSourceFrames bounds the frames per stack shown with their source line.
 const maxSourceFrames = 4
 
-func (s sourceReader) frames(fs []leakhound.Frame) []frame {
+func (s sourceReader) frames(fs []report.Frame) []frame {
 	out := make([]frame, len(fs))
 	for i, f := range fs {
 		out[i].Frame = f

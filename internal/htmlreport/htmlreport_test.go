@@ -10,51 +10,50 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/leakhound/leakhound"
-	"github.com/leakhound/leakhound/internal/status"
+	"github.com/leakhound/leakhound/report"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden.html")
 
 // thisLine returns the file and line of its caller, for frames whose source
 // line the report must show.
-func thisLine() leakhound.Frame {
+func thisLine() report.Frame {
 	_, file, line, _ := runtime.Caller(1)
-	return leakhound.Frame{Func: "htmlreport.sourceMarker", File: file, Line: line}
+	return report.Frame{Func: "htmlreport.sourceMarker", File: file, Line: line}
 }
 
 // sampleReport has one finding of every kind, in an order the report must
 // regroup: static, goroutine, an unknown kind, resource, finalizer.
-func sampleReport() *leakhound.Report {
-	deep := make([]leakhound.Frame, 14)
+func sampleReport() *report.Report {
+	deep := make([]report.Frame, 14)
 	for i := range deep {
-		deep[i] = leakhound.Frame{Func: "main.recurse", File: "/src/app/deep.go", Line: 10 + i}
+		deep[i] = report.Frame{Func: "main.recurse", File: "/src/app/deep.go", Line: 10 + i}
 	}
-	return &leakhound.Report{
-		Schema: leakhound.Schema, Go: "go1.27.4", Mode: "test",
-		Findings: []leakhound.Finding{
+	return &report.Report{
+		Schema: report.Schema, Go: "go1.27.4", Mode: "test",
+		Findings: []report.Finding{
 			{ID: "5c0ffee5c0ffee00", Kind: "static", Certainty: "suspected", Reason: "unclosed", Resource: "os.File", Count: 1,
 				Message: "file opened here is never closed on the path through line 42",
-				Stack:   []leakhound.Frame{{Func: "app.load", File: "/src/app/load.go", Line: 40}},
-				Origin:  []leakhound.Frame{{Func: "app.load", File: "/src/app/load.go", Line: 40}},
+				Stack:   []report.Frame{{Func: "app.load", File: "/src/app/load.go", Line: 40}},
+				Origin:  []report.Frame{{Func: "app.load", File: "/src/app/load.go", Line: 40}},
 				Pos:     "/src/app/load.go:40:13"},
 			{ID: "0123456789abcdef", Kind: "goroutine", Certainty: "proven", Reason: "unreachable-wait", Resource: "goroutine", Count: 3,
 				Message: "3 goroutine(s) blocked at main.worker can never run again", Wait: "chan send", Test: "TestWorker/sub",
-				Stack:  []leakhound.Frame{{Func: "main.worker.func1", File: "/src/app/worker.go", Line: 17}},
-				Origin: []leakhound.Frame{{Func: "main.worker", File: "/src/app/worker.go", Line: 14}}, RetainedBytes: 10 << 20},
+				Stack:  []report.Frame{{Func: "main.worker.func1", File: "/src/app/worker.go", Line: 17}},
+				Origin: []report.Frame{{Func: "main.worker", File: "/src/app/worker.go", Line: 14}}, RetainedBytes: 10 << 20},
 			{ID: "00000000000000ff", Kind: "mystery", Certainty: "suspected", Reason: "odd", Resource: "thing", Count: 1, Message: "a kind this page does not know"},
 			{ID: "fedcba9876543210", Kind: "resource", Certainty: "proven", Reason: "closed-by-gc", Resource: "net.TCPConn", Count: 2,
 				Message: "2 connections were closed by the garbage collector", Detail: "127.0.0.1:54321 -> 127.0.0.1:5432",
-				Stack:  []leakhound.Frame{{Func: "net.(*netFD).Close", File: "/go/src/net/fd_posix.go", Line: 36}},
+				Stack:  []report.Frame{{Func: "net.(*netFD).Close", File: "/go/src/net/fd_posix.go", Line: 36}},
 				Origin: deep},
 			{ID: "aaaaaaaaaaaaaaaa", Kind: "finalizer", Certainty: "suspected", Reason: "blocked", Resource: "finalizer", Count: 1,
 				Message: "a finalizer is blocked", Wait: "sync.Mutex.Lock", Detail: "4 finalizer(s) queued behind it",
-				Stack: []leakhound.Frame{thisLine()}}, // sourceMarker: the report shows this line
+				Stack: []report.Frame{thisLine()}}, // sourceMarker: the report shows this line
 		},
 	}
 }
 
-func render(t *testing.T, r *leakhound.Report) string {
+func render(t *testing.T, r *report.Report) string {
 	t.Helper()
 	var b bytes.Buffer
 	if err := Write(&b, r); err != nil {
@@ -85,7 +84,7 @@ func TestWriteGroupsAndCounts(t *testing.T) {
 		`<dt>detail</dt><dd class="detail">127.0.0.1:54321 -&gt; 127.0.0.1:5432</dd>`,
 		`<dt>at</dt><dd class="pos">/src/app/load.go:40:13</dd>`,
 		`<details><summary>6 more frame(s)</summary><ol start="9">`,
-		`<code class="src">Stack: []leakhound.Frame{thisLine()}}, // sourceMarker: the report shows this line</code>`,
+		`<code class="src">Stack: []report.Frame{thisLine()}}, // sourceMarker: the report shows this line</code>`,
 	} {
 		if !strings.Contains(page, want) {
 			t.Errorf("page lacks %s", want)
@@ -112,11 +111,11 @@ func TestSelfContained(t *testing.T) {
 
 func TestEscapesHostileStrings(t *testing.T) {
 	const evil = `</textarea></style><script>alert("x")</script><img src=x onerror=alert(1)>`
-	r := &leakhound.Report{Schema: leakhound.Schema, Go: evil, Mode: evil, Findings: []leakhound.Finding{{
+	r := &report.Report{Schema: report.Schema, Go: evil, Mode: evil, Findings: []report.Finding{{
 		ID: `" onmouseover="alert(1)`, Kind: evil, Certainty: `proven" onclick="alert(1)`, Reason: evil, Resource: evil, Count: 1,
 		Message: evil, Wait: evil, Detail: evil, Test: evil, Pos: evil,
-		Stack:  []leakhound.Frame{{Func: evil, File: evil + ".go", Line: 1}},
-		Origin: []leakhound.Frame{{Func: "javascript:alert(1)", File: evil, Line: 2}},
+		Stack:  []report.Frame{{Func: evil, File: evil + ".go", Line: 1}},
+		Origin: []report.Frame{{Func: "javascript:alert(1)", File: evil, Line: 2}},
 	}}}
 	page := render(t, r)
 	for _, bad := range []string{"<script", "<img", `onmouseover="`, `onclick="`, "</textarea>", "</style><"} {
@@ -133,7 +132,7 @@ func TestEscapesHostileStrings(t *testing.T) {
 }
 
 func TestEmptyReport(t *testing.T) {
-	page := render(t, &leakhound.Report{Schema: leakhound.Schema, Go: "go1.26.8", Mode: "run", Findings: []leakhound.Finding{}})
+	page := render(t, &report.Report{Schema: report.Schema, Go: "go1.26.8", Mode: "run", Findings: []report.Finding{}})
 	for _, want := range []string{"<title>leakhound run report: no leaks</title>", `<p id="no-findings">No findings`} {
 		if !strings.Contains(page, want) {
 			t.Errorf("empty report page lacks %s", want)
@@ -151,7 +150,7 @@ func TestEmptyReport(t *testing.T) {
 
 func TestGolden(t *testing.T) {
 	r := sampleReport()
-	r.Findings[4].Stack = []leakhound.Frame{{Func: "main.(*pool).finalize", File: "/src/app/pool.go", Line: 88}} // no local source: stable output
+	r.Findings[4].Stack = []report.Frame{{Func: "main.(*pool).finalize", File: "/src/app/pool.go", Line: 88}} // no local source: stable output
 	page := render(t, r)
 	golden := filepath.Join("testdata", "report.golden.html")
 	if *update {
@@ -165,51 +164,6 @@ func TestGolden(t *testing.T) {
 	}
 	if page != string(want) {
 		t.Errorf("page differs from %s; run go test -update and review the diff", golden)
-	}
-}
-
-func TestWriteFile(t *testing.T) {
-	r := sampleReport()
-	var stdout bytes.Buffer
-	if err := WriteFile("", r, &stdout); err != nil || stdout.Len() != 0 {
-		t.Errorf("empty path: err %v, wrote %d bytes; want nothing", err, stdout.Len())
-	}
-	if err := WriteFile("-", r, &stdout); err != nil || !strings.HasPrefix(stdout.String(), "<!DOCTYPE html>") {
-		t.Errorf("\"-\": err %v, stdout starts %.40q; want the page on stdout", err, stdout.String())
-	}
-	path := filepath.Join(t.TempDir(), "r.html")
-	if err := WriteFile(path, r, &stdout); err != nil {
-		t.Fatal(err)
-	}
-	if data, err := os.ReadFile(path); err != nil || string(data) != render(t, r) {
-		t.Errorf("file holds %d bytes (%v), want the page", len(data), err)
-	}
-	err := WriteFile(filepath.Join(t.TempDir(), "missing", "r.html"), r, &stdout)
-	if err == nil || strings.Contains(err.Error(), "\n") || !strings.Contains(err.Error(), "check the -html path") {
-		t.Errorf("bad path: err = %v, want one line saying what to check", err)
-	}
-}
-
-func TestCheckStdout(t *testing.T) {
-	tests := []struct {
-		name, json, html string
-		wantErr          bool
-	}{
-		{name: "both stdout", json: "-", html: "-", wantErr: true},
-		{name: "json stdout", json: "-", html: "r.html"},
-		{name: "html stdout", json: "r.json", html: "-"},
-		{name: "none", json: "", html: ""},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			err := CheckStdout(tt.json, tt.html)
-			if (err != nil) != tt.wantErr {
-				t.Fatalf("err = %v, wantErr %v", err, tt.wantErr)
-			}
-			if err != nil && status.Code(err) != 2 {
-				t.Errorf("exit code %d, want 2 (usage)", status.Code(err))
-			}
-		})
 	}
 }
 

@@ -14,8 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/leakhound/leakhound"
 	"github.com/leakhound/leakhound/internal/stack"
+	"github.com/leakhound/leakhound/report"
 )
 
 func readFixture(t testing.TB, name string) []byte {
@@ -182,10 +182,10 @@ func TestRank(t *testing.T) {
 	if len(fs) != 2 {
 		t.Fatalf("got %d findings, want 2: %+v", len(fs), fs)
 	}
-	if f := fs[0]; f.Reason != leakhound.ReasonUnreachableWait || f.Certainty != leakhound.Proven || f.Count != 1 {
+	if f := fs[0]; f.Reason != report.ReasonUnreachableWait || f.Certainty != report.Proven || f.Count != 1 {
 		t.Errorf("first finding = %s/%s x%d, want unreachable-wait/proven x1", f.Reason, f.Certainty, f.Count)
 	}
-	if f := fs[1]; f.Reason != leakhound.ReasonLongBlocked || f.Certainty != leakhound.Suspected || f.Count != 120 || f.Stack[len(f.Stack)-1].Func != "main.send" {
+	if f := fs[1]; f.Reason != report.ReasonLongBlocked || f.Certainty != report.Suspected || f.Count != 120 || f.Stack[len(f.Stack)-1].Func != "main.send" {
 		t.Errorf("second finding = %+v, want long-blocked/suspected x120 at main.send", f)
 	}
 }

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/leakhound/leakhound"
 	"github.com/leakhound/leakhound/internal/stack"
+	"github.com/leakhound/leakhound/report"
 )
 
 // Thresholds say how much evidence makes a blocking site a suspect. A site
@@ -135,13 +135,13 @@ func shortFile(file string) string {
 // Findings turns ranked suspects into report findings: the proven goroutines
 // of a site as kind goroutine, reason unreachable-wait, proven; the others,
 // when they met a threshold, as reason long-blocked, suspected.
-func Findings(sus []Suspect, instances int) []leakhound.Finding {
-	var out []leakhound.Finding
+func Findings(sus []Suspect, instances int) []report.Finding {
+	var out []report.Finding
 	for i := range sus {
 		s := &sus[i]
 		site := s.Site
 		stk := ReportFrames(site.Example.Frames)
-		var origin []leakhound.Frame
+		var origin []report.Frame
 		if cb := site.Example.CreatedBy; cb != nil {
 			origin = ReportFrames([]stack.Frame{*cb})
 		}
@@ -151,11 +151,11 @@ func Findings(sus []Suspect, instances int) []leakhound.Finding {
 		}
 		detail := detailOf(s, instances)
 		if s.Proven {
-			out = append(out, leakhound.Finding{
-				ID:        leakhound.FindingID(leakhound.KindGoroutine, leakhound.ReasonUnreachableWait, idFrames),
-				Kind:      leakhound.KindGoroutine,
-				Certainty: leakhound.Proven,
-				Reason:    leakhound.ReasonUnreachableWait,
+			out = append(out, report.Finding{
+				ID:        report.FindingID(report.KindGoroutine, report.ReasonUnreachableWait, idFrames),
+				Kind:      report.KindGoroutine,
+				Certainty: report.Proven,
+				Reason:    report.ReasonUnreachableWait,
 				Resource:  "goroutine",
 				Count:     site.Leaked,
 				Message: fmt.Sprintf("%d goroutine(s) blocked at %s can never run again: make sure the other side of the %s always happens, or give the wait a way out (context, close)",
@@ -167,11 +167,11 @@ func Findings(sus []Suspect, instances int) []leakhound.Finding {
 			})
 		}
 		if rest := site.Count - site.Leaked; s.Evidence > 0 && rest > 0 {
-			out = append(out, leakhound.Finding{
-				ID:        leakhound.FindingID(leakhound.KindGoroutine, leakhound.ReasonLongBlocked, idFrames),
-				Kind:      leakhound.KindGoroutine,
-				Certainty: leakhound.Suspected,
-				Reason:    leakhound.ReasonLongBlocked,
+			out = append(out, report.Finding{
+				ID:        report.FindingID(report.KindGoroutine, report.ReasonLongBlocked, idFrames),
+				Kind:      report.KindGoroutine,
+				Certainty: report.Suspected,
+				Reason:    report.ReasonLongBlocked,
 				Resource:  "goroutine",
 				Count:     rest,
 				Message:   s.Summary(instances) + ": check what should wake them and whether it can be missed",
@@ -209,10 +209,10 @@ func detailOf(s *Suspect, instances int) string {
 }
 
 // ReportFrames converts parsed frames to the frames of a report finding.
-func ReportFrames(fs []stack.Frame) []leakhound.Frame {
-	out := make([]leakhound.Frame, 0, len(fs))
+func ReportFrames(fs []stack.Frame) []report.Frame {
+	out := make([]report.Frame, 0, len(fs))
 	for _, f := range fs {
-		out = append(out, leakhound.Frame{Func: f.Func, File: f.File, Line: f.Line})
+		out = append(out, report.Frame{Func: f.Func, File: f.File, Line: f.Line})
 	}
 	return out
 }

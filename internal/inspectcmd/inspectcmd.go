@@ -4,21 +4,16 @@ package inspectcmd
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"runtime"
 	"strings"
 	"time"
 
-	"github.com/leakhound/leakhound"
-	"github.com/leakhound/leakhound/internal/cmdflag"
-	"github.com/leakhound/leakhound/internal/htmlreport"
+	"github.com/leakhound/leakhound/internal/cmdutil"
 	"github.com/leakhound/leakhound/internal/inspect"
-	"github.com/leakhound/leakhound/internal/status"
+	"github.com/leakhound/leakhound/report"
 )
 
 const usage = `usage: leakhound inspect [flags] <file|URL>...
@@ -59,7 +54,7 @@ func parseArgs(args []string, stdout io.Writer) (*config, error) {
 	fs.IntVar(&c.threshold.MinCount, "min-count", c.threshold.MinCount, "rank a site with at least `N` blocked goroutines (all instances)")
 	fs.DurationVar(&c.threshold.MinAge, "min-age", c.threshold.MinAge, "rank a site whose goroutines have waited at least `D`")
 	fs.IntVar(&c.threshold.MinGrowth, "min-growth", c.threshold.MinGrowth, "rank a site that grew by at least `N` between two samples of one instance")
-	if helped, err := cmdflag.Parse(fs, args, usage, stdout); helped || err != nil {
+	if helped, err := cmdutil.Parse(fs, args, usage, stdout); helped || err != nil {
 		if err == nil {
 			err = flag.ErrHelp
 		}
@@ -67,23 +62,23 @@ func parseArgs(args []string, stdout io.Writer) (*config, error) {
 	}
 	switch {
 	case c.workers < 1:
-		return nil, status.Usagef("inspect: -j must be at least 1")
+		return nil, cmdutil.Usagef("inspect: -j must be at least 1")
 	case c.timeout <= 0:
-		return nil, status.Usagef("inspect: -timeout must be positive")
+		return nil, cmdutil.Usagef("inspect: -timeout must be positive")
 	case c.resample < 0:
-		return nil, status.Usagef("inspect: -resample must not be negative")
+		return nil, cmdutil.Usagef("inspect: -resample must not be negative")
 	case c.top < 0 || c.threshold.MinCount < 0 || c.threshold.MinAge < 0 || c.threshold.MinGrowth < 0:
-		return nil, status.Usagef("inspect: -top, -min-count, -min-age and -min-growth must not be negative")
+		return nil, cmdutil.Usagef("inspect: -top, -min-count, -min-age and -min-growth must not be negative")
 	case fs.NArg() == 0:
-		return nil, status.Usagef("inspect: no source given: name goroutine dump or profile files or http(s):// URLs")
+		return nil, cmdutil.Usagef("inspect: no source given: name goroutine dump or profile files or http(s):// URLs")
 	}
-	if err := htmlreport.CheckStdout(c.jsonOut, c.htmlOut); err != nil {
-		return nil, status.Usagef("inspect: %v", err)
+	if err := cmdutil.CheckStdout(cmdutil.Output{Flag: "-json", Path: c.jsonOut}, cmdutil.Output{Flag: "-html", Path: c.htmlOut}); err != nil {
+		return nil, cmdutil.Usagef("inspect: %v", err)
 	}
 	for _, arg := range fs.Args() {
 		s, err := inspect.ParseSource(arg)
 		if err != nil {
-			return nil, status.Usagef("inspect: %v", err)
+			return nil, cmdutil.Usagef("inspect: %v", err)
 		}
 		c.sources = append(c.sources, s)
 	}
@@ -120,26 +115,15 @@ func Main(args []string, stdout, stderr io.Writer) error {
 	}
 	agg := inspect.Aggregate(obs)
 	suspects := inspect.Rank(agg, c.threshold)
-	report := &leakhound.Report{
-		Schema:   leakhound.Schema,
-		Go:       runtime.Version(),
-		Mode:     "inspect",
-		Findings: inspect.Findings(suspects, agg.Instances),
-	}
-	if report.Findings == nil {
-		report.Findings = []leakhound.Finding{}
-	}
-	if err := writeJSON(c.jsonOut, report, stdout); err != nil {
-		return err
-	}
-	if err := htmlreport.WriteFile(c.htmlOut, report, stdout); err != nil {
+	rep := report.New(report.ModeInspect, inspect.Findings(suspects, agg.Instances))
+	if err := cmdutil.WriteReports(c.jsonOut, c.htmlOut, rep, stdout); err != nil {
 		return fmt.Errorf("inspect: %w", err)
 	}
 	if c.jsonOut != "-" && c.htmlOut != "-" {
 		writeText(stdout, c, agg, suspects, len(obs), failed)
 	}
-	if len(report.Findings) > 0 {
-		return status.ErrFindings
+	if len(rep.Findings) > 0 {
+		return cmdutil.ErrFindings
 	}
 	return nil
 }
@@ -162,25 +146,6 @@ func resample(ctx context.Context, loader *inspect.Loader, c *config) []inspect.
 
 func oneLine(err error) string {
 	return strings.ReplaceAll(err.Error(), "\n", "; ")
-}
-
-func writeJSON(path string, r *leakhound.Report, stdout io.Writer) error {
-	if path == "" {
-		return nil
-	}
-	data, err := json.MarshalIndent(r, "", "  ")
-	if err != nil {
-		return fmt.Errorf("inspect: encode report: %w", err)
-	}
-	data = append(data, '\n')
-	if path == "-" {
-		_, err = stdout.Write(data)
-		return err
-	}
-	if err := os.WriteFile(path, data, 0o644); err != nil {
-		return fmt.Errorf("inspect: write report: %w", err)
-	}
-	return nil
 }
 
 func writeText(w io.Writer, c *config, agg *inspect.Aggregation, suspects []inspect.Suspect, samples, failed int) {

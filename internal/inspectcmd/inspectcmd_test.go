@@ -12,9 +12,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/leakhound/leakhound"
 	"github.com/leakhound/leakhound/agent"
-	"github.com/leakhound/leakhound/internal/status"
+	"github.com/leakhound/leakhound/internal/cmdutil"
+	"github.com/leakhound/leakhound/report"
 )
 
 func fixture(name string) string { return filepath.Join("..", "inspect", "testdata", name) }
@@ -22,7 +22,7 @@ func fixture(name string) string { return filepath.Join("..", "inspect", "testda
 func run(args ...string) (stdout, stderr string, code int) {
 	var out, errb bytes.Buffer
 	err := Main(args, &out, &errb)
-	code = status.Code(err)
+	code = cmdutil.Code(err)
 	if code == 2 {
 		fmt.Fprintf(&errb, "leakhound: %v\n", err) // as the cli package prints it
 	}
@@ -109,11 +109,14 @@ func TestJSONReport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var r leakhound.Report
+	var r report.Report
 	if err := json.Unmarshal(data, &r); err != nil {
 		t.Fatal(err)
 	}
-	if r.Schema != leakhound.Schema || r.Mode != "inspect" || len(r.Findings) != 1 {
+	if err := r.Validate(); err != nil {
+		t.Errorf("the report breaks the format: %v\n%s", err, data)
+	}
+	if r.Schema != report.Schema || r.Mode != "inspect" || len(r.Findings) != 1 {
 		t.Fatalf("report = %s", data)
 	}
 	f := r.Findings[0]

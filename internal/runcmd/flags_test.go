@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/leakhound/leakhound/internal/cmdutil"
 	"github.com/leakhound/leakhound/internal/runcmd"
-	"github.com/leakhound/leakhound/internal/status"
 )
 
 // TestFlags checks the command lines run and test refuse before building
@@ -44,8 +44,8 @@ func TestFlags(t *testing.T) {
 					}
 					return
 				}
-				if status.Code(err) != 2 || !strings.Contains(err.Error(), tt.wantErr) || strings.Contains(err.Error(), "\n") {
-					t.Errorf("err = %v (exit %d), want a one-line usage error containing %q", err, status.Code(err), tt.wantErr)
+				if cmdutil.Code(err) != 2 || !strings.Contains(err.Error(), tt.wantErr) || strings.Contains(err.Error(), "\n") {
+					t.Errorf("err = %v (exit %d), want a one-line usage error containing %q", err, cmdutil.Code(err), tt.wantErr)
 				}
 				if stdout != "" || stderr != "" {
 					t.Errorf("a refused command line printed:\nstdout: %s\nstderr: %s", stdout, stderr)

@@ -6,8 +6,7 @@ import (
 	"io"
 	"os"
 
-	"github.com/leakhound/leakhound/internal/cmdflag"
-	"github.com/leakhound/leakhound/internal/status"
+	"github.com/leakhound/leakhound/internal/cmdutil"
 )
 
 const gorootUsage = `usage: leakhound goroot
@@ -33,11 +32,11 @@ Flags:
 // Goroot implements `leakhound goroot` with args (the words after "goroot").
 func Goroot(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("goroot", flag.ContinueOnError)
-	if helped, err := cmdflag.Parse(fs, args, gorootUsage, stdout); helped || err != nil {
+	if helped, err := cmdutil.Parse(fs, args, gorootUsage, stdout); helped || err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return status.Usagef("goroot takes no arguments: run \"leakhound goroot\" in your module")
+		return cmdutil.Usagef("goroot takes no arguments: run \"leakhound goroot\" in your module")
 	}
 	root, _, err := instrumentedRoot(".")
 	if err != nil {

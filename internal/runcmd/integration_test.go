@@ -12,7 +12,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/leakhound/leakhound"
+	"github.com/leakhound/leakhound/report"
 )
 
 // The integration tests build the real leakhound binary once and run it on
@@ -73,7 +73,7 @@ func moduleRoot(t *testing.T) string {
 
 // runLeakhound runs the binary in dir and returns its exit status, its
 // stdout and stderr together, and the JSON report it wrote.
-func runLeakhound(t *testing.T, dir string, args ...string) (int, string, *leakhound.Report) {
+func runLeakhound(t *testing.T, dir string, args ...string) (int, string, *report.Report) {
 	t.Helper()
 	r := runSplit(t, dir, args...)
 	return r.code, r.stdout + r.stderr, r.report
@@ -83,22 +83,25 @@ func runLeakhound(t *testing.T, dir string, args ...string) (int, string, *leakh
 type run struct {
 	code           int
 	stdout, stderr string
-	report         *leakhound.Report
+	report         *report.Report
 }
 
 // runSplit runs the binary in dir with "-json FILE" after the command
 // word and returns what it wrote to stdout, to stderr and to FILE.
 func runSplit(t *testing.T, dir string, args ...string) run {
 	t.Helper()
-	report := filepath.Join(t.TempDir(), "report.json")
-	r := execLeakhound(t, dir, append([]string{args[0], "-json", report}, args[1:]...)...)
-	data, err := os.ReadFile(report)
+	path := filepath.Join(t.TempDir(), "report.json")
+	r := execLeakhound(t, dir, append([]string{args[0], "-json", path}, args[1:]...)...)
+	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatalf("no report (exit %d): %v\n%s%s", r.code, err, r.stdout, r.stderr)
 	}
-	r.report = new(leakhound.Report)
+	r.report = new(report.Report)
 	if err := json.Unmarshal(data, r.report); err != nil {
 		t.Fatalf("bad report: %v\n%s", err, data)
+	}
+	if err := r.report.Validate(); err != nil {
+		t.Errorf("the report breaks the format: %v\n%s", err, data)
 	}
 	return r
 }
@@ -125,7 +128,7 @@ func execLeakhound(t *testing.T, dir string, args ...string) run {
 // count, test, the first origin frame (the call the program made) and the
 // first frame of the program's own code in origin (or, without an origin,
 // in the stack), without the path of this package's testdata.
-func describe(f leakhound.Finding) string {
+func describe(f report.Finding) string {
 	frames := f.Origin
 	if len(frames) == 0 {
 		frames = f.Stack
@@ -140,7 +143,7 @@ func describe(f leakhound.Finding) string {
 			break
 		}
 	}
-	s := strings.Join([]string{f.Kind, f.Resource, f.Reason, f.Certainty, itoa(f.Count), first, own}, " ")
+	s := strings.Join([]string{string(f.Kind), f.Resource, string(f.Reason), string(f.Certainty), itoa(f.Count), first, own}, " ")
 	if f.Test != "" {
 		s += " test=" + f.Test
 	}
@@ -164,7 +167,7 @@ func itoa(n int) string {
 	return string(b)
 }
 
-func describeAll(rep *leakhound.Report) []string {
+func describeAll(rep *report.Report) []string {
 	out := []string{}
 	for _, f := range rep.Findings {
 		out = append(out, describe(f))
@@ -243,7 +246,7 @@ func TestRunExamples(t *testing.T) {
 			if got := describeAll(rep); !slices.Equal(got, tt.want) {
 				t.Errorf("findings:\n%s\nwant:\n%s\noutput:\n%s", strings.Join(got, "\n"), strings.Join(tt.want, "\n"), out)
 			}
-			if rep.Schema != leakhound.Schema || rep.Mode != "run" || !strings.HasPrefix(rep.Go, "go1.") {
+			if rep.Schema != report.Schema || rep.Mode != "run" || !strings.HasPrefix(rep.Go, "go1.") {
 				t.Errorf("report header %q %q %q", rep.Schema, rep.Mode, rep.Go)
 			}
 			if !strings.Contains(out, tt.wantOut) {

@@ -9,14 +9,14 @@ import (
 	"os"
 	"strings"
 
-	"github.com/leakhound/leakhound"
+	"github.com/leakhound/leakhound/internal/cmdutil"
 	"github.com/leakhound/leakhound/report"
 	"github.com/leakhound/leakhound/track"
 )
 
 // result is what the instrumented programs reported.
 type result struct {
-	report *leakhound.Report
+	report *report.Report
 	notes  []string
 	// streamed holds the ids of findings already printed: as they happened
 	// (run), or in go test's output (test).
@@ -25,11 +25,11 @@ type result struct {
 
 // readReport reads the JSON lines the tracker wrote to path (see
 // track.Event). final reports whether a program reached its exit report.
-func readReport(path, goVersion, mode string) (*result, bool, error) {
-	res := &result{
-		report:   &leakhound.Report{Schema: leakhound.Schema, Go: goVersion, Mode: mode, Findings: []leakhound.Finding{}},
-		streamed: map[string]bool{},
-	}
+// The report's Go version is goVersion, the toolchain that built the
+// program.
+func readReport(path, goVersion string, mode report.Mode) (*result, bool, error) {
+	res := &result{report: report.New(mode, nil), streamed: map[string]bool{}}
+	res.report.Go = goVersion
 	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return res, false, nil
@@ -68,8 +68,8 @@ func readReport(path, goVersion, mode string) (*result, bool, error) {
 	return res, final, nil
 }
 
-// finish prints the summary on stderr and writes the JSON report.
-func finish(res *result, jsonOut string, stdout, stderr io.Writer) error {
+// finish prints the summary on stderr and writes the JSON and HTML reports.
+func finish(res *result, jsonOut, htmlOut string, stdout, stderr io.Writer) error {
 	for _, n := range res.notes {
 		fmt.Fprintf(stderr, "leakhound: note: %s\n", n)
 	}
@@ -88,32 +88,17 @@ func finish(res *result, jsonOut string, stdout, stderr io.Writer) error {
 			fmt.Fprintf(stderr, "\n%s\n", f.Text())
 		}
 	}
-	if jsonOut == "" {
-		return nil
-	}
-	data, err := json.MarshalIndent(res.report, "", "  ")
-	if err != nil {
-		return err
-	}
-	data = append(data, '\n')
-	if jsonOut == "-" {
-		_, err = stdout.Write(data)
-		return err
-	}
-	if err := os.WriteFile(jsonOut, data, 0o644); err != nil {
-		return fmt.Errorf("write the JSON report: %w", err)
-	}
-	return nil
+	return cmdutil.WriteReports(jsonOut, htmlOut, res.report, stdout)
 }
 
 // summary is a one-line description of f.
-func summary(f leakhound.Finding) string {
+func summary(f report.Finding) string {
 	s := fmt.Sprintf("%s %s", f.Resource, f.Reason)
 	if f.Count > 1 {
 		s = fmt.Sprintf("%d x %s", f.Count, s)
 	}
 	verb := "opened"
-	if f.Kind == leakhound.KindGoroutine {
+	if f.Kind == report.KindGoroutine {
 		verb = "created"
 	}
 	if fr, ok := userFrame(f.Origin); ok {
@@ -131,9 +116,9 @@ func summary(f leakhound.Finding) string {
 // userFrame returns the first frame of origin in the program's own code (a
 // function whose import path has a dot in its first element, or of a main
 // or test package), else the first frame.
-func userFrame(origin []leakhound.Frame) (leakhound.Frame, bool) {
+func userFrame(origin []report.Frame) (report.Frame, bool) {
 	if len(origin) == 0 {
-		return leakhound.Frame{}, false
+		return report.Frame{}, false
 	}
 	for _, fr := range origin {
 		pkg := pkgOf(fr.Func)

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/leakhound/leakhound"
+	"github.com/leakhound/leakhound/report"
 )
 
 // The scenarios of testdata/leaks open every kind of resource leakhound
@@ -78,7 +78,7 @@ func (s scenarioFinding) want(test string) string {
 
 // checkFindings checks that rep holds exactly want (as describeAll gives
 // them), and that each scenario's finding has its detail.
-func checkFindings(t *testing.T, rep *leakhound.Report, want []string, output string) {
+func checkFindings(t *testing.T, rep *report.Report, want []string, output string) {
 	t.Helper()
 	slices.Sort(want)
 	if got := describeAll(rep); !slices.Equal(got, want) {
@@ -89,7 +89,7 @@ func checkFindings(t *testing.T, rep *leakhound.Report, want []string, output st
 		details["leaks.(*Env)."+s.scenario] = regexp.MustCompile("^" + s.detail + "$")
 	}
 	for _, f := range rep.Findings {
-		if f.Kind != leakhound.KindResource {
+		if f.Kind != report.KindResource {
 			continue
 		}
 		own := strings.Fields(describe(f))[6]
@@ -115,7 +115,7 @@ func TestRunScenarios(t *testing.T) {
 	}
 	// Findings of the garbage collector are printed as they happen.
 	for _, f := range r.report.Findings {
-		if f.Reason != leakhound.ReasonOpenAtEnd && !strings.Contains(r.stderr, "leakhound: proven leak: "+f.Resource+" "+f.Reason+" [id "+f.ID+"]") {
+		if f.Reason != report.ReasonOpenAtEnd && !strings.Contains(r.stderr, "leakhound: proven leak: "+f.Resource+" "+string(f.Reason)+" [id "+f.ID+"]") {
 			t.Errorf("%s %s %s not printed as it happened:\n%s", f.Resource, f.Reason, f.ID, r.stderr)
 		}
 	}
@@ -227,7 +227,7 @@ func TestTestScenarios(t *testing.T) {
 // checkEvents checks that stdout is a stream of go test -json events, as
 // gotestsum and CI dashboards read it, in which every test with a finding
 // failed and printed the finding, and every test of passed passed.
-func checkEvents(t *testing.T, stdout string, rep *leakhound.Report, passed []string) {
+func checkEvents(t *testing.T, stdout string, rep *report.Report, passed []string) {
 	t.Helper()
 	type event struct {
 		Action, Package, Test, Output string

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/leakhound/leakhound"
+	"github.com/leakhound/leakhound/report"
 )
 
 // TestRunRetained runs a program whose five leaked goroutines hold 10 MB
@@ -40,7 +40,7 @@ func TestRunRetained(t *testing.T) {
 				t.Fatalf("want proven findings of 5 main.hold and 1 main.holdShared goroutines, got %v\n%s", describeAll(rep), out)
 			}
 			for _, c := range []struct {
-				f      *leakhound.Finding
+				f      *report.Finding
 				bounds [2]int64
 			}{{hold, tt.hold}, {shared, tt.shared}} {
 				if got := c.f.RetainedBytes; got < c.bounds[0] || got > c.bounds[1] {
@@ -58,9 +58,9 @@ func TestRunRetained(t *testing.T) {
 }
 
 // findingAt returns the proven goroutine finding blocked in function fn.
-func findingAt(rep *leakhound.Report, fn string) *leakhound.Finding {
+func findingAt(rep *report.Report, fn string) *report.Finding {
 	for i, f := range rep.Findings {
-		if f.Kind == leakhound.KindGoroutine && f.Certainty == leakhound.Proven && len(f.Stack) > 0 && f.Stack[0].Func == fn {
+		if f.Kind == report.KindGoroutine && f.Certainty == report.Proven && len(f.Stack) > 0 && f.Stack[0].Func == fn {
 			return &rep.Findings[i]
 		}
 	}

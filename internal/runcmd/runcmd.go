@@ -17,9 +17,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/leakhound/leakhound/internal/cmdflag"
-	"github.com/leakhound/leakhound/internal/htmlreport"
-	"github.com/leakhound/leakhound/internal/status"
+	"github.com/leakhound/leakhound/internal/cmdutil"
+	"github.com/leakhound/leakhound/report"
 	"github.com/leakhound/leakhound/track"
 )
 
@@ -51,10 +50,10 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	tags := fs.String("tags", "", "build `tags` passed to go build")
 	retained := retainedFlag(fs)
 	held := heldFlag(fs)
-	if helped, err := cmdflag.Parse(fs, args, runUsage, stdout); helped || err != nil {
+	if helped, err := cmdutil.Parse(fs, args, runUsage, stdout); helped || err != nil {
 		return err
 	}
-	if err := htmlreport.CheckStdout(*jsonOut, *htmlOut); err != nil {
+	if err := cmdutil.CheckStdout(cmdutil.Output{Flag: "-json", Path: *jsonOut}, cmdutil.Output{Flag: "-html", Path: *htmlOut}); err != nil {
 		return err
 	}
 	if err := checkHeld(*held); err != nil {
@@ -62,7 +61,7 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	}
 	targets, progArgs := splitArgs(fs.Args())
 	if len(targets) == 0 {
-		return status.Usagef("no program given: run \"leakhound run <main package dir or .go files>\"")
+		return cmdutil.Usagef("no program given: run \"leakhound run <main package dir or .go files>\"")
 	}
 	bin, b, err := buildProgram(targets, *tags)
 	if b != nil {
@@ -79,24 +78,21 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("run the program: %w", err)
 	}
-	res, final, err := readReport(reportPath, b.env.GOVERSION, "run")
+	res, final, err := readReport(reportPath, b.env.GOVERSION, report.ModeRun)
 	if err != nil {
 		return err
 	}
 	if !final {
 		res.notes = append(res.notes, "the program ended without running leakhound's exit report (crash, unhandled panic or SIGKILL): only resources closed by the garbage collector are reported")
 	}
-	if err := finish(res, *jsonOut, stdout, stderr); err != nil {
-		return err
-	}
-	if err := htmlreport.WriteFile(*htmlOut, res.report, stdout); err != nil {
+	if err := finish(res, *jsonOut, *htmlOut, stdout, stderr); err != nil {
 		return err
 	}
 	if len(res.report.Findings) > 0 {
-		return status.ErrFindings
+		return cmdutil.ErrFindings
 	}
 	if code != 0 {
-		return &status.ProgramExit{Code: code}
+		return &cmdutil.ProgramExit{Code: code}
 	}
 	return nil
 }
@@ -108,7 +104,7 @@ func heldFlag(fs *flag.FlagSet) *time.Duration {
 
 func checkHeld(d time.Duration) error {
 	if d < 0 {
-		return status.Usagef("-held %v is negative: give a duration such as 30s, or 0 to turn the check off", d)
+		return cmdutil.Usagef("-held %v is negative: give a duration such as 30s, or 0 to turn the check off", d)
 	}
 	return nil
 }
@@ -138,7 +134,7 @@ func buildProgram(targets []string, tags string) (string, *build, error) {
 		return "", b, err
 	}
 	if len(pkgs) != 1 || pkgs[0].Name != "main" {
-		return "", b, status.Usagef("%s is not one main package: give the directory of a main package or its .go files", strings.Join(targets, " "))
+		return "", b, cmdutil.Usagef("%s is not one main package: give the directory of a main package or its .go files", strings.Join(targets, " "))
 	}
 	overlay, added, err := b.mainFile(pkgs[0])
 	if err != nil {

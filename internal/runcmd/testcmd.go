@@ -7,9 +7,8 @@ import (
 	"path/filepath"
 	"slices"
 
-	"github.com/leakhound/leakhound/internal/cmdflag"
-	"github.com/leakhound/leakhound/internal/htmlreport"
-	"github.com/leakhound/leakhound/internal/status"
+	"github.com/leakhound/leakhound/internal/cmdutil"
+	"github.com/leakhound/leakhound/report"
 	"github.com/leakhound/leakhound/track"
 )
 
@@ -44,10 +43,10 @@ func Test(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	htmlOut := fs.String("html", "", "write the HTML report to `FILE`; \"-\" for stdout")
 	retained := retainedFlag(fs)
 	held := heldFlag(fs)
-	if helped, err := cmdflag.Parse(fs, args, testUsage, stdout); helped || err != nil {
+	if helped, err := cmdutil.Parse(fs, args, testUsage, stdout); helped || err != nil {
 		return err
 	}
-	if err := htmlreport.CheckStdout(*jsonOut, *htmlOut); err != nil {
+	if err := cmdutil.CheckStdout(cmdutil.Output{Flag: "-json", Path: *jsonOut}, cmdutil.Output{Flag: "-html", Path: *htmlOut}); err != nil {
 		return err
 	}
 	if err := checkHeld(*held); err != nil {
@@ -58,7 +57,7 @@ func Test(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		pkgs = []string{"."}
 	}
 	if (*jsonOut == "-" || *htmlOut == "-") && slices.Contains(goFlags, "-json") {
-		return status.Usagef("a report to stdout (\"-\") and go test's -json both write to stdout: write the report to a file")
+		return cmdutil.Usagef("a report to stdout (\"-\") and go test's -json both write to stdout: write the report to a file")
 	}
 	b, err := newBuild(".")
 	if err != nil {
@@ -73,18 +72,15 @@ func Test(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("run go test: %w", err)
 	}
-	res, _, err := readReport(reportPath, b.env.GOVERSION, "test")
+	res, _, err := readReport(reportPath, b.env.GOVERSION, report.ModeTest)
 	if err != nil {
 		return err
 	}
-	if err := finish(res, *jsonOut, stdout, stderr); err != nil {
-		return err
-	}
-	if err := htmlreport.WriteFile(*htmlOut, res.report, stdout); err != nil {
+	if err := finish(res, *jsonOut, *htmlOut, stdout, stderr); err != nil {
 		return err
 	}
 	if code != 0 || len(res.report.Findings) > 0 {
-		return status.ErrFindings
+		return cmdutil.ErrFindings
 	}
 	return nil
 }

@@ -1,9 +1,7 @@
 package verdict
 
 import (
-	"cmp"
 	"fmt"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -12,13 +10,6 @@ import (
 	"github.com/leakhound/leakhound/internal/stack"
 	"github.com/leakhound/leakhound/report"
 )
-
-func newReport(mode string, findings []report.Finding) *report.Report {
-	if findings == nil {
-		findings = []report.Finding{}
-	}
-	return &report.Report{Schema: report.Schema, Go: runtime.Version(), Mode: mode, Findings: findings}
-}
 
 // findingsOf groups identical goroutines (same reason, wait, stack and
 // origin) into findings, sorted deterministically, and returns with them the
@@ -43,7 +34,7 @@ func findingsOf(gs []stack.Goroutine, o *Options, sc Scope) ([]report.Finding, [
 		}
 		stk := framesOf(g.Frames)
 		origin := originOf(g)
-		key := reason + "\x00" + g.State + "\x00" + framesKey(stk) + "\x00" + framesKey(origin)
+		key := string(reason) + "\x00" + g.State + "\x00" + framesKey(stk) + "\x00" + framesKey(origin)
 		gr := groups[key]
 		if gr == nil {
 			gr = &group{f: report.Finding{
@@ -151,37 +142,18 @@ func framesKey(fs []report.Frame) string {
 	return b.String()
 }
 
-// sortFindings orders findings by test, proven before suspected, largest
-// count first, then by stack, so reports are stable from run to run; ids, the
+// sortFindings puts findings in the order of report.Sort; ids, the
 // goroutines of each finding, follow their findings.
 func sortFindings(fs []report.Finding, ids [][]int64) {
 	order := make([]int, len(fs))
 	for i := range order {
 		order[i] = i
 	}
-	slices.SortStableFunc(order, func(i, j int) int {
-		a, b := fs[i], fs[j]
-		return cmp.Or(
-			cmp.Compare(a.Test, b.Test),
-			cmp.Compare(certaintyRank(a.Certainty), certaintyRank(b.Certainty)),
-			cmp.Compare(b.Count, a.Count),
-			cmp.Compare(a.Kind, b.Kind),
-			cmp.Compare(a.Reason, b.Reason),
-			cmp.Compare(framesKey(a.Stack), framesKey(b.Stack)),
-			cmp.Compare(framesKey(a.Origin), framesKey(b.Origin)),
-		)
-	})
+	slices.SortStableFunc(order, func(i, j int) int { return report.Compare(fs[i], fs[j]) })
 	sortedFs, sortedIDs := make([]report.Finding, len(fs)), make([][]int64, len(ids))
 	for k, i := range order {
 		sortedFs[k], sortedIDs[k] = fs[i], ids[i]
 	}
 	copy(fs, sortedFs)
 	copy(ids, sortedIDs)
-}
-
-func certaintyRank(c string) int {
-	if c == report.Proven {
-		return 0
-	}
-	return 1
 }

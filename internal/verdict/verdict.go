@@ -44,9 +44,9 @@ type Scope struct {
 	// Owned, when set, returns the IDs of the goroutines the verdict is
 	// about, asked again at every look.
 	Owned func() map[int64]bool
-	Test  string // test name written into findings
-	Self  int64  // the goroutine running the verdict, never a leak
-	Mode  string // report mode
+	Test  string      // test name written into findings
+	Self  int64       // the goroutine running the verdict, never a leak
+	Mode  report.Mode // the mode of the report
 }
 
 // maxWaitStep is the longest single sleep between two looks at the goroutines.
@@ -88,7 +88,7 @@ func Run(o *Options, sc Scope) (*report.Report, [][]int64, error) {
 				heap.take()
 				heap.fill(fs, ids)
 			}
-			return newReport(sc.Mode, fs), ids, nil
+			return report.New(sc.Mode, fs), ids, nil
 		}
 		time.Sleep(min(step, left))
 		step = min(2*step, maxWaitStep)

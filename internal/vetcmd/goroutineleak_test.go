@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/leakhound/leakhound"
+	"github.com/leakhound/leakhound/report"
 )
 
 var goLeakLine = regexp.MustCompile(`(?m)^goleak\.go:13:2: goroutine started here can block forever: its send on ch at line 14 is never received when the select takes the case at line 19 and Fetch returns at line 20 \(goroutineleak\)$`)
@@ -31,9 +31,12 @@ func TestVetGoroutineLeak(t *testing.T) {
 		if r.code != 1 {
 			t.Fatalf("exit %d, stdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
 		}
-		var rep leakhound.Report
+		var rep report.Report
 		if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
 			t.Fatalf("report is not JSON: %v\n%s", err, r.stdout)
+		}
+		if err := rep.Validate(); err != nil {
+			t.Errorf("the report breaks the format: %v\n%s", err, r.stdout)
 		}
 		if len(rep.Findings) != 1 {
 			t.Fatalf("findings = %+v", rep.Findings)

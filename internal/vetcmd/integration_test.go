@@ -13,7 +13,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/leakhound/leakhound"
+	"github.com/leakhound/leakhound/report"
 )
 
 // buildLeakhound builds the real binary into a temporary directory.
@@ -101,24 +101,28 @@ func TestVetBinary(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var rep leakhound.Report
+		var rep report.Report
 		if err := json.Unmarshal(data, &rep); err != nil {
 			t.Fatalf("report is not JSON: %v\n%s", err, data)
 		}
-		if rep.Schema != leakhound.Schema || rep.Mode != "vet" || len(rep.Findings) != len(wantText) {
+		if err := rep.Validate(); err != nil {
+			t.Errorf("the report breaks the format: %v\n%s", err, data)
+		}
+		if rep.Schema != report.Schema || rep.Mode != "vet" || len(rep.Findings) != len(wantText) {
 			t.Fatalf("report = %+v, want %d findings", rep, len(wantText))
 		}
-		byReason := map[string]leakhound.Finding{}
+		byReason := map[report.Reason]report.Finding{}
 		for _, f := range rep.Findings {
 			if f.Kind != "static" || f.Certainty != "suspected" || len(f.Origin) != 1 ||
-				f.ID != leakhound.FindingID("static", f.Reason, f.Origin) {
+				f.ID != report.FindingID("static", f.Reason, f.Origin) {
 				t.Errorf("finding = %+v", f)
 			}
 			byReason[f.Reason] = f
 		}
 		for _, tt := range []struct {
-			reason, resource, file, fn string
-			line                       int
+			reason             report.Reason
+			resource, file, fn string
+			line               int
 		}{
 			{"unclosed", "http.Response.Body", "leaky.go", "example.com/leaky.Fetch", 12},
 			{"rawfd", "os.File", "rawfd.go", "example.com/leaky.LockFd", 12},

@@ -1,18 +1,15 @@
 package vetcmd
 
 import (
-	"encoding/json"
 	"fmt"
 	"go/ast"
 	"go/types"
 	"io"
-	"os"
-	"runtime"
 
 	"golang.org/x/tools/go/analysis"
 	"golang.org/x/tools/go/packages"
 
-	"github.com/leakhound/leakhound"
+	"github.com/leakhound/leakhound/report"
 )
 
 // writeText prints one line per diagnostic: file:line:col: message (analyzer).
@@ -25,59 +22,27 @@ func writeText(w io.Writer, ds []Diagnostic) error {
 	return nil
 }
 
-// writeTo calls write with the file named name ("-" for stdout); it does
-// nothing when name is empty.
-func writeTo(name string, stdout io.Writer, write func(io.Writer) error) error {
-	switch name {
-	case "":
-		return nil
-	case "-":
-		return write(stdout)
-	}
-	f, err := os.Create(name)
-	if err != nil {
-		return fmt.Errorf("vet: %w: check the output path", err)
-	}
-	if err := write(f); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("vet: write %s: %w", name, err)
-	}
-	return nil
-}
-
 // Report converts diagnostics to the leakhound report model: kind static,
 // certainty suspected, reason the analyzer name.
-func Report(ds []Diagnostic) *leakhound.Report {
-	r := &leakhound.Report{Schema: leakhound.Schema, Go: runtime.Version(), Mode: "vet", Findings: []leakhound.Finding{}}
+func Report(ds []Diagnostic) *report.Report {
+	var fs []report.Finding
 	for _, d := range ds {
-		frame := leakhound.Frame{Func: d.Func, File: d.File, Line: d.Line}
-		origin := []leakhound.Frame{frame}
-		r.Findings = append(r.Findings, leakhound.Finding{
-			ID:        leakhound.FindingID(leakhound.KindStatic, d.Analyzer, origin),
-			Kind:      leakhound.KindStatic,
-			Certainty: leakhound.Suspected,
-			Reason:    d.Analyzer,
+		frame := report.Frame{Func: d.Func, File: d.File, Line: d.Line}
+		origin := []report.Frame{frame}
+		fs = append(fs, report.Finding{
+			ID:        report.FindingID(report.KindStatic, report.Reason(d.Analyzer), origin),
+			Kind:      report.KindStatic,
+			Certainty: report.Suspected,
+			Reason:    report.Reason(d.Analyzer),
 			Resource:  d.Category,
 			Count:     1,
 			Message:   d.Message,
-			Stack:     []leakhound.Frame{frame},
+			Stack:     []report.Frame{frame},
 			Origin:    origin,
 			Pos:       fmt.Sprintf("%s:%d:%d", d.File, d.Line, d.Column),
 		})
 	}
-	return r
-}
-
-func writeJSON(w io.Writer, ds []Diagnostic) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(Report(ds)); err != nil {
-		return fmt.Errorf("vet: write JSON report: %w", err)
-	}
-	return nil
+	return report.New(report.ModeVet, fs)
 }
 
 // enclosingFunc names the function declaration that contains d, as the

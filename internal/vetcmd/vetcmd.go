@@ -17,9 +17,7 @@ import (
 	"golang.org/x/tools/go/analysis/unitchecker"
 	"golang.org/x/tools/go/packages"
 
-	"github.com/leakhound/leakhound/internal/cmdflag"
-	"github.com/leakhound/leakhound/internal/htmlreport"
-	"github.com/leakhound/leakhound/internal/status"
+	"github.com/leakhound/leakhound/internal/cmdutil"
 	"github.com/leakhound/leakhound/passes/finalizer"
 	"github.com/leakhound/leakhound/passes/goroutineleak"
 	"github.com/leakhound/leakhound/passes/ignore"
@@ -69,14 +67,15 @@ func Main(args []string, stdout, stderr io.Writer) error {
 			fs.Var(f.Value, a.Name+"."+f.Name, f.Usage)
 		})
 	}
-	if helped, err := cmdflag.Parse(fs, args, usage(), stdout); helped || err != nil {
+	if helped, err := cmdutil.Parse(fs, args, usage(), stdout); helped || err != nil {
 		return err
 	}
-	if err := htmlreport.CheckStdout(*jsonFile, *htmlFile); err != nil {
-		return status.Usagef("vet: %v", err)
-	}
-	if *sarifFile == "-" && (*jsonFile == "-" || *htmlFile == "-") {
-		return status.Usagef("vet: -sarif - and another report both write to stdout: write one of them to a file")
+	if err := cmdutil.CheckStdout(
+		cmdutil.Output{Flag: "-json", Path: *jsonFile},
+		cmdutil.Output{Flag: "-html", Path: *htmlFile},
+		cmdutil.Output{Flag: "-sarif", Path: *sarifFile},
+	); err != nil {
+		return cmdutil.Usagef("vet: %v", err)
 	}
 	patterns := fs.Args()
 	if len(patterns) == 0 {
@@ -94,17 +93,14 @@ func Main(args []string, stdout, stderr io.Writer) error {
 	if err := writeText(textOut, findings); err != nil {
 		return err
 	}
-	if err := writeTo(*jsonFile, stdout, func(w io.Writer) error { return writeJSON(w, findings) }); err != nil {
-		return err
+	if err := cmdutil.WriteTo(*sarifFile, stdout, func(w io.Writer) error { return writeSARIF(w, findings) }); err != nil {
+		return fmt.Errorf("vet: %w", err)
 	}
-	if err := writeTo(*sarifFile, stdout, func(w io.Writer) error { return writeSARIF(w, findings) }); err != nil {
-		return err
-	}
-	if err := writeTo(*htmlFile, stdout, func(w io.Writer) error { return htmlreport.Write(w, Report(findings)) }); err != nil {
-		return err
+	if err := cmdutil.WriteReports(*jsonFile, *htmlFile, Report(findings), stdout); err != nil {
+		return fmt.Errorf("vet: %w", err)
 	}
 	if len(findings) > 0 {
-		return status.ErrFindings
+		return cmdutil.ErrFindings
 	}
 	return nil
 }
@@ -152,7 +148,7 @@ func Run(patterns []string, tests bool) ([]Diagnostic, error) {
 		return nil, fmt.Errorf("vet: load packages: %w", err)
 	}
 	if len(pkgs) == 0 {
-		return nil, status.Usagef("vet: no packages match %s: check the patterns", strings.Join(patterns, " "))
+		return nil, cmdutil.Usagef("vet: no packages match %s: check the patterns", strings.Join(patterns, " "))
 	}
 	var loadErrs []string
 	packages.Visit(pkgs, nil, func(p *packages.Package) {

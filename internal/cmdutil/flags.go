@@ -1,15 +1,10 @@
-// Package cmdflag parses the flags of leakhound's subcommands the same way
-// everywhere: help on stdout when asked for, and a bad flag reported as one
-// usage error (exit status 2), never as the flag package's multi-line dump.
-package cmdflag
+package cmdutil
 
 import (
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-
-	"github.com/leakhound/leakhound/internal/status"
 )
 
 // Parse parses args into fs. With -h or -help it writes usage (the command's
@@ -27,7 +22,7 @@ func Parse(fs *flag.FlagSet, args []string, usage string, stdout io.Writer) (hel
 		return true, nil
 	}
 	if err != nil {
-		return false, status.Usagef("%s: %v: run \"leakhound %s -h\" for usage", fs.Name(), err, fs.Name())
+		return false, Usagef("%s: %v: run \"leakhound %s -h\" for usage", fs.Name(), err, fs.Name())
 	}
 	return false, nil
 }

@@ -1,10 +1,4 @@
-// Package status carries the process exit status of a leakhound command as an
-// error value, so that one place (the cli package) decides how the process ends.
-//
-// Exit statuses follow the project's contract: 0 nothing found, 1 leaks found or
-// tests failed, 2 usage or tool error, otherwise the program's own status for
-// `leakhound run` when no leak was found.
-package status
+package cmdutil
 
 import (
 	"errors"
