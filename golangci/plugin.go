@@ -27,7 +27,7 @@ import (
 	"github.com/golangci/plugin-module-register/register"
 	"golang.org/x/tools/go/analysis"
 
-	"github.com/leakhound/leakhound/internal/vetcmd"
+	"github.com/leakhound/leakhound/passes"
 )
 
 // Name is the name of the plugin, and the key of its settings in
@@ -72,7 +72,7 @@ const directiveChecker = "ignore"
 // BuildAnalyzers returns the analyzers the settings select.
 func (p *plugin) BuildAnalyzers() ([]*analysis.Analyzer, error) {
 	var names []string
-	for _, a := range vetcmd.Analyzers {
+	for _, a := range passes.Analyzers {
 		names = append(names, a.Name)
 	}
 	for _, n := range p.settings.Analyzers {
@@ -81,7 +81,7 @@ func (p *plugin) BuildAnalyzers() ([]*analysis.Analyzer, error) {
 		}
 	}
 	var out []*analysis.Analyzer
-	for _, a := range vetcmd.Analyzers {
+	for _, a := range passes.Analyzers {
 		if len(p.settings.Analyzers) == 0 || a.Name == directiveChecker || slices.Contains(p.settings.Analyzers, a.Name) {
 			out = append(out, a)
 		}

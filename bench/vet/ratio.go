@@ -21,7 +21,7 @@ import (
 	"golang.org/x/tools/go/analysis/checker"
 	"golang.org/x/tools/go/packages"
 
-	"github.com/leakhound/leakhound/internal/vetcmd"
+	"github.com/leakhound/leakhound/passes"
 )
 
 // peers are the analyzers leakhound vet is compared with, as golangci-lint
@@ -116,7 +116,7 @@ func inProcess(corpus string, mods []module, rounds int, profile string) (*measu
 			var ln, pn int
 			byAnalyzer := map[string]int{}
 			err := abba(r,
-				func() (err error) { lt, ln, err = analyze(vetcmd.Analyzers, pkgs, byAnalyzer); return err },
+				func() (err error) { lt, ln, err = analyze(passes.Analyzers, pkgs, byAnalyzer); return err },
 				func() (err error) { pt, pn, err = analyze(peers(), pkgs, nil); return err })
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", mod.Path, err)

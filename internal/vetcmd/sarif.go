@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
+
+	"github.com/leakhound/leakhound/passes"
 )
 
 // The subset of SARIF 2.1.0 that code-scanning dashboards read.
@@ -62,7 +64,7 @@ type (
 
 func writeSARIF(w io.Writer, ds []Diagnostic) error {
 	var rules []sarifRule
-	for _, a := range Analyzers {
+	for _, a := range passes.Analyzers {
 		title, _, _ := strings.Cut(a.Doc, "\n")
 		rules = append(rules, sarifRule{ID: a.Name, ShortDescription: sarifMessage{Text: title}, HelpURI: a.URL})
 	}

@@ -18,21 +18,7 @@ import (
 	"golang.org/x/tools/go/packages"
 
 	"github.com/leakhound/leakhound/internal/cmdutil"
-	"github.com/leakhound/leakhound/passes/finalizer"
-	"github.com/leakhound/leakhound/passes/goroutineleak"
-	"github.com/leakhound/leakhound/passes/ignore"
-	"github.com/leakhound/leakhound/passes/rawfd"
-	"github.com/leakhound/leakhound/passes/unclosed"
-)
-
-// Analyzers are the analyzers `leakhound vet` runs, in report order, each
-// honouring //leakhound:ignore directives, followed by the analyzer that
-// checks the directives.
-var Analyzers = ignore.All(
-	unclosed.Analyzer,
-	rawfd.Analyzer,
-	finalizer.Analyzer,
-	goroutineleak.Analyzer,
+	"github.com/leakhound/leakhound/passes"
 )
 
 // IsVetTool reports whether args look like an invocation by `go vet -vettool`
@@ -54,7 +40,7 @@ func IsVetTool(args []string) bool {
 func Main(args []string, stdout, stderr io.Writer) error {
 	if IsVetTool(args) {
 		os.Args = append([]string{os.Args[0]}, args...)
-		unitchecker.Main(Analyzers...) // exits
+		unitchecker.Main(passes.Analyzers...) // exits
 		return nil
 	}
 	fs := flag.NewFlagSet("vet", flag.ContinueOnError)
@@ -62,7 +48,7 @@ func Main(args []string, stdout, stderr io.Writer) error {
 	sarifFile := fs.String("sarif", "", "write a SARIF 2.1.0 log to `FILE`; \"-\" for stdout")
 	htmlFile := fs.String("html", "", "write the HTML report to `FILE`; \"-\" for stdout")
 	tests := fs.Bool("tests", true, "also check the packages' test files")
-	for _, a := range Analyzers {
+	for _, a := range passes.Analyzers {
 		a.Flags.VisitAll(func(f *flag.Flag) {
 			fs.Var(f.Value, a.Name+"."+f.Name, f.Usage)
 		})
@@ -109,7 +95,7 @@ func Main(args []string, stdout, stderr io.Writer) error {
 func usage() string {
 	var b strings.Builder
 	b.WriteString("usage: leakhound vet [flags] [packages]\n\nAnalyzers:\n")
-	for _, a := range Analyzers {
+	for _, a := range passes.Analyzers {
 		title, _, _ := strings.Cut(a.Doc, "\n")
 		fmt.Fprintf(&b, "  %s\n", title)
 	}
@@ -138,9 +124,9 @@ type Related struct {
 	Column  int
 }
 
-// Run loads the packages matching patterns and runs [Analyzers] on them. It
-// returns the diagnostics sorted by position, without duplicates (a package
-// and its test variant share files).
+// Run loads the packages matching patterns and runs [passes.Analyzers] on
+// them. It returns the diagnostics sorted by position, without duplicates (a
+// package and its test variant share files).
 func Run(patterns []string, tests bool) ([]Diagnostic, error) {
 	cfg := &packages.Config{Mode: packages.LoadAllSyntax | packages.NeedModule, Tests: tests}
 	pkgs, err := packages.Load(cfg, patterns...)
@@ -163,7 +149,7 @@ func Run(patterns []string, tests bool) ([]Diagnostic, error) {
 		}
 		return nil, fmt.Errorf("vet: load packages: %s%s: fix the build first", loadErrs[0], more)
 	}
-	graph, err := checker.Analyze(Analyzers, pkgs, nil)
+	graph, err := checker.Analyze(passes.Analyzers, pkgs, nil)
 	if err != nil {
 		return nil, fmt.Errorf("vet: %w", err)
 	}
