@@ -39,6 +39,7 @@ var layers = map[string][]string{
 	"passes/ignore":            {"passes/internal/passutil", "golang.org/x/tools/..."},
 	"passes/rawfd":             {"passes/internal/passutil", "golang.org/x/tools/..."},
 	"passes/unclosed":          {"passes/internal/passutil", "golang.org/x/tools/..."},
+	"passes":                   {"passes/finalizer", "passes/goroutineleak", "passes/ignore", "passes/rawfd", "passes/unclosed", "golang.org/x/tools/..."},
 
 	// Production.
 	"internal/inspect": {"internal/stack", "report"},
@@ -51,7 +52,7 @@ var layers = map[string][]string{
 	"internal/htmlreport": {"report"},
 	"internal/cmdutil":    {"internal/htmlreport", "report"},
 	"internal/runcmd":     {"internal/cmdutil", "internal/instrument", "report", "track"},
-	"internal/vetcmd":     {"internal/cmdutil", "internal/htmlreport", "passes/...", "report", "golang.org/x/tools/..."},
+	"internal/vetcmd":     {"internal/cmdutil", "passes", "report", "golang.org/x/tools/..."},
 	"internal/inspectcmd": {"internal/cmdutil", "internal/inspect", "report"},
 	"internal/cli":        {"internal/cmdutil", "internal/inspectcmd", "internal/runcmd", "internal/vetcmd"},
 	"cmd/leakhound":       {"internal/cli"},
