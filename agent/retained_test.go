@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/leakhound/leakhound"
-	"github.com/leakhound/leakhound/internal/freshproc"
+	"github.com/leakhound/leakhound/internal/testutil/freshproc"
 )
 
 // pinForever blocks forever on a channel nobody else has, keeping buf alive.
