@@ -59,11 +59,8 @@ var layers = map[string][]string{
 
 	// Helpers used only by tests, and the examples users read.
 	"agent/internal/browsertest": nil,
-	"internal/chromiumtest":      nil,
-	"internal/freshproc":         nil,
-	"internal/sqltest":           nil,
-	"internal/stack/stacktest":   nil,
-	"examples/...":               {"", "internal/sqltest"},
+	"internal/testutil/...":      nil,
+	"examples/...":               {"", "internal/testutil/sqltest"},
 }
 
 const modulePath = "github.com/leakhound/leakhound"

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/leakhound/leakhound/internal/freshproc"
+	"github.com/leakhound/leakhound/internal/testutil/freshproc"
 	"github.com/leakhound/leakhound/report"
 )
 

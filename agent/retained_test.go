@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/leakhound/leakhound/internal/freshproc"
+	"github.com/leakhound/leakhound/internal/testutil/freshproc"
 	"github.com/leakhound/leakhound/internal/verdict"
 	"github.com/leakhound/leakhound/report"
 )

@@ -189,7 +189,7 @@ func relaySignals(c <-chan os.Signal) {
 		}
 		tr.exit(0)
 		signal.Reset(s)
-		syscall.Kill(os.Getpid(), s.(syscall.Signal))
+		raise(s)
 	}
 }
 

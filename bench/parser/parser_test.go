@@ -11,7 +11,7 @@ import (
 	pstack "github.com/maruel/panicparse/v2/stack"
 
 	"github.com/leakhound/leakhound/internal/stack"
-	"github.com/leakhound/leakhound/internal/stack/stacktest"
+	"github.com/leakhound/leakhound/internal/testutil/stacktest"
 )
 
 var minRatio = flag.Float64("minratio", 0, "fail TestParserRatio when leakhound is less than this many times faster than panicparse (0: only report)")

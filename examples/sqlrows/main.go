@@ -13,7 +13,7 @@ import (
 	"runtime"
 	"time"
 
-	"github.com/leakhound/leakhound/internal/sqltest"
+	"github.com/leakhound/leakhound/internal/testutil/sqltest"
 )
 
 // firstAdmin returns the name of the first admin, and forgets rows.Close()

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/leakhound/leakhound/internal/chromiumtest"
+	"github.com/leakhound/leakhound/internal/testutil/chromiumtest"
 )
 
 // writePage writes the page of the sample report, with a hostile message

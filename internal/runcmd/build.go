@@ -126,10 +126,11 @@ func newBuild(dir string) (*build, error) {
 }
 
 // instrumentedRoot returns the instrumented GOROOT of the toolchain that the
-// go command selects in dir, making it on first use.
+// go command selects in dir, making it on first use. It is where run, test
+// and goroot refuse systems the instrumentation does not support.
 func instrumentedRoot(dir string) (*instrument.Root, *goEnv, error) {
 	if runtime.GOOS == "windows" || runtime.GOOS == "plan9" {
-		return nil, nil, fmt.Errorf("instrumented builds are not supported yet on %s", runtime.GOOS)
+		return nil, nil, fmt.Errorf("run, test and goroot are not supported on %s yet (the instrumented standard library is made for unix systems); the library, vet and inspect work here", runtime.GOOS)
 	}
 	env, err := readGoEnv(dir)
 	if err != nil {

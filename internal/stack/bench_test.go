@@ -4,7 +4,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/leakhound/leakhound/internal/stack/stacktest"
+	"github.com/leakhound/leakhound/internal/testutil/stacktest"
 )
 
 var (

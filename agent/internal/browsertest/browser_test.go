@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/leakhound/leakhound/agent"
-	"github.com/leakhound/leakhound/internal/chromiumtest"
+	"github.com/leakhound/leakhound/internal/testutil/chromiumtest"
 )
 
 // startAgent starts the agent with 25 goroutines parked at one site (over

@@ -19,7 +19,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/leakhound/leakhound/internal/sqltest"
+	"github.com/leakhound/leakhound/internal/testutil/sqltest"
 )
 
 // Env is what the scenarios use: a TCP listener that accepts and closes
