@@ -100,7 +100,7 @@ var stdPatches = []pkgPatch{
 		added:    "http.go.txt",
 		requires: []string{"Response", "bodyEOFSignal", "gzipReader"},
 		files: map[string][]edit{
-			"client.go":    {wrapReturn{fn: "(*Client).Do", call: "do", wrap: "leakhoundResponse"}},
+			"client.go": {wrapReturn{fn: "(*Client).Do", call: "do", wrap: "leakhoundResponse"}},
 			"transport.go": {
 				structFields{typ: "bodyEOFSignal", fields: "leakhoundTracked bool"},
 				callAtStart{fn: "(*bodyEOFSignal).Close", call: "leakhoundBodyClosed"},
