@@ -227,16 +227,12 @@ func dumpGoroutines(buf []byte) (*stack.Dump, []byte, error) {
 	if len(buf) == 0 {
 		buf = make([]byte, minDumpBytes)
 	}
-	n := runtime.Stack(buf, true)
-	for n == len(buf) && len(buf) < maxDumpBytes {
-		buf = make([]byte, 2*len(buf))
-		n = runtime.Stack(buf, true)
-	}
-	d, err := stack.ParseDump(buf[:n])
+	buf, _ = stack.TakeDump(buf, maxDumpBytes) // cut at maxDumpBytes: the goroutines past it are left out
+	d, err := stack.ParseDump(buf)
 	if err != nil && (d == nil || len(d.Goroutines) == 0) {
-		return nil, buf[:n], fmt.Errorf("parse own goroutine dump: %w", err)
+		return nil, buf, fmt.Errorf("parse own goroutine dump: %w", err)
 	}
-	return d, buf[:n], nil
+	return d, buf, nil
 }
 
 // condense keeps one group per blocking site (summed count, longest age,

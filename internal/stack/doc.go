@@ -79,4 +79,9 @@
 // do not add up to the total) returns a *ParseError with the line number,
 // the line and the reason. ParseDump still returns the goroutines parsed
 // before the bad line, dropping the incomplete one.
+//
+// # Taking a dump (TakeDump)
+//
+// TakeDump takes the dump of the running process: runtime.Stack(buf, true)
+// into a buffer grown until the dump fits, within a bound the caller sets.
 package stack
