@@ -32,7 +32,7 @@ const stalledSamples = 3
 // dump showed it (nil when it ran no finalizer) and the queue counters.
 func (w *finalizerWatch) observe(now time.Time, g *stack.Goroutine, fc finalizerCounters) {
 	key := ""
-	if g != nil && gcqueue.IsBlockingWait(g.State) {
+	if g != nil && stack.ClassifyWait(g.State).Parked() {
 		var b strings.Builder
 		b.WriteString(g.State)
 		for _, f := range g.Frames {

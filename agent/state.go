@@ -116,7 +116,7 @@ func (s *state) sample(now time.Time) {
 		sample, sites = condense(sample, s.opts.MaxSites)
 		for _, g := range sample.Groups {
 			p.Goroutines += g.Count
-			if inspect.IsBlockingWait(g.Wait) && g.Wait != "" {
+			if stack.ClassifyWait(g.Wait).WaitsOnGoroutine() {
 				p.Blocked += g.Count
 			}
 		}

@@ -75,7 +75,7 @@ func finalizerFindings() []report.Finding {
 			time.Sleep(finalizerGap)
 		}
 		g := queueGoroutine(gcqueue.Finalizers)
-		if g == nil || !gcqueue.IsBlockingWait(g.State) || (last != nil && (g.State != last.State || framesText(g) != framesText(last))) {
+		if g == nil || !stack.ClassifyWait(g.State).Parked() || (last != nil && (g.State != last.State || framesText(g) != framesText(last))) {
 			return nil
 		}
 		queued, executed, ok := gcqueue.Finalizers.Counters()

@@ -54,12 +54,6 @@ func (q Queue) IsRunner(frames []stack.Frame) bool {
 	return n > 1 && slices.Contains(q.Runners, frames[n-1].Func)
 }
 
-// IsBlockingWait reports whether a goroutine state is a wait that only
-// another goroutine (or the outside world) can end.
-func IsBlockingWait(state string) bool {
-	return state != "" && state != "running" && state != "runnable" && state != "syscall"
-}
-
 // Growth follows the backlog (queued but not yet run) of one queue, sample
 // after sample, to tell a queue filled faster than it drains.
 type Growth struct {
