@@ -84,7 +84,7 @@ type state struct {
 	provenRuns int
 	tcpStates  map[string]int
 	finalizers finalizerCounters
-	finWatch   finalizerWatch
+	finWatch   gcqueue.Stall
 	finFinding *leakhound.Finding // the stalled finalizer goroutine, or nil
 	backlogs   backlogWatch
 	dumpBuf    []byte       // reused by every sample; only the sampling goroutine touches it
@@ -144,8 +144,7 @@ func (s *state) sample(now time.Time) {
 	}
 	s.finalizers = fc
 	if err == nil {
-		s.finWatch.observe(now, fing, fc)
-		s.finFinding = s.finWatch.finding(now, fc)
+		s.finFinding = finalizerFinding(&s.finWatch, now, fing, fc)
 		counts := [][2]uint64{{fc.finQueued, fc.finExecuted}, {fc.cleanQueued, fc.cleanExecuted}}
 		s.backlogs.observe(counts, []*stack.Goroutine{fing, cleanupRunner(sample)}, s.opts.Interval)
 	}
