@@ -19,7 +19,7 @@ const stalledSamples = 3
 // is not stalled behind a queue. g is the goroutine as the sample showed
 // it, nil when it did not.
 func finalizerFinding(w *gcqueue.Stall, now time.Time, g *stack.Goroutine, fc finalizerCounters) *report.Finding {
-	// The running finalizer counts as queued.
+	// The running finalizer counts as queued: with none queued, none blocks.
 	if w.Observe(now, g, fc.finExecuted) < stalledSamples || fc.finQueued <= fc.finExecuted {
 		return nil
 	}
