@@ -59,7 +59,7 @@ var layers = map[string][]string{
 
 	// Helpers used only by tests, and the examples users read.
 	"agent/internal/browsertest": nil,
-	"internal/testutil/...":      nil,
+	"internal/testutil/...":      {"internal/stack"},
 	"examples/...":               {"", "internal/testutil/sqltest"},
 }
 

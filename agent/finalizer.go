@@ -1,79 +1,29 @@
 package agent
 
 import (
-	"fmt"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/leakhound/leakhound/internal/gcqueue"
-	"github.com/leakhound/leakhound/internal/inspect"
 	"github.com/leakhound/leakhound/internal/stack"
 	"github.com/leakhound/leakhound/report"
 )
-
-// All finalizers run on one goroutine, so one finalizer that blocks stalls
-// every later finalizer, and with them every Close the garbage collector
-// would do. The runtime shows that goroutine in dumps only while it runs a
-// finalizer; finalizerWatch follows it from sample to sample.
-type finalizerWatch struct {
-	key      string    // wait and stack of the finalizer it runs; "" when none blocks
-	since    time.Time // first sample that saw key
-	samples  int       // consecutive samples that saw key with no finalizer run between
-	executed uint64    // /gc/finalizers/executed at the latest sample
-	g        *stack.Goroutine
-}
 
 // stalledSamples is how many consecutive samples must see the finalizer
 // goroutine in one wait, with no finalizer run between them, to report it.
 const stalledSamples = 3
 
-// observe updates the watch with one sample: the finalizer goroutine as the
-// dump showed it (nil when it ran no finalizer) and the queue counters.
-func (w *finalizerWatch) observe(now time.Time, g *stack.Goroutine, fc finalizerCounters) {
-	key := ""
-	if g != nil && gcqueue.IsBlockingWait(g.State) {
-		var b strings.Builder
-		b.WriteString(g.State)
-		for _, f := range g.Frames {
-			b.WriteString("\n" + f.Func + ":" + strconv.Itoa(f.Line))
-		}
-		key = b.String()
-	}
-	if key == "" || key != w.key || fc.finExecuted != w.executed {
-		*w = finalizerWatch{key: key, since: now, executed: fc.finExecuted, g: g}
-		if key != "" {
-			w.samples = 1
-		}
-		return
-	}
-	w.samples++
-}
-
-// finding returns the finalizer finding of the latest sample, or nil when
-// the finalizer goroutine is not stalled behind a queue.
-func (w *finalizerWatch) finding(now time.Time, fc finalizerCounters) *report.Finding {
-	backlog := int64(fc.finQueued) - int64(fc.finExecuted) // the running finalizer counts as queued
-	if w.samples < stalledSamples || backlog < 1 {
+// finalizerFinding follows the finalizer goroutine with w, sample after
+// sample (the runtime shows it in dumps only while it runs a finalizer),
+// and returns the finding of the latest sample, or nil when the goroutine
+// is not stalled behind a queue. g is the goroutine as the sample showed
+// it, nil when it did not.
+func finalizerFinding(w *gcqueue.Stall, now time.Time, g *stack.Goroutine, fc finalizerCounters) *report.Finding {
+	// The running finalizer counts as queued: with none queued, none blocks.
+	if w.Observe(now, g, fc.finExecuted) < stalledSamples || fc.finQueued <= fc.finExecuted {
 		return nil
 	}
-	stuck := max(now.Sub(w.since), w.g.Waiting).Round(time.Second)
-	stk := inspect.ReportFrames(w.g.Frames)
-	f := &report.Finding{
-		Kind:      report.KindFinalizer,
-		Certainty: report.Suspected,
-		Reason:    "blocked",
-		Resource:  "finalizer",
-		Count:     1,
-		Message: fmt.Sprintf("the finalizer goroutine has waited in %s for %s: every later finalizer, and every Close the garbage collector would do, waits behind it; make the finalizer return quickly, or use runtime.AddCleanup",
-			w.g.State, stuck),
-		Wait:   w.g.State,
-		Detail: fmt.Sprintf("%d finalizer(s) queued behind it; no finalizer ran in %d samples", backlog-1, w.samples),
-		Stack:  stk,
-		Origin: []report.Frame{},
-	}
-	f.ID = report.FindingID(f.Kind, f.Reason, stk)
-	return f
+	f := w.Finding(fc.finQueued-fc.finExecuted, now)
+	return &f
 }
 
 // backlogSamples is how many samples in a row a queue's backlog must grow at
@@ -106,12 +56,7 @@ func (w *backlogWatch) observe(counts [][2]uint64, runners []*stack.Goroutine, e
 		queued, executed := counts[i][0], counts[i][1]
 		g := &w.growth[i]
 		if g.Observe(queued, executed) {
-			var stk []report.Frame
-			wait := ""
-			if r := runners[i]; r != nil {
-				stk, wait = inspect.ReportFrames(r.Frames), r.State
-			}
-			f := gcqueue.BacklogFinding(q, g, executed, every, stk, wait)
+			f := gcqueue.BacklogFinding(q, g, executed, every, runners[i])
 			w.findings[i] = &f
 		}
 		if w.findings[i] != nil && queued < executed+backlogFloor {

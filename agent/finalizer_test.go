@@ -59,7 +59,7 @@ func testFinalizerBlocked(t *testing.T, dumpGoroutines int) {
 	}
 }
 
-func TestFinalizerWatch(t *testing.T) {
+func TestFinalizerFinding(t *testing.T) {
 	g := &stack.Goroutine{State: "chan receive", Frames: []stack.Frame{{Func: "main.fin", Line: 3}, {Func: "runtime.runFinalizers", Line: 9}}}
 	running := &stack.Goroutine{State: "running", Frames: g.Frames}
 	queued := finalizerCounters{finQueued: 10, finExecuted: 4}
@@ -79,12 +79,10 @@ func TestFinalizerWatch(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var w finalizerWatch
+			var w gcqueue.Stall
 			var f *report.Finding
 			for i, step := range tt.steps {
-				now := t0.Add(time.Duration(i) * time.Second)
-				w.observe(now, step, tt.fc[i])
-				f = w.finding(now, tt.fc[i])
+				f = finalizerFinding(&w, t0.Add(time.Duration(i)*time.Second), step, tt.fc[i])
 			}
 			if (f != nil) != tt.want {
 				t.Fatalf("finding = %v, want one: %v", f, tt.want)

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/leakhound/leakhound/internal/inspect"
+	"github.com/leakhound/leakhound/internal/stack"
 )
 
 // serveMetrics writes the Prometheus text exposition format (version 0.0.4).
@@ -39,7 +40,7 @@ func (a *Agent) serveMetrics(w http.ResponseWriter, _ url.Values) {
 	if sn.Latest != nil {
 		for _, g := range sn.Latest.Groups {
 			k, ok := inspect.SiteOf(&g)
-			if !ok || !inspect.IsBlockingWait(g.Wait) || g.Wait == "" {
+			if !ok || !stack.ClassifyWait(g.Wait).WaitsOnGoroutine() {
 				continue
 			}
 			blocked[[2]string{fmt.Sprintf("%s %s:%d", k.Site.Func, k.Site.File, k.Site.Line), g.Wait}] += g.Count

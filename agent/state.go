@@ -85,7 +85,7 @@ type state struct {
 	provenRuns int
 	tcpStates  map[string]int
 	finalizers finalizerCounters
-	finWatch   finalizerWatch
+	finWatch   gcqueue.Stall
 	finFinding *report.Finding // the stalled finalizer goroutine, or nil
 	backlogs   backlogWatch
 	dumpBuf    []byte       // reused by every sample; only the sampling goroutine touches it
@@ -117,7 +117,7 @@ func (s *state) sample(now time.Time) {
 		sample, sites = condense(sample, s.opts.MaxSites)
 		for _, g := range sample.Groups {
 			p.Goroutines += g.Count
-			if inspect.IsBlockingWait(g.Wait) && g.Wait != "" {
+			if stack.ClassifyWait(g.Wait).WaitsOnGoroutine() {
 				p.Blocked += g.Count
 			}
 		}
@@ -145,8 +145,7 @@ func (s *state) sample(now time.Time) {
 	}
 	s.finalizers = fc
 	if err == nil {
-		s.finWatch.observe(now, fing, fc)
-		s.finFinding = s.finWatch.finding(now, fc)
+		s.finFinding = finalizerFinding(&s.finWatch, now, fing, fc)
 		counts := [][2]uint64{{fc.finQueued, fc.finExecuted}, {fc.cleanQueued, fc.cleanExecuted}}
 		s.backlogs.observe(counts, []*stack.Goroutine{fing, cleanupRunner(sample)}, s.opts.Interval)
 	}
@@ -228,16 +227,12 @@ func dumpGoroutines(buf []byte) (*stack.Dump, []byte, error) {
 	if len(buf) == 0 {
 		buf = make([]byte, minDumpBytes)
 	}
-	n := runtime.Stack(buf, true)
-	for n == len(buf) && len(buf) < maxDumpBytes {
-		buf = make([]byte, 2*len(buf))
-		n = runtime.Stack(buf, true)
-	}
-	d, err := stack.ParseDump(buf[:n])
+	buf, _ = stack.TakeDump(buf, maxDumpBytes) // cut at maxDumpBytes: the goroutines past it are left out
+	d, err := stack.ParseDump(buf)
 	if err != nil && (d == nil || len(d.Goroutines) == 0) {
-		return nil, buf[:n], fmt.Errorf("parse own goroutine dump: %w", err)
+		return nil, buf, fmt.Errorf("parse own goroutine dump: %w", err)
 	}
-	return d, buf[:n], nil
+	return d, buf, nil
 }
 
 // condense keeps one group per blocking site (summed count, longest age,

@@ -1,8 +1,6 @@
 package track
 
 import (
-	"fmt"
-	"strings"
 	"time"
 
 	"github.com/leakhound/leakhound/internal/gcqueue"
@@ -20,8 +18,6 @@ const (
 	// sample, finalizerGap apart, for finalizerConfirm.
 	finalizerGap     = 30 * time.Millisecond
 	finalizerConfirm = 500 * time.Millisecond
-
-	reasonBlocked = "blocked"
 )
 
 // The queues are sampled every watchTick. A queue whose backlog grew at each
@@ -50,12 +46,7 @@ func (t *tracker) sampleQueues() {
 	for i, q := range gcqueue.All {
 		queued, executed, ok := q.Counters()
 		if ok && t.queue.growth[i].Observe(queued, executed) {
-			var stk []report.Frame
-			wait := ""
-			if g := queueGoroutine(q); g != nil {
-				stk, wait = frames(g.Frames), g.State
-			}
-			t.found(0, gcqueue.BacklogFinding(q, &t.queue.growth[i], executed, watchTick, stk, wait))
+			t.found(0, gcqueue.BacklogFinding(q, &t.queue.growth[i], executed, watchTick, queueGoroutine(q)))
 		}
 	}
 }
@@ -67,38 +58,21 @@ func (t *tracker) sampleQueues() {
 // hundred at a time, so a finalizer slower than finalizerConfirm/100 that
 // runs again and again looks blocked too.
 func finalizerFindings() []report.Finding {
-	var last *stack.Goroutine
-	var backlog, ran uint64
+	var stall gcqueue.Stall
 	start := time.Now()
-	for i := 0; i == 0 || time.Since(start) < finalizerConfirm; i++ {
-		if i > 0 {
-			time.Sleep(finalizerGap)
-		}
+	for samples := 1; ; samples++ {
 		g := queueGoroutine(gcqueue.Finalizers)
-		if g == nil || !gcqueue.IsBlockingWait(g.State) || (last != nil && (g.State != last.State || framesText(g) != framesText(last))) {
+		queued, executed, ok := gcqueue.Finalizers.Counters()
+		if !ok || queued <= executed || stall.Observe(time.Now(), g, executed) < samples {
+			// Not in a finalizer, nothing queued, or the streak broke:
+			// another wait or finalizer, or finalizers ran (slow, not blocked).
 			return nil
 		}
-		queued, executed, ok := gcqueue.Finalizers.Counters()
-		if !ok || queued <= executed || (last != nil && executed != ran) {
-			return nil // nothing queued, or finalizers ran: slow, not blocked
+		if time.Since(start) >= finalizerConfirm {
+			return []report.Finding{stall.Finding(queued-executed, time.Time{})}
 		}
-		last, backlog, ran = g, queued-executed, executed
+		time.Sleep(finalizerGap)
 	}
-	stk := frames(last.Frames)
-	f := report.Finding{
-		Kind:      report.KindFinalizer,
-		Certainty: report.Suspected,
-		Reason:    reasonBlocked,
-		Resource:  "finalizer",
-		Count:     1,
-		Message:   "a finalizer is blocked, so every later finalizer (and every Close the garbage collector would do) waits behind it; make the finalizer return quickly, or use runtime.AddCleanup",
-		Wait:      last.State,
-		Detail:    fmt.Sprintf("%d finalizer(s) queued behind it", backlog-1),
-		Stack:     stk,
-		Origin:    []report.Frame{},
-	}
-	f.ID = report.FindingID(f.Kind, f.Reason, stk)
-	return []report.Finding{f}
 }
 
 // queueGoroutine returns the goroutine draining q while it runs a function
@@ -114,20 +88,4 @@ func queueGoroutine(q gcqueue.Queue) *stack.Goroutine {
 		}
 	}
 	return nil
-}
-
-func frames(fs []stack.Frame) []report.Frame {
-	out := make([]report.Frame, 0, len(fs))
-	for _, f := range fs {
-		out = append(out, report.Frame{Func: f.Func, File: f.File, Line: f.Line})
-	}
-	return out
-}
-
-func framesText(g *stack.Goroutine) string {
-	var b strings.Builder
-	for _, f := range g.Frames {
-		fmt.Fprintf(&b, "%s:%d\n", f.Func, f.Line)
-	}
-	return b.String()
 }

@@ -54,12 +54,6 @@ func (q Queue) IsRunner(frames []stack.Frame) bool {
 	return n > 1 && slices.Contains(q.Runners, frames[n-1].Func)
 }
 
-// IsBlockingWait reports whether a goroutine state is a wait that only
-// another goroutine (or the outside world) can end.
-func IsBlockingWait(state string) bool {
-	return state != "" && state != "running" && state != "runnable" && state != "syscall"
-}
-
 // Growth follows the backlog (queued but not yet run) of one queue, sample
 // after sample, to tell a queue filled faster than it drains.
 type Growth struct {
@@ -110,12 +104,14 @@ func (g *Growth) Backlog(executed uint64) (backlog, ran uint64) {
 }
 
 // BacklogFinding describes q growing without bound after g reported it,
-// with the stack and wait of the goroutine draining q (the slow function is
-// the one it runs now); stk is empty when the dump did not show it.
-func BacklogFinding(q Queue, g *Growth, executed uint64, every time.Duration, stk []report.Frame, wait string) report.Finding {
+// with the stack and wait of runner, the goroutine draining q (the slow
+// function is the one it runs now), or none when the dump did not show it
+// (nil).
+func BacklogFinding(q Queue, g *Growth, executed uint64, every time.Duration, runner *stack.Goroutine) report.Finding {
 	backlog, ran := g.Backlog(executed)
-	if stk == nil {
-		stk = []report.Frame{}
+	stk, wait := []report.Frame{}, ""
+	if runner != nil {
+		stk, wait = reportFrames(runner.Frames), runner.State
 	}
 	f := report.Finding{
 		Kind:      report.KindFinalizer,

@@ -58,22 +58,6 @@ func isPlumbing(fn string) bool {
 	return false
 }
 
-// IsBlockingWait reports whether a wait reason is one where a goroutine
-// waits for another goroutine (channels, select, sync primitives): the waits
-// LeakProf-style ranking looks at. I/O, sleeping, system calls and running
-// goroutines are not counted as blocked. An unknown wait ("") counts, since
-// debug=1 profiles do not say.
-func IsBlockingWait(wait string) bool {
-	switch {
-	case wait == "":
-		return true
-	case strings.HasPrefix(wait, "chan "), strings.HasPrefix(wait, "select"),
-		strings.HasPrefix(wait, "sync."), strings.HasPrefix(wait, "semacquire"):
-		return true
-	}
-	return false
-}
-
 // Site is everything observed at one blocking site across instances.
 type Site struct {
 	Key SiteKey

@@ -49,7 +49,11 @@ func Rank(a *Aggregation, t Thresholds) []Suspect {
 		if s.Leaked > 0 {
 			sus.Why = append(sus.Why, fmt.Sprintf("%d goroutine(s) proven leaked by the garbage collector (goroutineleak profile)", s.Leaked))
 		}
-		if IsBlockingWait(s.Key.Wait) {
+		// LeakProf-style evidence counts goroutines waiting for another
+		// goroutine (channels, select, sync primitives), not I/O, sleeping,
+		// system calls or running ones; an unknown wait counts, since
+		// debug=1 profiles do not say.
+		if c := stack.ClassifyWait(s.Key.Wait); c == stack.WaitUnknown || c.WaitsOnGoroutine() {
 			if t.MinCount > 0 && s.Count >= t.MinCount {
 				sus.Evidence++
 				sus.Why = append(sus.Why, fmt.Sprintf("%d goroutines blocked at this one site (threshold %d)", s.Count, t.MinCount))

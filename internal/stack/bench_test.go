@@ -1,9 +1,10 @@
-package stack
+package stack_test
 
 import (
 	"sync"
 	"testing"
 
+	"github.com/leakhound/leakhound/internal/stack"
 	"github.com/leakhound/leakhound/internal/testutil/stacktest"
 )
 
@@ -20,7 +21,7 @@ func BenchmarkParseDump(b *testing.B) {
 	b.SetBytes(int64(len(benchDump)))
 	b.ReportAllocs()
 	for b.Loop() {
-		d, err := ParseDump(benchDump)
+		d, err := stack.ParseDump(benchDump)
 		if err != nil {
 			b.Fatal(err)
 		}

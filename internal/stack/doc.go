@@ -79,4 +79,16 @@
 // do not add up to the total) returns a *ParseError with the line number,
 // the line and the reason. ParseDump still returns the goroutines parsed
 // before the bad line, dropping the incomplete one.
+//
+// # Taking a dump (TakeDump)
+//
+// TakeDump takes the dump of the running process: runtime.Stack(buf, true)
+// into a buffer grown until the dump fits, within a bound the caller sets.
+//
+// # Wait classes (ClassifyWait)
+//
+// ClassifyWait sorts the wait reasons of Goroutine.State into a WaitClass:
+// Provable (the channel, select and sync waits the collector's leak
+// detection can prove), Blocked (other waits on a goroutine), Sleeping,
+// IOWait, Running, OtherWait and WaitUnknown.
 package stack

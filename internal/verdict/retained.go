@@ -11,22 +11,12 @@ import (
 	"github.com/leakhound/leakhound/report"
 )
 
-// provableWaits are the waits the collector's leak detection can prove
-// leaked: the runtime's wait reasons from "chan receive (nil chan)" to
-// "sync.WaitGroup.Wait" (runtime2.go, Go 1.26 and 1.27). Goroutines in
-// other states are never marked.
-var provableWaits = []string{
-	"chan receive (nil chan)", "chan send (nil chan)", "select (no cases)", "select",
-	"chan receive", "chan send", "sync.Cond.Wait", "sync.Mutex.Lock",
-	"sync.RWMutex.RLock", "sync.RWMutex.Lock", "sync.WaitGroup.Wait",
-}
-
 // anyProvable reports whether leak detection could mark a goroutine of gs.
 // When none can be marked, the heap need not be dumped before detection:
 // it can still be dumped afterwards.
 func anyProvable(gs []stack.Goroutine) bool {
 	return slices.ContainsFunc(gs, func(g stack.Goroutine) bool {
-		return !g.Leaked && slices.Contains(provableWaits, g.State)
+		return !g.Leaked && stack.ClassifyWait(g.State) == stack.Provable
 	})
 }
 

@@ -207,24 +207,20 @@ func Dump() (*stack.Dump, error) {
 		buf = new([]byte)
 	}
 	defer dumpBufs.Put(buf)
-	for {
-		if cap(*buf) < n {
-			*buf = make([]byte, n)
-		}
-		b := (*buf)[:cap(*buf)]
-		if k := runtime.Stack(b, true); k < len(b) {
-			dumpSize.Store(int64(k))
-			d, err := stack.ParseDump(b[:k])
-			if err != nil {
-				return nil, fmt.Errorf("parse goroutine dump: %w", err)
-			}
-			return d, nil
-		}
-		if n >= maxDump {
-			return nil, fmt.Errorf("goroutine dump larger than %d MB: too many goroutines to check", maxDump>>20)
-		}
-		n = 2 * cap(*buf)
+	if cap(*buf) < n {
+		*buf = make([]byte, n)
 	}
+	b, complete := stack.TakeDump((*buf)[:cap(*buf)], maxDump)
+	*buf = b[:cap(b)]
+	if !complete {
+		return nil, fmt.Errorf("goroutine dump larger than %d MB: too many goroutines to check", maxDump>>20)
+	}
+	dumpSize.Store(int64(len(b)))
+	d, err := stack.ParseDump(b)
+	if err != nil {
+		return nil, fmt.Errorf("parse goroutine dump: %w", err)
+	}
+	return d, nil
 }
 
 // CurrentGoroutineIDs returns the IDs of all goroutines alive now.

@@ -3,9 +3,12 @@
 package stacktest
 
 import (
+	"math"
 	"runtime"
 	"sync"
 	"time"
+
+	"github.com/leakhound/leakhound/internal/stack"
 )
 
 // BlockedDump starts n goroutines blocked in a few distinct ways (channel
@@ -42,15 +45,7 @@ func BlockedDump(n int) []byte {
 	}
 	started.Wait()
 	time.Sleep(10 * time.Millisecond) // let the last ones park
-	buf := make([]byte, n*700+1<<20)
-	for {
-		m := runtime.Stack(buf, true)
-		if m < len(buf) {
-			buf = buf[:m]
-			break
-		}
-		buf = make([]byte, 2*len(buf))
-	}
+	buf, _ := stack.TakeDump(make([]byte, n*700+1<<20), math.MaxInt)
 	close(release)
 	mu.Unlock()
 	stopped.Wait()
