@@ -104,6 +104,7 @@ var stdPatches = []pkgPatch{
 			"transport.go": {
 				structFields{typ: "bodyEOFSignal", fields: "leakhoundTracked bool"},
 				callAtStart{fn: "(*bodyEOFSignal).Close", call: "leakhoundBodyClosed"},
+				callAtStart{fn: "(*bodyEOFSignal).condfn", call: "leakhoundBodyDone"},
 			},
 		},
 	},
@@ -113,6 +114,7 @@ var stdPatches = []pkgPatch{
 		requires: []string{
 			"Rows", "Stmt", "Tx", "Conn", "driverConn",
 			"Stmt.cg", "Tx.dc", "Conn.dc", "driverConn.ci",
+			"Stmt.db", "Stmt.mu", "Stmt.css", "connStmt.dc", "DB.mu", "DB.closed", "DB.freeConn", "driverConn.dbmuClosed",
 		},
 		files: map[string][]edit{
 			"sql.go": {
@@ -125,6 +127,7 @@ var stdPatches = []pkgPatch{
 				callAtStart{fn: "(*Stmt).Close", call: "leakhoundClosed"},
 				callAtStart{fn: "(*Tx).close", call: "leakhoundClosed"},
 				callAtStart{fn: "(*Conn).close", call: "leakhoundClosed"},
+				callAtStart{fn: "(*DB).Close", call: "leakhoundDBClosing"},
 			},
 		},
 	},

@@ -256,7 +256,7 @@ func TestBuildMissingPatchPoint(t *testing.T) {
 			name: "field the added file uses",
 			dir:  "database/sql", file: "sql.go",
 			old: "\tdc *driverConn\n", new: "\tconn *driverConn\n",
-			want: []string{"package database/sql", "Conn.dc not declared"},
+			want: []string{"package database/sql", "Conn.dc, connStmt.dc not declared"},
 		},
 		{
 			name: "goroutine creation changed",

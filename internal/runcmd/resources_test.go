@@ -49,7 +49,6 @@ var scenarioFindings = []scenarioFinding{
 	{"DropFileKeepRaw", "os.File", "fd-used-after-gc", "os.Open", dir + fd},
 	{"DropBody", "http.Response.Body", "closed-by-gc", "net/http.Get", `GET http://127\.0\.0\.1:\d+/dropped`},
 	{"KeepBody", "http.Response.Body", "open-at-end", "net/http.(*Client).Do", `GET http://127\.0\.0\.1:\d+/kept`},
-	{"KeepReadBody", "http.Response.Body", "open-at-end", "net/http.Get", `GET http://127\.0\.0\.1:\d+/read`},
 	{"DropRows", "sql.Rows", "closed-by-gc", "database/sql.(*DB).Query", `SELECT \* FROM t`},
 	{"KeepRows", "sql.Rows", "open-at-end", "database/sql.(*DB).Query", `SELECT \* FROM t WHERE id = \?`},
 	{"KeepStmtRows", "sql.Rows", "open-at-end", "database/sql.(*Stmt).Query", `SELECT \* FROM t WHERE name = \?`},
@@ -64,8 +63,9 @@ var scenarioFindings = []scenarioFinding{
 // cleanScenarios leak nothing (CleanTx leaves a statement of a committed
 // transaction unclosed; PoolConnection leaves a connection, and its file, in
 // a pool that outlives it; NestedClients passes a body through two
-// Client.Do calls).
-var cleanScenarios = []string{"CleanTx", "PoolConnection", "NestedClients", "Clean"}
+// Client.Do calls; ReadBody reads a body to its end and keeps it unclosed;
+// StmtClosedWithDB closes the database of an unclosed statement).
+var cleanScenarios = []string{"CleanTx", "PoolConnection", "NestedClients", "ReadBody", "StmtClosedWithDB", "Clean"}
 
 // want describes the finding of s as describe does, in test (or "").
 func (s scenarioFinding) want(test string) string {

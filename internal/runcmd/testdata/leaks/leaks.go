@@ -65,7 +65,6 @@ func (e *Env) Scenarios() []Scenario {
 		{"DropFileKeepRaw", e.DropFileKeepRaw},
 		{"DropBody", e.DropBody},
 		{"KeepBody", e.KeepBody},
-		{"KeepReadBody", e.KeepReadBody},
 		{"DropRows", e.DropRows},
 		{"KeepRows", e.KeepRows},
 		{"KeepStmtRows", e.KeepStmtRows},
@@ -78,6 +77,8 @@ func (e *Env) Scenarios() []Scenario {
 		{"CleanTx", e.CleanTx},
 		{"PoolConnection", e.PoolConnection},
 		{"NestedClients", e.NestedClients},
+		{"ReadBody", e.ReadBody},
+		{"StmtClosedWithDB", e.StmtClosedWithDB},
 		{"Clean", e.Clean},
 	}
 }
@@ -286,14 +287,17 @@ func keepRaw(fd uintptr) {
 	keptMu.Unlock()
 }
 
-// DropBody reads a body to its end and drops it unclosed.
+// DropBody checks the status of a response and drops its body unread and
+// unclosed.
 func (e *Env) DropBody() error {
 	resp, err := http.Get(e.url + "/dropped")
 	if err != nil {
 		return err
 	}
-	_, err = io.ReadAll(resp.Body)
-	return err
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("status %s", resp.Status)
+	}
+	return nil
 }
 
 // KeepBody keeps a body it never reads, from Client.Do.
@@ -310,8 +314,9 @@ func (e *Env) KeepBody() error {
 	return nil
 }
 
-// KeepReadBody keeps a body it read to its end, unclosed.
-func (e *Env) KeepReadBody() error {
+// ReadBody keeps a body it read to its end, unclosed: the transport took
+// the connection back at the end of the body, so nothing leaks.
+func (e *Env) ReadBody() error {
 	resp, err := http.Get(e.url + "/read")
 	if err != nil {
 		return err
@@ -319,6 +324,20 @@ func (e *Env) KeepReadBody() error {
 	keep(resp)
 	_, err = io.ReadAll(resp.Body)
 	return err
+}
+
+// StmtClosedWithDB leaves a statement unclosed on a database it closes:
+// closing the database closes the statement's connection, and the
+// statement with it.
+func (e *Env) StmtClosedWithDB() error {
+	db := sqltest.Open(filepath.Join(e.dir, "stmtdb"))
+	stmt, err := db.Prepare("SELECT * FROM t WHERE id = ?")
+	if err != nil {
+		db.Close()
+		return err
+	}
+	keep(stmt)
+	return db.Close()
 }
 
 func (e *Env) DropRows() error {
