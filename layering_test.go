@@ -51,7 +51,7 @@ var layers = map[string][]string{
 	// The commands, over the shared command plumbing.
 	"internal/htmlreport": {"report"},
 	"internal/cmdutil":    {"internal/htmlreport", "report"},
-	"internal/runcmd":     {"internal/cmdutil", "internal/instrument", "report", "track"},
+	"internal/runcmd":     {"internal/cmdutil", "internal/instrument", "report", "track", "golang.org/x/mod/modfile"},
 	"internal/vetcmd":     {"internal/cmdutil", "passes", "report", "golang.org/x/tools/..."},
 	"internal/inspectcmd": {"internal/cmdutil", "internal/inspect", "report"},
 	"internal/cli":        {"internal/cmdutil", "internal/inspectcmd", "internal/runcmd", "internal/vetcmd"},

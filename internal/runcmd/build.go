@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/leakhound/leakhound/internal/instrument"
+	"golang.org/x/mod/modfile"
 )
 
 // modulePath is the import path of leakhound's module, whose tracker
@@ -258,7 +259,9 @@ func sourceDir() (string, error) {
 	return "", fmt.Errorf("cannot find leakhound's source (its tracker is copied into the instrumented standard library): set %s to the directory of the github.com/leakhound/leakhound module", envSource)
 }
 
+// isLeakhoundModule reports whether dir holds the module leakhound is
+// built from.
 func isLeakhoundModule(dir string) bool {
 	data, err := os.ReadFile(filepath.Join(dir, "go.mod"))
-	return err == nil && strings.HasPrefix(strings.TrimSpace(string(data)), "module "+modulePath+"\n")
+	return err == nil && modfile.ModulePath(data) == modulePath
 }
