@@ -14,9 +14,10 @@ import (
 // make it here. Paths are relative to the module; "x/..." matches x and
 // every package below it.
 var layers = map[string][]string{
-	// The model and the leaves: the standard library only.
+	// The model and the leaves: the standard library only (and the model,
+	// for the stack parser, which turns its frames into the model's).
 	"report":                 nil,
-	"internal/stack":         nil,
+	"internal/stack":         {"report"},
 	"internal/heapdump":      nil,
 	"internal/instrument":    nil,
 	"agent/internal/fdtable": nil,

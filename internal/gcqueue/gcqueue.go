@@ -111,7 +111,7 @@ func BacklogFinding(q Queue, g *Growth, executed uint64, every time.Duration, ru
 	backlog, ran := g.Backlog(executed)
 	stk, wait := []report.Frame{}, ""
 	if runner != nil {
-		stk, wait = reportFrames(runner.Frames), runner.State
+		stk, wait = stack.ReportFrames(runner.Frames), runner.State
 	}
 	f := report.Finding{
 		Kind:      report.KindFinalizer,

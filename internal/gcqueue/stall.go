@@ -72,7 +72,7 @@ func (s *Stall) Finding(backlog uint64, now time.Time) report.Finding {
 			s.g.State, stuck, advice)
 		detail += fmt.Sprintf("; no finalizer ran in %d samples", s.samples)
 	}
-	stk := reportFrames(s.g.Frames)
+	stk := stack.ReportFrames(s.g.Frames)
 	f := report.Finding{
 		Kind:      report.KindFinalizer,
 		Certainty: report.Suspected,
@@ -87,13 +87,4 @@ func (s *Stall) Finding(backlog uint64, now time.Time) report.Finding {
 	}
 	f.ID = report.FindingID(f.Kind, f.Reason, stk)
 	return f
-}
-
-// reportFrames converts parsed frames to the frames of a finding.
-func reportFrames(fs []stack.Frame) []report.Frame {
-	out := make([]report.Frame, 0, len(fs))
-	for _, f := range fs {
-		out = append(out, report.Frame{Func: f.Func, File: f.File, Line: f.Line})
-	}
-	return out
 }

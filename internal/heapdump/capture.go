@@ -32,20 +32,6 @@ func Capture(w io.Writer) error {
 	return nil
 }
 
-// CaptureFile writes a heap dump of the current process to the named file,
-// creating or truncating it. It stops the world like [Capture].
-func CaptureFile(name string) error {
-	f, err := os.Create(name)
-	if err != nil {
-		return fmt.Errorf("capture heap dump: %w", err)
-	}
-	debug.WriteHeapDump(f.Fd())
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("capture heap dump: %w", err)
-	}
-	return nil
-}
-
 // CaptureParsed captures a heap dump of the current process and parses it.
 // Because the dump is of this process, its types get their full names
 // ("*bytes.Reader" rather than the dump's "bytes.").

@@ -144,10 +144,10 @@ func Findings(sus []Suspect, instances int) []report.Finding {
 	for i := range sus {
 		s := &sus[i]
 		site := s.Site
-		stk := ReportFrames(site.Example.Frames)
+		stk := stack.ReportFrames(site.Example.Frames)
 		var origin []report.Frame
 		if cb := site.Example.CreatedBy; cb != nil {
-			origin = ReportFrames([]stack.Frame{*cb})
+			origin = stack.ReportFrames([]stack.Frame{*cb})
 		}
 		idFrames := origin
 		if len(idFrames) == 0 {
@@ -210,13 +210,4 @@ func detailOf(s *Suspect, instances int) string {
 	parts = append(parts, "instances: "+strings.Join(inst, ", "))
 	parts = append(parts, "ranked because: "+strings.Join(s.Why, "; "))
 	return strings.Join(parts, "; ")
-}
-
-// ReportFrames converts parsed frames to the frames of a report finding.
-func ReportFrames(fs []stack.Frame) []report.Frame {
-	out := make([]report.Frame, 0, len(fs))
-	for _, f := range fs {
-		out = append(out, report.Frame{Func: f.Func, File: f.File, Line: f.Line})
-	}
-	return out
 }

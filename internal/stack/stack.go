@@ -3,6 +3,8 @@ package stack
 import (
 	"fmt"
 	"time"
+
+	"github.com/leakhound/leakhound/report"
 )
 
 // Frame is one call: Func is the function name as printed without arguments
@@ -119,4 +121,14 @@ type ParseError struct {
 // Error returns "line 12: <reason>: \"text\"".
 func (e *ParseError) Error() string {
 	return fmt.Sprintf("line %d: %s: %q", e.Line, e.Reason, e.Text)
+}
+
+// ReportFrames converts parsed frames to the frames of a report finding,
+// in the same order; never nil.
+func ReportFrames(fs []Frame) []report.Frame {
+	out := make([]report.Frame, 0, len(fs))
+	for _, f := range fs {
+		out = append(out, report.Frame{Func: f.Func, File: f.File, Line: f.Line})
+	}
+	return out
 }

@@ -32,7 +32,7 @@ func findingsOf(gs []stack.Goroutine, o *Options, sc Scope) ([]report.Finding, [
 		if g.Leaked {
 			certainty, reason = report.Proven, report.ReasonUnreachableWait
 		}
-		stk := framesOf(g.Frames)
+		stk := stack.ReportFrames(g.Frames)
 		origin := originOf(g)
 		key := string(reason) + "\x00" + g.State + "\x00" + framesKey(stk) + "\x00" + framesKey(origin)
 		gr := groups[key]
@@ -113,20 +113,12 @@ func goroutineDetail(ids []int64, longest time.Duration) string {
 // it, else the single "created by" frame.
 func originOf(g *stack.Goroutine) []report.Frame {
 	if len(g.Ancestors) > 0 && len(g.Ancestors[0].Frames) > 0 {
-		return framesOf(g.Ancestors[0].Frames)
+		return stack.ReportFrames(g.Ancestors[0].Frames)
 	}
 	if g.CreatedBy != nil {
-		return framesOf([]stack.Frame{*g.CreatedBy})
+		return stack.ReportFrames([]stack.Frame{*g.CreatedBy})
 	}
 	return []report.Frame{}
-}
-
-func framesOf(fs []stack.Frame) []report.Frame {
-	out := make([]report.Frame, len(fs))
-	for i, f := range fs {
-		out[i] = report.Frame{Func: f.Func, File: f.File, Line: f.Line}
-	}
-	return out
 }
 
 func framesKey(fs []report.Frame) string {
