@@ -87,11 +87,28 @@ const markerFile = "leakhound.json"
 // unless it is there already. The cache key covers the original GOROOT, its
 // version, this package's [Version], leakhound's version, the patches and
 // the tracker's sources, so that a changed patch or tracker never reuses an
-// old GOROOT.
+// old GOROOT. An index of what each GOROOT was made from (see inputKey)
+// finds it again without making its files.
 func Build(c Config) (*Root, error) {
 	if c.GOROOT == "" || c.GoVersion == "" {
 		return nil, errors.New("instrument: GOROOT and Go version are required")
 	}
+	key, keyErr := inputKey(c)
+	if keyErr == nil {
+		if dir, ok := lookupIndex(c.CacheDir, key); ok {
+			return &Root{Dir: dir, Original: c.GOROOT, GoVersion: c.GoVersion}, nil
+		}
+	}
+	root, err := build(c)
+	if err == nil && keyErr == nil {
+		writeIndex(c.CacheDir, key, root.Dir)
+	}
+	return root, err
+}
+
+// build makes the files of the instrumented GOROOT of c, and the GOROOT
+// under their hash unless it is there already.
+func build(c Config) (*Root, error) {
 	files, err := generate(c)
 	if err != nil {
 		return nil, err

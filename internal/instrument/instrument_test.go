@@ -200,7 +200,9 @@ func TestBuildThisGOROOT(t *testing.T) {
 }
 
 // TestBuildKeyedByPatches checks that a changed patch never reuses the
-// instrumented GOROOT cached for the old one.
+// instrumented GOROOT cached for the old one. It calls build, under Build's
+// index: a real change of the patch table comes with a new executable,
+// which changes the index key (TestInputKey).
 func TestBuildKeyedByPatches(t *testing.T) {
 	c := testConfig(t, runtime.GOROOT(), runtime.Version())
 	root, err := Build(c)
@@ -215,7 +217,7 @@ func TestBuildKeyedByPatches(t *testing.T) {
 			stdPatches[i].files = map[string][]edit{"file.go": {callAtStart{fn: "(*File).Fd", call: "leakhoundFileRaw"}}}
 		}
 	}
-	changed, err := Build(c)
+	changed, err := build(c)
 	if err != nil {
 		t.Fatal(err)
 	}
