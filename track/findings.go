@@ -5,7 +5,6 @@ import (
 	"os"
 	"reflect"
 	"runtime"
-	"sort"
 	"strings"
 	"time"
 
@@ -113,26 +112,13 @@ func heldMessage(kind string, held time.Duration) string {
 }
 
 // group describes entries as findings with reason, one per origin and
-// resource kind with its count, in a stable order.
+// resource kind with its count (report.Merge), in the report's order.
 func (t *tracker) group(entries []*entry, reason report.Reason) []report.Finding {
-	var out []report.Finding
-	index := map[string]int{}
+	fs := make([]report.Finding, 0, len(entries))
 	for _, e := range entries {
-		f := t.finding(e, reason)
-		k := f.ID + "\x00" + f.Resource + "\x00" + f.Test
-		if i, ok := index[k]; ok {
-			out[i].Count++
-			continue
-		}
-		index[k] = len(out)
-		out = append(out, f)
+		fs = append(fs, t.finding(e, reason))
 	}
-	sort.SliceStable(out, func(i, j int) bool {
-		if out[i].Test != out[j].Test {
-			return out[i].Test < out[j].Test
-		}
-		return out[i].ID < out[j].ID
-	})
+	out := report.Merge(fs)
 	for i := range out {
 		if out[i].Count > 1 {
 			out[i].Detail += fmt.Sprintf(" and %d more", out[i].Count-1)

@@ -204,7 +204,7 @@ func TestRunExamples(t *testing.T) {
 			name:     "bodies never closed",
 			give:     "./examples/bodies",
 			wantCode: 1,
-			want:     []string{"resource http.Response.Body closed-by-gc proven 3 net/http.Get main.check"},
+			want:     []string{"resource http.Response.Body " + unreadBodyReason() + " proven 3 net/http.Get main.check"},
 		},
 		{
 			name:     "goroutines blocked on a forgotten channel",

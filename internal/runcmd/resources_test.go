@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"regexp"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -47,7 +48,7 @@ var scenarioFindings = []scenarioFinding{
 	{"DropFileKeepFd", "os.File", "fd-used-after-gc", "os.Open", dir + fd},
 	{"DropConnKeepRaw", "net.TCPConn", "fd-used-after-gc", "net.Dial", "tcp " + tcpConn},
 	{"DropFileKeepRaw", "os.File", "fd-used-after-gc", "os.Open", dir + fd},
-	{"DropBody", "http.Response.Body", "closed-by-gc", "net/http.Get", `GET http://127\.0\.0\.1:\d+/dropped`},
+	{"DropBody", "http.Response.Body", unreadBodyReason(), "net/http.Get", `GET http://127\.0\.0\.1:\d+/dropped`},
 	{"KeepBody", "http.Response.Body", "open-at-end", "net/http.(*Client).Do", `GET http://127\.0\.0\.1:\d+/kept`},
 	{"DropRows", "sql.Rows", "closed-by-gc", "database/sql.(*DB).Query", `SELECT \* FROM t`},
 	{"KeepRows", "sql.Rows", "open-at-end", "database/sql.(*DB).Query", `SELECT \* FROM t WHERE id = \?`},
@@ -58,6 +59,18 @@ var scenarioFindings = []scenarioFinding{
 	{"DropConn", "sql.Conn", "closed-by-gc", "database/sql.(*DB).Conn", `driver connection \*sqltest\.conn`},
 	{"KeepConn", "sql.Conn", "open-at-end", "database/sql.(*DB).Conn", `driver connection \*sqltest\.conn`},
 	{"KeepTx", "sql.Tx", "open-at-end", "database/sql.(*DB).Begin", `driver connection \*sqltest\.conn`},
+}
+
+// unreadBodyReason is how a response body dropped unread and unclosed is
+// found: Go 1.26's transport lets the garbage collector collect it (and the
+// finalizer reports it); Go 1.27's keeps it reachable until the program
+// ends. Both are the leak; the toolchain that builds the scenarios is the
+// one running this test.
+func unreadBodyReason() string {
+	if strings.HasPrefix(runtime.Version(), "go1.26") {
+		return "closed-by-gc"
+	}
+	return "open-at-end"
 }
 
 // cleanScenarios leak nothing (CleanTx leaves a statement of a committed
