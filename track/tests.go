@@ -141,11 +141,14 @@ func (t *tracker) goroutineVerdict(owned func() map[int64]bool, name string) []r
 
 // pooledGoroutines are the functions whose go statements start the
 // goroutines of a pool's connections: they live as long as the connection
-// stays in its pool, like the connection itself (see pooled).
+// stays in its pool, like the connection itself (see pooled). HTTP/2 is
+// bundled into net/http up to Go 1.26, a package of its own since 1.27.
 var pooledGoroutines = []string{
 	"net/http.(*Transport).dialConn",
 	"net/http.(*http2Transport).newClientConn",
 	"net/http.(*http2ClientConn).roundTrip",
+	"net/http/internal/http2.(*Transport).newClientConn",
+	"net/http/internal/http2.(*ClientConn).roundTrip",
 }
 
 // openOf returns the resources test owner still holds; with forget, they
