@@ -24,7 +24,7 @@ func (t *tracker) finding(e *entry, reason report.Reason) report.Finding {
 		Reason:    reason,
 		Resource:  e.kind,
 		Count:     1,
-		Message:   message(e.kind, reason, e.fd),
+		Message:   message(e.kind, reason, e.fd, e.http2()),
 		Detail:    e.detail(),
 		Test:      e.test,
 		Package:   t.pkg,
@@ -35,10 +35,16 @@ func (t *tracker) finding(e *entry, reason report.Reason) report.Finding {
 	return f
 }
 
+// http2 reports whether e is the body of an HTTP/2 response: net/http gives
+// its protocol in place of a local address.
+func (e *entry) http2() bool { return e.kind == "http.Response.Body" && e.local == "HTTP/2" }
+
 // detail is the path, addresses or URL of e, and its descriptor.
 func (e *entry) detail() string {
 	var s string
 	switch {
+	case e.http2():
+		s = e.name + " (HTTP/2)"
 	case strings.HasPrefix(e.kind, "net.") && e.remote == nil:
 		s = fmt.Sprintf("%s %s", e.name, addr(e.local))
 	case strings.HasPrefix(e.kind, "net."):
@@ -59,12 +65,16 @@ func addr(a any) string {
 	return "?"
 }
 
-func message(kind string, reason report.Reason, fd int) string {
+func message(kind string, reason report.Reason, fd int, http2 bool) string {
 	body := kind == "http.Response.Body"
 	if strings.HasPrefix(kind, "sql.") {
 		return sqlMessage(kind, reason)
 	}
 	switch {
+	case http2 && reason == report.ReasonClosedByGC:
+		return "HTTP/2 response body opened here became unreachable without Close: the connection's flow-control window its unread data took is never given back; defer resp.Body.Close() after checking the error"
+	case http2:
+		return "HTTP/2 response body opened here was never closed: until it is closed or read to its end, its unread data holds the stream's and the connection's flow-control window, and until the server ends the stream it takes one of the connection's concurrent streams (requests beyond the server's limit wait); defer resp.Body.Close() after checking the error"
 	case reason == report.ReasonFDUsedAfterGC:
 		return fmt.Sprintf("descriptor %d was handed out raw (Fd, File or SyscallConn) and the garbage collector then closed its %s under the code using it: keep the owner reachable (runtime.KeepAlive) or close it explicitly", fd, kind)
 	case body && reason == report.ReasonClosedByGC:

@@ -281,11 +281,37 @@ func TestPooled(t *testing.T) {
 func TestSQLMessages(t *testing.T) {
 	for _, kind := range []string{"sql.Rows", "sql.Stmt", "sql.Tx", "sql.Conn"} {
 		for _, reason := range []report.Reason{report.ReasonClosedByGC, report.ReasonOpenAtEnd} {
-			m := message(kind, reason, -1)
+			m := message(kind, reason, -1, false)
 			if !strings.HasPrefix(m, kind+" opened here") || sqlEffect[kind] == "" || !strings.HasSuffix(m, sqlFix[kind]) {
 				t.Errorf("message(%s, %s) = %q", kind, reason, m)
 			}
 		}
+	}
+}
+
+// TestHTTP2Body checks that an HTTP/2 body (net/http gives its protocol in
+// place of a local address) says so in its detail, and what it holds in its
+// message, while an HTTP/1 body keeps its own.
+func TestHTTP2Body(t *testing.T) {
+	h1 := &entry{kind: "http.Response.Body", fd: -1, name: "GET https://example.com/"}
+	h2 := &entry{kind: "http.Response.Body", fd: -1, name: "GET https://example.com/", local: "HTTP/2"}
+	if got, want := h2.detail(), "GET https://example.com/ (HTTP/2)"; got != want {
+		t.Errorf("HTTP/2 detail = %q, want %q", got, want)
+	}
+	if got, want := h1.detail(), "GET https://example.com/"; got != want {
+		t.Errorf("HTTP/1 detail = %q, want %q", got, want)
+	}
+	for _, reason := range []report.Reason{report.ReasonClosedByGC, report.ReasonOpenAtEnd} {
+		m := message(h2.kind, reason, h2.fd, h2.http2())
+		if !strings.HasPrefix(m, "HTTP/2 response body opened here") || !strings.Contains(m, "flow-control window") {
+			t.Errorf("HTTP/2 message(%s) = %q", reason, m)
+		}
+		if m1 := message(h1.kind, reason, h1.fd, h1.http2()); strings.Contains(m1, "HTTP/2") {
+			t.Errorf("HTTP/1 message(%s) = %q", reason, m1)
+		}
+	}
+	if m := message(h2.kind, report.ReasonOpenAtEnd, -1, true); !strings.Contains(m, "concurrent streams") {
+		t.Errorf("HTTP/2 open-at-end message does not name the stream slot: %q", m)
 	}
 }
 

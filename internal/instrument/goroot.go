@@ -70,14 +70,17 @@ type Root struct {
 func (r *Root) Go() string { return filepath.Join(r.Dir, "bin", "go") }
 
 // Packages returns the import paths of the standard-library packages the
-// instrumentation patches or adds files to, sorted.
-func Packages() []string {
+// instrumentation of Go goVersion ("go1.27.4") patches or adds files to,
+// sorted.
+func Packages(goVersion string) []string {
 	var pkgs []string
 	for _, p := range stdPatches {
-		pkgs = append(pkgs, p.dir)
+		if p.applies(goVersion) {
+			pkgs = append(pkgs, p.dir)
+		}
 	}
 	slices.Sort(pkgs)
-	return pkgs
+	return slices.Compact(pkgs)
 }
 
 // markerFile, written last into an instrumented GOROOT, says it is complete.
@@ -161,6 +164,9 @@ func generate(c Config) (map[string][]byte, error) {
 	files := map[string][]byte{}
 	var errs []error
 	for _, p := range stdPatches {
+		if !p.applies(c.GoVersion) {
+			continue
+		}
 		if err := generatePkg(c.GOROOT, p, files); err != nil {
 			errs = append(errs, fmt.Errorf("package %s: %w", p.dir, err))
 		}

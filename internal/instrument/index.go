@@ -37,6 +37,9 @@ func inputKey(c Config) (string, error) {
 		return "", err
 	}
 	for _, p := range stdPatches {
+		if !p.applies(c.GoVersion) {
+			continue
+		}
 		dir := filepath.Join(c.GOROOT, "src", filepath.FromSlash(p.dir))
 		entries, err := os.ReadDir(dir)
 		if err != nil {

@@ -27,11 +27,12 @@ package instrument
 
 import (
 	"embed"
+	"go/version"
 )
 
 // Version identifies the instrumentation this package generates. It is part
 // of the cache key; change it whenever a patch or an added file changes.
-const Version = "8"
+const Version = "9"
 
 //go:embed stdfiles/*.go.txt
 var stdFiles embed.FS
@@ -42,10 +43,21 @@ type pkgPatch struct {
 	added string // file of stdfiles added to the package
 	// byVersion are more files of stdfiles added to the package, each
 	// holding its own //go:build line (go1.27, !go1.27) for the parts that
-	// differ between Go versions.
+	// differ between Go versions (or build tags).
 	byVersion []string
 	requires  []string          // declarations of the package the added file uses
 	files     map[string][]edit // edits of existing files, by file name
+	// since and before limit the patch to the Go versions v with
+	// since <= v < before ("go1.27"); empty means no limit. A package can
+	// have one patch for every version and others for some only, which
+	// then add no file of stdfiles.
+	since, before string
+}
+
+// applies reports whether p patches Go goVersion ("go1.27.4").
+func (p pkgPatch) applies(goVersion string) bool {
+	return (p.since == "" || version.Compare(goVersion, p.since) >= 0) &&
+		(p.before == "" || version.Compare(goVersion, p.before) < 0)
 }
 
 var stdPatches = []pkgPatch{
@@ -96,15 +108,50 @@ var stdPatches = []pkgPatch{
 		},
 	},
 	{
-		dir:      "net/http",
-		added:    "http.go.txt",
-		requires: []string{"Response", "bodyEOFSignal", "gzipReader"},
+		dir:   "net/http",
+		added: "http.go.txt",
+		// The HTTP/2 bodies of each version: see the patches below.
+		byVersion: []string{"http_go126.go.txt", "http_go127.go.txt", "http_omithttp2.go.txt"},
+		requires:  []string{"Response", "bodyEOFSignal", "gzipReader"},
 		files: map[string][]edit{
 			"client.go": {wrapReturn{fn: "(*Client).Do", call: "do", wrap: "leakhoundResponse"}},
 			"transport.go": {
 				structFields{typ: "bodyEOFSignal", fields: "leakhoundTracked bool"},
 				callAtStart{fn: "(*bodyEOFSignal).Close", call: "leakhoundBodyClosed"},
 				callAtStart{fn: "(*bodyEOFSignal).condfn", call: "leakhoundBodyDone"},
+			},
+		},
+	},
+	{
+		// Go 1.26 bundles its HTTP/2 transport into net/http. A response
+		// body is a transportResponseBody (a value holding its stream), or
+		// a gzipReader around one: the stream carries the tracking. Its
+		// resources are given back when Read returns an error (io.EOF after
+		// END_STREAM included) or at Close.
+		dir:      "net/http",
+		before:   "go1.27",
+		requires: []string{"http2clientStream", "http2transportResponseBody.cs", "http2gzipReader.body"},
+		files: map[string][]edit{
+			"h2_bundle.go": {
+				structFields{typ: "http2clientStream", fields: "leakhoundBody leakhoundHTTP2Body"},
+				deferAtStart{fn: "(http2transportResponseBody).Read", call: "leakhoundHTTP2BodyRead", result: "err"},
+				callAtStart{fn: "(http2transportResponseBody).Close", call: "leakhoundHTTP2BodyEnded"},
+			},
+		},
+	},
+	{
+		// Since Go 1.27 the HTTP/2 transport is a package of its own; the
+		// same patch as above, reached from net/http's Client.Do through the
+		// functions of the added file.
+		dir:      "net/http/internal/http2",
+		since:    "go1.27",
+		added:    "http2.go.txt",
+		requires: []string{"clientStream", "transportResponseBody.cs", "gzipReader.body"},
+		files: map[string][]edit{
+			"transport.go": {
+				structFields{typ: "clientStream", fields: "leakhoundBody leakhoundBody"},
+				deferAtStart{fn: "(transportResponseBody).Read", call: "leakhoundBodyRead", result: "err"},
+				callAtStart{fn: "(transportResponseBody).Close", call: "leakhoundBodyEnded"},
 			},
 		},
 	},

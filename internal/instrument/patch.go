@@ -63,6 +63,40 @@ func (e callAtStart) apply(fset *token.FileSet, file *ast.File, src []byte) ([]c
 	return []change{{at, at, " " + stmt + ";"}}, nil
 }
 
+// deferAtStart inserts "defer call(name, &result);" right after the opening
+// brace of fn, where name is fn's receiver or first parameter and result one
+// of its named results: call sees the result fn returns, whichever return
+// statement (or panic) ends it.
+type deferAtStart struct {
+	fn     string // "(transportResponseBody).Read"
+	call   string
+	result string // "err"
+}
+
+func (e deferAtStart) apply(fset *token.FileSet, file *ast.File, src []byte) ([]change, error) {
+	fd := findFunc(file, e.fn)
+	if fd == nil || fd.Body == nil {
+		return nil, fmt.Errorf("function %s not found", e.fn)
+	}
+	name := firstParam(fd)
+	if name == "" || name == "_" {
+		return nil, fmt.Errorf("function %s has no named receiver or first parameter", e.fn)
+	}
+	named := false
+	if fd.Type.Results != nil {
+		for _, f := range fd.Type.Results.List {
+			for _, id := range f.Names {
+				named = named || id.Name == e.result
+			}
+		}
+	}
+	if !named {
+		return nil, fmt.Errorf("function %s has no result named %s", e.fn, e.result)
+	}
+	at := fset.Position(fd.Body.Lbrace).Offset + 1
+	return []change{{at, at, " defer " + e.call + "(" + name + ", &" + e.result + ");"}}, nil
+}
+
 // afterStmt inserts "; insert" after the one statement of fn (function
 // literals included) whose source, with spaces collapsed, is stmt.
 type afterStmt struct {

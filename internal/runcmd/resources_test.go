@@ -50,6 +50,8 @@ var scenarioFindings = []scenarioFinding{
 	{"DropFileKeepRaw", "os.File", "fd-used-after-gc", "os.Open", dir + fd},
 	{"DropBody", "http.Response.Body", unreadBodyReason(), "net/http.Get", `GET http://127\.0\.0\.1:\d+/dropped`},
 	{"KeepBody", "http.Response.Body", "open-at-end", "net/http.(*Client).Do", `GET http://127\.0\.0\.1:\d+/kept`},
+	{"DropH2Body", "http.Response.Body", "closed-by-gc", "net/http.(*Client).Get", `GET https://127\.0\.0\.1:\d+/dropped \(HTTP/2\)`},
+	{"KeepH2Body", "http.Response.Body", "open-at-end", "net/http.(*Client).Get", `GET https://127\.0\.0\.1:\d+/gzip/kept \(HTTP/2\)`},
 	{"DropRows", "sql.Rows", "closed-by-gc", "database/sql.(*DB).Query", `SELECT \* FROM t`},
 	{"KeepRows", "sql.Rows", "open-at-end", "database/sql.(*DB).Query", `SELECT \* FROM t WHERE id = \?`},
 	{"KeepStmtRows", "sql.Rows", "open-at-end", "database/sql.(*Stmt).Query", `SELECT \* FROM t WHERE name = \?`},
@@ -78,7 +80,7 @@ func unreadBodyReason() string {
 // a pool that outlives it; NestedClients passes a body through two
 // Client.Do calls; ReadBody reads a body to its end and keeps it unclosed;
 // StmtClosedWithDB closes the database of an unclosed statement).
-var cleanScenarios = []string{"CleanTx", "PoolConnection", "NestedClients", "ReadBody", "StmtClosedWithDB", "Clean"}
+var cleanScenarios = []string{"CleanTx", "PoolConnection", "NestedClients", "ReadBody", "ReadH2Body", "H2BodyClosed", "StmtClosedWithDB", "Clean"}
 
 // want describes the finding of s as describe does, in test (or "").
 func (s scenarioFinding) want(test string) string {

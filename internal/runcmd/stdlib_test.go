@@ -83,7 +83,7 @@ func testStdlib(t *testing.T, tracked bool) {
 		t.Fatal(err)
 	}
 	defer b.cleanup()
-	pkgs := instrument.Packages()
+	pkgs := instrument.Packages(b.root.GoVersion)
 	if !slices.Contains(pkgs, "os") || !slices.Contains(pkgs, "net/http") {
 		t.Fatalf("instrumented packages %v: want os and net/http among them", pkgs)
 	}

@@ -6,15 +6,18 @@
 package leaks
 
 import (
+	"compress/gzip"
 	"context"
 	"database/sql"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -23,7 +26,8 @@ import (
 )
 
 // Env is what the scenarios use: a TCP listener that accepts and closes
-// every connection, a Unix listener nobody accepts on, an HTTP server, a
+// every connection, a Unix listener nobody accepts on, an HTTP server, an
+// HTTPS server speaking HTTP/2 (which gzips the bodies under /gzip/), a
 // database whose connections each keep a file open, and another one only
 // PoolConnection uses.
 type Env struct {
@@ -32,6 +36,7 @@ type Env struct {
 	unix   net.Listener
 	srv    *http.Server
 	url    string
+	h2     *httptest.Server
 	db     *sql.DB
 	shared *sql.DB
 }
@@ -65,6 +70,8 @@ func (e *Env) Scenarios() []Scenario {
 		{"DropFileKeepRaw", e.DropFileKeepRaw},
 		{"DropBody", e.DropBody},
 		{"KeepBody", e.KeepBody},
+		{"DropH2Body", e.DropH2Body},
+		{"KeepH2Body", e.KeepH2Body},
 		{"DropRows", e.DropRows},
 		{"KeepRows", e.KeepRows},
 		{"KeepStmtRows", e.KeepStmtRows},
@@ -78,6 +85,8 @@ func (e *Env) Scenarios() []Scenario {
 		{"PoolConnection", e.PoolConnection},
 		{"NestedClients", e.NestedClients},
 		{"ReadBody", e.ReadBody},
+		{"ReadH2Body", e.ReadH2Body},
+		{"H2BodyClosed", e.H2BodyClosed},
 		{"StmtClosedWithDB", e.StmtClosedWithDB},
 		{"Clean", e.Clean},
 	}
@@ -114,6 +123,18 @@ func Start() (*Env, error) {
 		fmt.Fprintln(w, "hello from", r.URL.Path)
 	})}
 	go e.srv.Serve(web)
+	e.h2 = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasPrefix(r.URL.Path, "/gzip/") {
+			fmt.Fprintln(w, "hello over", r.Proto, "from", r.URL.Path)
+			return
+		}
+		w.Header().Set("Content-Encoding", "gzip")
+		gz := gzip.NewWriter(w)
+		fmt.Fprintln(gz, "hello over", r.Proto, "from", r.URL.Path)
+		gz.Close()
+	}))
+	e.h2.EnableHTTP2 = true
+	e.h2.StartTLS()
 	if _, err := e.db.Exec("CREATE TABLE t (id, name)"); err != nil {
 		return nil, err
 	}
@@ -126,6 +147,7 @@ func Start() (*Env, error) {
 // Close closes the environment; what the scenarios kept stays open.
 func (e *Env) Close() {
 	e.srv.Close()
+	e.h2.Close()
 	e.tcp.Close()
 	e.unix.Close()
 	e.db.Close()
@@ -324,6 +346,59 @@ func (e *Env) ReadBody() error {
 	keep(resp)
 	_, err = io.ReadAll(resp.Body)
 	return err
+}
+
+// h2Get is what the HTTP/2 scenarios check of their response: no error, and
+// HTTP/2.
+func h2Get(resp *http.Response, err error) (*http.Response, error) {
+	if err != nil {
+		return nil, err
+	}
+	if resp.ProtoMajor != 2 {
+		resp.Body.Close()
+		return nil, fmt.Errorf("%s over %s, want HTTP/2", resp.Request.URL, resp.Proto)
+	}
+	return resp, nil
+}
+
+// DropH2Body drops an HTTP/2 body unread and unclosed.
+func (e *Env) DropH2Body() error {
+	_, err := h2Get(e.h2.Client().Get(e.h2.URL + "/dropped"))
+	return err
+}
+
+// KeepH2Body keeps an HTTP/2 body (gzipped: the transport decompresses it)
+// it never reads.
+func (e *Env) KeepH2Body() error {
+	resp, err := h2Get(e.h2.Client().Get(e.h2.URL + "/gzip/kept"))
+	if err != nil {
+		return err
+	}
+	keep(resp)
+	return nil
+}
+
+// ReadH2Body keeps an HTTP/2 body (gzipped) it read to its end, unclosed:
+// the stream is over, nothing leaks.
+func (e *Env) ReadH2Body() error {
+	resp, err := h2Get(e.h2.Client().Get(e.h2.URL + "/gzip/read"))
+	if err != nil {
+		return err
+	}
+	keep(resp)
+	_, err = io.ReadAll(resp.Body)
+	return err
+}
+
+// H2BodyClosed gets an HTTP/2 body through two Client.Do calls (a client
+// whose transport is the server's client), and closes it.
+func (e *Env) H2BodyClosed() error {
+	outer := &http.Client{Transport: clientTransport{e.h2.Client()}}
+	resp, err := h2Get(outer.Get(e.h2.URL + "/closed"))
+	if err != nil {
+		return err
+	}
+	return resp.Body.Close()
 }
 
 // StmtClosedWithDB leaves a statement unclosed on a database it closes:
