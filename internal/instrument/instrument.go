@@ -112,7 +112,7 @@ var stdPatches = []pkgPatch{
 		added: "http.go.txt",
 		// The HTTP/2 bodies of each version: see the patches below.
 		byVersion: []string{"http_go126.go.txt", "http_go127.go.txt", "http_omithttp2.go.txt"},
-		requires:  []string{"Response", "bodyEOFSignal", "gzipReader"},
+		requires:  []string{"Response", "bodyEOFSignal", "gzipReader", "cancelTimerBody.rc"},
 		files: map[string][]edit{
 			"client.go": {wrapReturn{fn: "(*Client).Do", call: "do", wrap: "leakhoundResponse"}},
 			"transport.go": {

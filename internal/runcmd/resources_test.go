@@ -50,6 +50,7 @@ var scenarioFindings = []scenarioFinding{
 	{"DropFileKeepRaw", "os.File", "fd-used-after-gc", "os.Open", dir + fd},
 	{"DropBody", "http.Response.Body", unreadBodyReason(), "net/http.Get", `GET http://127\.0\.0\.1:\d+/dropped`},
 	{"KeepBody", "http.Response.Body", "open-at-end", "net/http.(*Client).Do", `GET http://127\.0\.0\.1:\d+/kept`},
+	{"KeepTimeoutBody", "http.Response.Body", "open-at-end", "net/http.(*Client).Get", `GET http://127\.0\.0\.1:\d+/timeout`},
 	{"DropH2Body", "http.Response.Body", "closed-by-gc", "net/http.(*Client).Get", `GET https://127\.0\.0\.1:\d+/dropped \(HTTP/2\)`},
 	{"KeepH2Body", "http.Response.Body", "open-at-end", "net/http.(*Client).Get", `GET https://127\.0\.0\.1:\d+/gzip/kept \(HTTP/2\)`},
 	{"DropRows", "sql.Rows", "closed-by-gc", "database/sql.(*DB).Query", `SELECT \* FROM t`},

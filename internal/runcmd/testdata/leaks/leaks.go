@@ -70,6 +70,7 @@ func (e *Env) Scenarios() []Scenario {
 		{"DropFileKeepRaw", e.DropFileKeepRaw},
 		{"DropBody", e.DropBody},
 		{"KeepBody", e.KeepBody},
+		{"KeepTimeoutBody", e.KeepTimeoutBody},
 		{"DropH2Body", e.DropH2Body},
 		{"KeepH2Body", e.KeepH2Body},
 		{"DropRows", e.DropRows},
@@ -319,6 +320,17 @@ func (e *Env) DropBody() error {
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("status %s", resp.Status)
 	}
+	return nil
+}
+
+// KeepTimeoutBody keeps a body it never reads, from a client with a
+// timeout (which wraps the body to stop its timer).
+func (e *Env) KeepTimeoutBody() error {
+	resp, err := (&http.Client{Timeout: time.Minute}).Get(e.url + "/timeout")
+	if err != nil {
+		return err
+	}
+	keep(resp)
 	return nil
 }
 
