@@ -37,13 +37,9 @@ type callAtStart struct {
 }
 
 func (e callAtStart) apply(fset *token.FileSet, file *ast.File, src []byte) ([]change, error) {
-	fd := findFunc(file, e.fn)
-	if fd == nil || fd.Body == nil {
-		return nil, fmt.Errorf("function %s not found", e.fn)
-	}
-	name := firstParam(fd)
-	if name == "" || name == "_" {
-		return nil, fmt.Errorf("function %s has no named receiver or first parameter", e.fn)
+	fd, name, err := funcWithParam(file, e.fn)
+	if err != nil {
+		return nil, err
 	}
 	args := name
 	if e.args != nil {
@@ -63,6 +59,20 @@ func (e callAtStart) apply(fset *token.FileSet, file *ast.File, src []byte) ([]c
 	return []change{{at, at, " " + stmt + ";"}}, nil
 }
 
+// funcWithParam returns the declaration of fn in file and the name of its
+// receiver or first parameter, which the inserted call is given.
+func funcWithParam(file *ast.File, fn string) (*ast.FuncDecl, string, error) {
+	fd := findFunc(file, fn)
+	if fd == nil || fd.Body == nil {
+		return nil, "", fmt.Errorf("function %s not found", fn)
+	}
+	name := firstParam(fd)
+	if name == "" || name == "_" {
+		return nil, "", fmt.Errorf("function %s has no named receiver or first parameter", fn)
+	}
+	return fd, name, nil
+}
+
 // deferAtStart inserts "defer call(name, &result);" right after the opening
 // brace of fn, where name is fn's receiver or first parameter and result one
 // of its named results: call sees the result fn returns, whichever return
@@ -74,13 +84,9 @@ type deferAtStart struct {
 }
 
 func (e deferAtStart) apply(fset *token.FileSet, file *ast.File, src []byte) ([]change, error) {
-	fd := findFunc(file, e.fn)
-	if fd == nil || fd.Body == nil {
-		return nil, fmt.Errorf("function %s not found", e.fn)
-	}
-	name := firstParam(fd)
-	if name == "" || name == "_" {
-		return nil, fmt.Errorf("function %s has no named receiver or first parameter", e.fn)
+	fd, name, err := funcWithParam(file, e.fn)
+	if err != nil {
+		return nil, err
 	}
 	named := false
 	if fd.Type.Results != nil {
