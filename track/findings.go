@@ -71,6 +71,10 @@ func message(kind string, reason report.Reason, fd int, http2 bool) string {
 		return sqlMessage(kind, reason)
 	}
 	switch {
+	case kind == "os/exec.Cmd" && reason == report.ReasonClosedByGC:
+		return "command started here became unreachable without Wait: nothing will reap its process, which stays in the process table as a zombie once it exits; call Wait (or use Run, Output or CombinedOutput)"
+	case kind == "os/exec.Cmd":
+		return "command started here was not waited for when its test or program ended: its process still runs or, once exited, stays a zombie, and the goroutines and pipes copying its input and output stay behind; call Wait (or use Run, Output or CombinedOutput)"
 	case http2 && reason == report.ReasonClosedByGC:
 		return "HTTP/2 response body opened here became unreachable without Close: the connection's flow-control window its unread data took is never given back; defer resp.Body.Close() after checking the error"
 	case http2:

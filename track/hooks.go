@@ -50,6 +50,13 @@ var (
 	//go:linkname sqlGC database/sql.leakhoundGC
 	sqlGC keyHook
 
+	//go:linkname execOpen os/exec.leakhoundOpen
+	execOpen openHook
+	//go:linkname execClose os/exec.leakhoundClose
+	execClose keyHook
+	//go:linkname execGC os/exec.leakhoundGC
+	execGC keyHook
+
 	//go:linkname signalHandlers os/signal.leakhoundHandlers
 	signalHandlers func(os.Signal) int
 	//go:linkname testingTest testing.leakhoundTest

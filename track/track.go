@@ -135,9 +135,9 @@ func init() {
 		}
 	}
 	tr.pkg = testPackage()
-	osOpen, netOpen, httpOpen, sqlOpen = tr.opened, tr.opened, tr.opened, tr.opened
-	osClose, netClose, httpClose, sqlClose = tr.closed, tr.closed, tr.closed, tr.closed
-	osGC, netGC, httpGC, sqlGC = tr.collected, tr.collected, tr.collected, tr.collected
+	osOpen, netOpen, httpOpen, sqlOpen, execOpen = tr.opened, tr.opened, tr.opened, tr.opened, tr.opened
+	osClose, netClose, httpClose, sqlClose, execClose = tr.closed, tr.closed, tr.closed, tr.closed, tr.closed
+	osGC, netGC, httpGC, sqlGC, execGC = tr.collected, tr.collected, tr.collected, tr.collected, tr.collected
 	osRaw, netRaw = tr.handedOut, tr.handedOut
 	testingTest = tr.testStarted
 	runtimeCapturing = true

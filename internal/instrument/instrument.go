@@ -179,6 +179,18 @@ var stdPatches = []pkgPatch{
 		},
 	},
 	{
+		dir:      "os/exec",
+		added:    "exec.go.txt",
+		requires: []string{"Cmd", "Cmd.Process", "Cmd.Args", "Cmd.Path"},
+		files: map[string][]edit{
+			"exec.go": {
+				structFields{typ: "Cmd", fields: "leakhoundKey uintptr; leakhoundCleanup runtime.Cleanup"},
+				deferAtStart{fn: "(*Cmd).Start", call: "leakhoundStarted"},
+				callAtStart{fn: "(*Cmd).Wait", call: "leakhoundWaited"},
+			},
+		},
+	},
+	{
 		dir:      "os/signal",
 		added:    "signal.go.txt",
 		requires: []string{"handlers", "signum"},

@@ -37,6 +37,12 @@ func TestPatchFile(t *testing.T) {
 			want:  "package p\n\nfunc (b body) Read(p []byte) (n int, err error) { defer hook(b, &err);\n\treturn 0, nil\n}\n",
 		},
 		{
+			name:  "deferred call without a result",
+			give:  "package p\n\nfunc (c *Cmd) Start() error {\n\treturn nil\n}\n",
+			edits: []edit{deferAtStart{fn: "(*Cmd).Start", call: "hook"}},
+			want:  "package p\n\nfunc (c *Cmd) Start() error { defer hook(c);\n\treturn nil\n}\n",
+		},
+		{
 			name:    "deferred call on an unnamed result",
 			give:    "package p\n\nfunc (b body) Read(p []byte) (int, error) {\n\treturn 0, nil\n}\n",
 			edits:   []edit{deferAtStart{fn: "(body).Read", call: "hook", result: "err"}},

@@ -76,17 +76,21 @@ func funcWithParam(file *ast.File, fn string) (*ast.FuncDecl, string, error) {
 // deferAtStart inserts "defer call(name, &result);" right after the opening
 // brace of fn, where name is fn's receiver or first parameter and result one
 // of its named results: call sees the result fn returns, whichever return
-// statement (or panic) ends it.
+// statement (or panic) ends it. Without result, "defer call(name);".
 type deferAtStart struct {
 	fn     string // "(transportResponseBody).Read"
 	call   string
-	result string // "err"
+	result string // "err", or "" for none
 }
 
 func (e deferAtStart) apply(fset *token.FileSet, file *ast.File, src []byte) ([]change, error) {
 	fd, name, err := funcWithParam(file, e.fn)
 	if err != nil {
 		return nil, err
+	}
+	at := fset.Position(fd.Body.Lbrace).Offset + 1
+	if e.result == "" {
+		return []change{{at, at, " defer " + e.call + "(" + name + ");"}}, nil
 	}
 	named := false
 	if fd.Type.Results != nil {
@@ -99,7 +103,6 @@ func (e deferAtStart) apply(fset *token.FileSet, file *ast.File, src []byte) ([]
 	if !named {
 		return nil, fmt.Errorf("function %s has no result named %s", e.fn, e.result)
 	}
-	at := fset.Position(fd.Body.Lbrace).Offset + 1
 	return []change{{at, at, " defer " + e.call + "(" + name + ", &" + e.result + ");"}}, nil
 }
 

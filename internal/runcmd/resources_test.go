@@ -62,6 +62,8 @@ var scenarioFindings = []scenarioFinding{
 	{"DropConn", "sql.Conn", "closed-by-gc", "database/sql.(*DB).Conn", `driver connection \*sqltest\.conn`},
 	{"KeepConn", "sql.Conn", "open-at-end", "database/sql.(*DB).Conn", `driver connection \*sqltest\.conn`},
 	{"KeepTx", "sql.Tx", "open-at-end", "database/sql.(*DB).Begin", `driver connection \*sqltest\.conn`},
+	{"KeepCmd", "os/exec.Cmd", "open-at-end", "os/exec.(*Cmd).Start", `true \(pid \d+\)`},
+	{"DropCmd", "os/exec.Cmd", "closed-by-gc", "os/exec.(*Cmd).Start", `true \(pid \d+\)`},
 }
 
 // unreadBodyReason is how a response body dropped unread and unclosed is
@@ -81,7 +83,7 @@ func unreadBodyReason() string {
 // a pool that outlives it; NestedClients passes a body through two
 // Client.Do calls; ReadBody reads a body to its end and keeps it unclosed;
 // StmtClosedWithDB closes the database of an unclosed statement).
-var cleanScenarios = []string{"CleanTx", "PoolConnection", "NestedClients", "ReadBody", "ReadH2Body", "H2BodyClosed", "StmtClosedWithDB", "Clean"}
+var cleanScenarios = []string{"CleanTx", "PoolConnection", "NestedClients", "ReadBody", "ReadH2Body", "H2BodyClosed", "StmtClosedWithDB", "RunCmd", "Clean"}
 
 // want describes the finding of s as describe does, in test (or "").
 func (s scenarioFinding) want(test string) string {

@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -82,6 +83,9 @@ func (e *Env) Scenarios() []Scenario {
 		{"DropConn", e.DropConn},
 		{"KeepConn", e.KeepConn},
 		{"KeepTx", e.KeepTx},
+		{"KeepCmd", e.KeepCmd},
+		{"DropCmd", e.DropCmd},
+		{"RunCmd", e.RunCmd},
 		{"CleanTx", e.CleanTx},
 		{"PoolConnection", e.PoolConnection},
 		{"NestedClients", e.NestedClients},
@@ -529,6 +533,27 @@ type clientTransport struct{ c *http.Client }
 
 func (t clientTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return t.c.Do(req.Clone(req.Context()))
+}
+
+// KeepCmd starts a command that exits at once and never waits for it: a
+// zombie until the program ends.
+func (e *Env) KeepCmd() error {
+	cmd := exec.Command("true")
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	keep(cmd)
+	return nil
+}
+
+// DropCmd starts a command and drops it without Wait.
+func (e *Env) DropCmd() error {
+	return exec.Command("true").Start()
+}
+
+// RunCmd runs a command: Start and Wait.
+func (e *Env) RunCmd() error {
+	return exec.Command("true").Run()
 }
 
 // Clean opens one of each kind and closes it.
