@@ -116,7 +116,7 @@ func BacklogFinding(q Queue, g *Growth, executed uint64, every time.Duration, ru
 	f := report.Finding{
 		Kind:      report.KindFinalizer,
 		Certainty: report.Suspected,
-		Reason:    "backlog",
+		Reason:    report.ReasonBacklog,
 		Resource:  q.Name,
 		Count:     1,
 		Message:   fmt.Sprintf("the %[1]s queue keeps growing: %[1]ss are queued faster than they run, so every later one (and every Close the garbage collector would do) waits longer and longer; make %[1]ss quick and move slow work elsewhere", q.Name),

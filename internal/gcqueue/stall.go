@@ -76,7 +76,7 @@ func (s *Stall) Finding(backlog uint64, now time.Time) report.Finding {
 	f := report.Finding{
 		Kind:      report.KindFinalizer,
 		Certainty: report.Suspected,
-		Reason:    "blocked",
+		Reason:    report.ReasonBlocked,
 		Resource:  Finalizers.Name,
 		Count:     1,
 		Message:   msg,
