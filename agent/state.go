@@ -221,12 +221,10 @@ func (s *state) dumpSample() (*inspect.Sample, *stack.Goroutine, error) {
 }
 
 // dumpGoroutines takes a goroutine dump of the process into buf, grown as
-// needed up to maxDumpBytes (nil starts with minDumpBytes), and parses it.
-// It returns the buffer, sliced to the dump, for the caller to reuse.
+// needed up to maxDumpBytes (nil starts at stack.TakeDump's 64 KiB), and
+// parses it. It returns the buffer, sliced to the dump, for the caller to
+// reuse.
 func dumpGoroutines(buf []byte) (*stack.Dump, []byte, error) {
-	if len(buf) == 0 {
-		buf = make([]byte, minDumpBytes)
-	}
 	buf, _ = stack.TakeDump(buf, maxDumpBytes) // cut at maxDumpBytes: the goroutines past it are left out
 	d, err := stack.ParseDump(buf)
 	if err != nil && (d == nil || len(d.Goroutines) == 0) {
