@@ -53,7 +53,9 @@
 //	-json FILE     write the raw results, test by test, to FILE
 //	-keep          keep the temporary directory (copies, streams, reports)
 //	-fresh         give leakhound an empty cache (LEAKHOUND_CACHE): the cold run of
-//	               the first module builds the instrumented GOROOT and its standard library
+//	               the first module builds the instrumented GOROOT; its compiled
+//	               standard library still comes from the go build cache when that
+//	               has it (for a first run on a machine, use an empty GOCACHE too)
 //
 // The exit status is 0 when the harness ran, whatever it found; 1 when it
 // could not run.
