@@ -36,11 +36,8 @@ func inputKey(c Config) (string, error) {
 	if err := stamp(h, exe); err != nil {
 		return "", err
 	}
-	for _, p := range stdPatches {
-		if !p.applies(c.GoVersion) {
-			continue
-		}
-		dir := filepath.Join(c.GOROOT, "src", filepath.FromSlash(p.dir))
+	for _, pkg := range Packages(c.GoVersion) { // each patched directory once
+		dir := filepath.Join(c.GOROOT, "src", filepath.FromSlash(pkg))
 		entries, err := os.ReadDir(dir)
 		if err != nil {
 			return "", err
