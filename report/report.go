@@ -65,6 +65,9 @@ const (
 const (
 	ReasonBlocked Reason = "blocked" // the finalizer goroutine is stuck in one finalizer
 	ReasonBacklog Reason = "backlog" // finalizers are queued faster than they run
+	// ReasonUnrunnable is a finalizer that can never run. The format
+	// declares it; no leakhound tool reports it yet.
+	ReasonUnrunnable Reason = "unrunnable"
 )
 
 // Mode says which tool made a report: the value of [Report.Mode].
@@ -275,7 +278,7 @@ func Reasons(kind Kind) []Reason {
 	case KindResource:
 		return []Reason{ReasonClosedByGC, ReasonOpenAtEnd, ReasonFDUsedAfterGC, ReasonHeldTooLong}
 	case KindFinalizer:
-		return []Reason{ReasonBlocked, ReasonBacklog}
+		return []Reason{ReasonBlocked, ReasonBacklog, ReasonUnrunnable}
 	}
 	return nil
 }
