@@ -1,6 +1,7 @@
 package leakhound
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -82,6 +83,22 @@ func runOnNewGoroutine(fn func()) {
 		fn()
 	}()
 	<-done
+}
+
+// waitGoroutineGone waits, at most 10 s, until goroutine id no longer
+// appears in a dump of all goroutines. It only reports with Errorf, so a
+// table's closure may call it with the parent test.
+func waitGoroutineGone(t *testing.T, id int64) {
+	t.Helper()
+	header := []byte(fmt.Sprintf("goroutine %d [", id))
+	buf := make([]byte, 1<<20)
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		n := runtime.Stack(buf, true)
+		if !bytes.Contains(buf[:n], header) {
+			return
+		}
+	}
+	t.Errorf("goroutine %d still listed after 10s", id)
 }
 
 // wantCertainty is what a leak that the collector can prove is reported as
@@ -418,7 +435,14 @@ func TestCheckMisuseIsReported(t *testing.T) {
 		want string
 	}{
 		{"verdict off the test goroutine", func(ft *fakeT) {
-			runOnNewGoroutine(func() { Check(ft) })
+			id := make(chan int64, 1)
+			runOnNewGoroutine(func() {
+				Check(ft)
+				id <- verdict.CurrentGoroutineID()
+			})
+			// done is closed before the goroutine exits: wait until the
+			// runtime no longer lists it, or the verdict would find it.
+			waitGoroutineGone(t, <-id)
 			ft.end()
 		}, "missing from the dump"},
 		{"labels replaced after Check", func(ft *fakeT) {
