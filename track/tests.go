@@ -47,6 +47,13 @@ const goroutineGrace = 20 * time.Millisecond
 // cannot prove leaked, as leakhound.Check does by default.
 const testMaxWait = time.Second
 
+// testSettle ends that wait earlier once the goroutines have stayed parked
+// at the same stacks this long (verdict.Options.Settle): goroutines told to
+// stop by the test's cleanups move within milliseconds, so waiting longer
+// for parked ones only delays the same verdict. A goroutine that sleeps, or
+// runs, still gets testMaxWait.
+const testSettle = 250 * time.Millisecond
+
 // testEnded reports what the test owner leaked: resources still open,
 // resources the collector closed or found held too long while it ran, and
 // goroutines it started that are still alive.
@@ -90,8 +97,9 @@ func (t *tracker) testEnded(owner uint64) string {
 
 // goroutinesOf reports the goroutines test owner started that are still
 // alive: proven leaked at once, the others after waiting up to testMaxWait
-// for them to exit. A test whose goroutines are all gone costs one walk of
-// the runtime's goroutine list: no dump, no garbage collection.
+// for them to exit, less once they have settled (testSettle). A test whose
+// goroutines are all gone costs one walk of the runtime's goroutine list: no
+// dump, no garbage collection.
 func (t *tracker) goroutinesOf(owner uint64, name string) []report.Finding {
 	if runtimeOwned == nil {
 		return nil
@@ -122,7 +130,7 @@ func (t *tracker) goroutinesOf(owner uint64, name string) []report.Finding {
 // goroutineVerdict runs the verdict of leakhound.Check on the goroutines
 // owned returns, and remembers them as reported.
 func (t *tracker) goroutineVerdict(owned func() map[int64]bool, name string) []report.Finding {
-	o := &verdict.Options{MaxWait: testMaxWait, IgnoreCreatedBy: pooledGoroutines}
+	o := &verdict.Options{MaxWait: testMaxWait, Settle: testSettle, IgnoreCreatedBy: pooledGoroutines}
 	rep, ids, err := verdict.Run(o, verdict.Scope{Owned: owned, Test: name, Self: verdict.CurrentGoroutineID(), Mode: "test"})
 	if err != nil {
 		t.emit(Event{Note: "goroutine leak detection failed: " + err.Error()})

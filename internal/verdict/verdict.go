@@ -35,6 +35,11 @@ type Options struct {
 	MaxWait         time.Duration  // bound of the wait for unproven goroutines
 	ProvenOnly      bool           // report only proven leaks, never wait
 	Retained        bool           // measure retained memory
+	// Settle, when positive, ends the wait before MaxWait once every
+	// unproven goroutine has stayed parked at the same stack for Settle,
+	// waiting on another goroutine, the network poller or a system call,
+	// not sleeping (see settling).
+	Settle time.Duration
 }
 
 // Scope says which goroutines a verdict is about.
@@ -53,13 +58,14 @@ type Scope struct {
 const maxWaitStep = 100 * time.Millisecond
 
 // Run looks at the goroutines in sc until every one of them is gone,
-// excused or proven leaked, or until o.MaxWait has passed, and reports the
-// ones left, with the IDs of the goroutines each finding groups. Proven
-// leaks never cost a wait.
+// excused or proven leaked, until o.MaxWait has passed, or until they have
+// settled (o.Settle), and reports the ones left, with the IDs of the
+// goroutines each finding groups. Proven leaks never cost a wait.
 func Run(o *Options, sc Scope) (*report.Report, [][]int64, error) {
 	deadline := time.Now().Add(o.MaxWait)
 	step := time.Millisecond
 	var heap heapSnapshot
+	var settle settling
 	for {
 		gs, err := collect(o, sc)
 		if err != nil {
@@ -82,7 +88,8 @@ func Run(o *Options, sc Scope) (*report.Report, [][]int64, error) {
 			}
 		}
 		left := time.Until(deadline)
-		if pending(gs) == 0 || o.ProvenOnly || left <= 0 {
+		settled := o.Settle > 0 && settle.settled(gs, o.Settle, time.Now())
+		if pending(gs) == 0 || o.ProvenOnly || left <= 0 || settled {
 			fs, ids := findingsOf(gs, o, sc)
 			if o.Retained && len(fs) > 0 {
 				heap.take()
