@@ -14,7 +14,7 @@ import (
 // findingsOf groups identical goroutines (same reason, wait, stack and
 // origin) into findings, sorted deterministically, and returns with them the
 // IDs of the goroutines each one groups.
-func findingsOf(gs []stack.Goroutine, o *Options, sc Scope) ([]report.Finding, [][]int64) {
+func findingsOf(gs []stack.Goroutine, o *Options, sc Scope, settled bool) ([]report.Finding, [][]int64) {
 	type group struct {
 		f   report.Finding
 		ids []int64
@@ -60,7 +60,7 @@ func findingsOf(gs []stack.Goroutine, o *Options, sc Scope) ([]report.Finding, [
 		f.Count = len(gr.ids)
 		slices.Sort(gr.ids)
 		f.ID = report.FindingID(f.Kind, f.Reason, idFrames(f.Origin, f.Stack))
-		f.Message = goroutineMessage(&f, o)
+		f.Message = goroutineMessage(&f, o, settled)
 		f.Detail = goroutineDetail(gr.ids, gr.max)
 		out = append(out, f)
 		ids = append(ids, gr.ids)
@@ -78,11 +78,17 @@ func idFrames(origin, stk []report.Frame) []report.Frame {
 	return stk
 }
 
-func goroutineMessage(f *report.Finding, o *Options) string {
+// goroutineMessage says what is wrong with the goroutines of f; settled
+// tells that the wait ended before o.MaxWait because they stopped moving.
+func goroutineMessage(f *report.Finding, o *Options, settled bool) string {
 	if f.Certainty == report.Proven {
 		return "blocked forever: nothing that can still run can reach what it waits on; make sure the send, receive or unlock it waits for happens, or give it a way to return"
 	}
-	return fmt.Sprintf("still running %v after the end; stop it before the test or program ends (close its channel, cancel its context), or excuse it with an Ignore option", o.MaxWait)
+	const fix = "stop it before the test or program ends (close its channel, cancel its context), or excuse it with an Ignore option"
+	if settled {
+		return fmt.Sprintf("still running after the end, parked at the same stack for %v; %s", o.Settle, fix)
+	}
+	return fmt.Sprintf("still running %v after the end; %s", o.MaxWait, fix)
 }
 
 func goroutineDetail(ids []int64, longest time.Duration) string {

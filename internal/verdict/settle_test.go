@@ -1,6 +1,7 @@
 package verdict
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -89,14 +90,15 @@ func TestRunEndsWhenSettled(t *testing.T) {
 		name    string
 		body    func(stop <-chan struct{})
 		maxWait time.Duration
-		early   bool // the verdict must end before half of maxWait
+		early   bool   // the verdict must end before half of maxWait
+		message string // the finding's message says why it ended
 	}{
 		{"parked", func(stop <-chan struct{}) {
 			select {
 			case <-blockedForGood:
 			case <-stop:
 			}
-		}, 10 * time.Second, true},
+		}, 10 * time.Second, true, "parked at the same stack for 100ms"},
 		{"sleeping", func(stop <-chan struct{}) {
 			for {
 				select {
@@ -106,7 +108,7 @@ func TestRunEndsWhenSettled(t *testing.T) {
 					time.Sleep(time.Millisecond)
 				}
 			}
-		}, 500 * time.Millisecond, false},
+		}, 500 * time.Millisecond, false, "still running 500ms after the end"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -128,6 +130,9 @@ func TestRunEndsWhenSettled(t *testing.T) {
 			}
 			if len(r.Findings) != 1 {
 				t.Fatalf("%d findings, want the goroutine: %v", len(r.Findings), r.Err())
+			}
+			if msg := r.Findings[0].Message; !strings.Contains(msg, tt.message) {
+				t.Errorf("message %q, want it to contain %q", msg, tt.message)
 			}
 			if early := took < tt.maxWait/2; early != tt.early {
 				t.Errorf("verdict took %v of MaxWait %v: ended early = %v, want %v", took, tt.maxWait, early, tt.early)

@@ -90,7 +90,7 @@ func Run(o *Options, sc Scope) (*report.Report, [][]int64, error) {
 		left := time.Until(deadline)
 		settled := o.Settle > 0 && settle.settled(gs, o.Settle, time.Now())
 		if pending(gs) == 0 || o.ProvenOnly || left <= 0 || settled {
-			fs, ids := findingsOf(gs, o, sc)
+			fs, ids := findingsOf(gs, o, sc, settled && left > 0)
 			if o.Retained && len(fs) > 0 {
 				heap.take()
 				heap.fill(fs, ids)
