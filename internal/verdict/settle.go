@@ -26,9 +26,12 @@ type parkedAt struct {
 }
 
 // settled reports whether every goroutine of gs that is not proven leaked
-// has been parked at the same place for at least d at time now. Goroutines
-// running, runnable, sleeping (time.Sleep) or in a wait of unknown class
-// never settle: a timer or the scheduler will move them.
+// is parked, at time now, where it was first seen parked at least d ago;
+// looks that found it running in between do not matter (a loop that comes
+// back to the same wait), a look that found it parked elsewhere restarts
+// its clock. A look that finds any goroutine running, runnable, sleeping
+// (time.Sleep) or in a wait of unknown class is never settled: a timer or
+// the scheduler will move it.
 func (s *settling) settled(gs []stack.Goroutine, d time.Duration, now time.Time) bool {
 	seen := make(map[int64]parkedAt, len(gs))
 	ok := true
@@ -38,6 +41,12 @@ func (s *settling) settled(gs []stack.Goroutine, d time.Duration, now time.Time)
 			continue
 		}
 		if !staysParked(g.State) {
+			// Between two looks at the same wait a loop may run: a
+			// ticker's goroutine that comes back to its select is
+			// not winding down. Keep where it was parked.
+			if p, known := s.since[g.ID]; known {
+				seen[g.ID] = p
+			}
 			ok = false
 			continue
 		}

@@ -57,6 +57,12 @@ func TestSettled(t *testing.T) {
 			{0, []stack.Goroutine{parked(1, "runnable", "main.spin")}, false},
 			{10 * d, []stack.Goroutine{parked(1, "runnable", "main.spin")}, false},
 		}},
+		{"a loop back to the same wait keeps the clock", []look{
+			{0, []stack.Goroutine{parked(1, "select", "main.tick")}, false},
+			{d / 2, []stack.Goroutine{parked(1, "running", "main.work", "main.tick")}, false},
+			{d, []stack.Goroutine{parked(1, "running", "main.work", "main.tick")}, false},
+			{d + 1, []stack.Goroutine{parked(1, "select", "main.tick")}, true},
+		}},
 		{"blocking system call", []look{
 			{0, []stack.Goroutine{parked(1, "syscall", "syscall.Syscall")}, false},
 			{d, []stack.Goroutine{parked(1, "syscall", "syscall.Syscall")}, true},
