@@ -34,7 +34,8 @@ type Options struct {
 	// and queues. Default 10s.
 	Interval time.Duration
 	// ProvenInterval is the time between two proven detection cycles, each
-	// costing about one garbage collection. Default 1m; negative disables.
+	// costing about one garbage collection; the first runs 5s after Start
+	// (or after ProvenInterval, if shorter). Default 1m; negative disables.
 	ProvenInterval time.Duration
 	// History is the number of samples kept for charts and growth.
 	// Default 360 (an hour at the default interval).
@@ -46,8 +47,10 @@ type Options struct {
 	// 2,000 goroutines, 940ms at 100,000 on a loaded 2-core machine). Above
 	// it, samples read Go's goroutine profile, which stops the world only
 	// briefly whatever the count; its sites have no wait times (MinAge does
-	// not apply) and no creators. Default 1000; negative always reads the
-	// profile.
+	// not apply) and no creators, except those the agent remembers from
+	// earlier dumps (up to 4*MaxSites sites). Counts mean the same from
+	// either source: every goroutine the runtime counts, proven leaked ones
+	// included. Default 1000; negative always reads the profile.
 	DumpGoroutines int
 	// MaxSites bounds the number of blocking sites kept per sample and
 	// exported as metrics. Default 50.
@@ -189,8 +192,9 @@ func (a *Agent) loop() {
 	tick := time.NewTicker(a.opts.Interval)
 	defer tick.Stop()
 	var proven <-chan time.Time
+	var pt *time.Timer
 	if a.opts.ProvenInterval > 0 {
-		pt := time.NewTicker(a.opts.ProvenInterval)
+		pt = time.NewTimer(min(a.opts.ProvenInterval, firstProvenDelay))
 		defer pt.Stop()
 		proven = pt.C
 	}
@@ -202,9 +206,16 @@ func (a *Agent) loop() {
 			a.state.sample(now)
 		case now := <-proven:
 			a.state.prove(now)
+			pt.Reset(a.opts.ProvenInterval)
 		}
 	}
 }
+
+// firstProvenDelay is when the first proven cycle runs after Start, unless
+// ProvenInterval is shorter: soon, so that a leak present from the start is
+// proven in seconds, not after a whole interval, yet after the program's
+// own start-up. A variable for tests.
+var firstProvenDelay = 5 * time.Second
 
 func (a *Agent) stop() {
 	close(a.quit)

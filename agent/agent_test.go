@@ -318,6 +318,24 @@ func TestProvenCycle(t *testing.T) {
 	})
 }
 
+// TestFirstProvenCycleSoon checks that the first proven cycle does not wait
+// for a whole ProvenInterval.
+func TestFirstProvenCycleSoon(t *testing.T) {
+	if pprof.Lookup("goroutineleak") == nil {
+		t.Skip("this binary cannot prove leaks (Go 1.26 without GOEXPERIMENT=goroutineleakprofile)")
+	}
+	defer func(d time.Duration) { firstProvenDelay = d }(firstProvenDelay)
+	firstProvenDelay = 50 * time.Millisecond
+	leakForever()
+	startAgent(t, Options{Interval: 20 * time.Millisecond, ProvenInterval: time.Hour})
+	srv := httptest.NewServer(Handler())
+	defer srv.Close()
+	waitFor(t, "a proven finding long before ProvenInterval", func() bool {
+		_, body := get(t, srv, "/report.json?certainty=proven")
+		return strings.Contains(body, "leakForever")
+	})
+}
+
 // leakForever leaks one goroutine on a channel nobody else can reach.
 func leakForever() {
 	ch := make(chan int)

@@ -88,8 +88,12 @@ type state struct {
 	finWatch   gcqueue.Stall
 	finFinding *report.Finding // the stalled finalizer goroutine, or nil
 	backlogs   backlogWatch
-	dumpBuf    []byte       // reused by every sample; only the sampling goroutine touches it
-	profBuf    bytes.Buffer // the same, for the goroutine profile
+	dumpBuf    []byte        // reused by every sample; only the sampling goroutine touches it
+	profBuf    bytes.Buffer  // the same, for the goroutine profile
+	creators   creatorMemory // the same: creators of sites, learnt from dumps
+	// latestFromDump tells that latest came from a full dump, where proven
+	// goroutines are marked and left out; a profile counts them.
+	latestFromDump bool
 }
 
 type finalizerCounters struct {
@@ -97,7 +101,12 @@ type finalizerCounters struct {
 }
 
 func newState(o Options) *state {
-	return &state{opts: o, history: ring{buf: make([]point, o.History)}, backlogs: newBacklogWatch()}
+	return &state{
+		opts:     o,
+		history:  ring{buf: make([]point, o.History)},
+		backlogs: newBacklogWatch(),
+		creators: creatorMemory{limit: 4 * o.MaxSites},
+	}
 }
 
 // minDumpBytes and maxDumpBytes bound the buffer of the goroutine dump taken
@@ -111,16 +120,19 @@ const (
 func (s *state) sample(now time.Time) {
 	start := time.Now()
 	p := point{Time: now}
-	sample, fing, err := s.goroutines()
+	gs, err := s.goroutines()
+	var sample *inspect.Sample
+	var fing *stack.Goroutine
 	var sites []siteCount
-	if sample != nil {
-		sample, sites = condense(sample, s.opts.MaxSites)
-		for _, g := range sample.Groups {
-			p.Goroutines += g.Count
-			if stack.ClassifyWait(g.Wait).WaitsOnGoroutine() {
-				p.Blocked += g.Count
-			}
+	if err == nil {
+		sample, sites = condense(gs.sample, s.opts.MaxSites)
+		if gs.fromDump {
+			s.creators.learn(sample)
+		} else {
+			s.creators.fill(sample)
 		}
+		fing = gs.fing
+		p.Goroutines, p.Blocked = gs.counts(sample)
 	}
 	p.sites = sites
 	tab, fdErr := fdtable.Read(s.opts.ProcRoot)
@@ -136,7 +148,7 @@ func (s *state) sample(now time.Time) {
 	defer s.mu.Unlock()
 	s.history.add(p)
 	if sample != nil {
-		s.latest = sample
+		s.latest, s.latestFromDump = sample, gs.fromDump
 	}
 	s.sampleErr = err
 	s.fds, s.fdErr = tab, fdErr
@@ -153,12 +165,43 @@ func (s *state) sample(now time.Time) {
 	s.sampleCost = time.Since(start)
 }
 
-// goroutines samples the goroutines of the process, and returns the
-// finalizer goroutine when the sample shows it (it runs a finalizer) apart,
-// since it has a finding of its own. Up to Options.DumpGoroutines
-// goroutines it takes a full dump, above that it reads the goroutine
-// profile.
-func (s *state) goroutines() (*inspect.Sample, *stack.Goroutine, error) {
+// goroutineSample is one sample of the goroutines of the process.
+type goroutineSample struct {
+	// sample holds the goroutines, less those a dump shows proven leaked
+	// and less the finalizer goroutine.
+	sample *inspect.Sample
+	// leaked counts the goroutines the dump showed proven leaked.
+	leaked int
+	// fing is the finalizer goroutine when the sample shows it (it runs a
+	// finalizer), apart since it has a finding of its own.
+	fing     *stack.Goroutine
+	fromDump bool
+}
+
+// counts returns how many goroutines the sample saw, as the runtime counts
+// them (runtime.NumGoroutine, the goroutine profile's total): proven leaked
+// ones and a finalizer goroutine running a finalizer included, whatever the
+// source; and how many of them wait on other goroutines (channels, select,
+// sync), proven leaked ones included. condensed is gs.sample condensed.
+func (gs *goroutineSample) counts(condensed *inspect.Sample) (total, blocked int) {
+	for _, g := range condensed.Groups {
+		total += g.Count
+		if stack.ClassifyWait(g.Wait).WaitsOnGoroutine() {
+			blocked += g.Count
+		}
+	}
+	total += gs.leaked
+	blocked += gs.leaked
+	if gs.fing != nil {
+		total++
+	}
+	return total, blocked
+}
+
+// goroutines samples the goroutines of the process. Up to
+// Options.DumpGoroutines goroutines it takes a full dump, above that it
+// reads the goroutine profile.
+func (s *state) goroutines() (*goroutineSample, error) {
 	if d := s.opts.DumpGoroutines; d < 0 || runtime.NumGoroutine() > d {
 		return s.profileSample()
 	}
@@ -168,34 +211,33 @@ func (s *state) goroutines() (*inspect.Sample, *stack.Goroutine, error) {
 // profileSample reads Go's goroutine profile, which stops the world only
 // briefly whatever the number of goroutines. It has no wait times and no
 // creators; wait reasons are inferred from the stacks.
-func (s *state) profileSample() (*inspect.Sample, *stack.Goroutine, error) {
+func (s *state) profileSample() (*goroutineSample, error) {
 	s.profBuf.Reset()
 	if err := pprof.Lookup("goroutine").WriteTo(&s.profBuf, 0); err != nil {
-		return nil, nil, fmt.Errorf("goroutine profile: %w", err)
+		return nil, fmt.Errorf("goroutine profile: %w", err)
 	}
 	in, err := inspect.Decode(s.profBuf.Bytes())
 	if err != nil {
-		return nil, nil, fmt.Errorf("decode own goroutine profile: %w", err)
+		return nil, fmt.Errorf("decode own goroutine profile: %w", err)
 	}
 	if s.profBuf.Cap() > 4*max(s.profBuf.Len(), minDumpBytes) {
 		s.profBuf = bytes.Buffer{} // a past burst of stacks is not kept
 	}
-	out := &inspect.Sample{Format: in.Format}
-	var fing *stack.Goroutine
+	gs := &goroutineSample{sample: &inspect.Sample{Format: in.Format}}
 	for _, g := range in.Groups {
 		if gcqueue.Finalizers.IsRunner(g.Frames) {
-			fing = &stack.Goroutine{State: g.Wait, Frames: g.Frames}
+			gs.fing = &stack.Goroutine{State: g.Wait, Frames: g.Frames}
 			continue
 		}
-		out.Groups = append(out.Groups, g)
+		gs.sample.Groups = append(gs.sample.Groups, g)
 	}
-	return out, fing, nil
+	return gs, nil
 }
 
 // dumpSample takes a goroutine dump of the process (runtime.Stack, which
 // stops the world while it writes) and decodes it. Goroutines already
 // proven leaked are left out: the proven cycle reports them.
-func (s *state) dumpSample() (*inspect.Sample, *stack.Goroutine, error) {
+func (s *state) dumpSample() (*goroutineSample, error) {
 	d, buf, err := dumpGoroutines(s.dumpBuf)
 	// Keep the buffer for the next sample, halved when the dump shrank to
 	// a quarter of it, so a past burst of goroutines is not paid forever.
@@ -204,20 +246,20 @@ func (s *state) dumpSample() (*inspect.Sample, *stack.Goroutine, error) {
 		s.dumpBuf = make([]byte, cap(buf)/2)
 	}
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	out := &inspect.Sample{Format: "goroutine dump"}
-	var fing *stack.Goroutine
+	gs := &goroutineSample{sample: &inspect.Sample{Format: "goroutine dump"}, fromDump: true}
 	for i, g := range d.Goroutines {
 		switch {
 		case g.Leaked:
+			gs.leaked++
 		case gcqueue.Finalizers.IsRunner(g.Frames):
-			fing = &d.Goroutines[i]
+			gs.fing = &d.Goroutines[i]
 		default:
-			out.Groups = append(out.Groups, inspect.Group{Count: 1, Wait: g.State, Age: g.Waiting, Frames: g.Frames, CreatedBy: g.CreatedBy})
+			gs.sample.Groups = append(gs.sample.Groups, inspect.Group{Count: 1, Wait: g.State, Age: g.Waiting, Frames: g.Frames, CreatedBy: g.CreatedBy})
 		}
 	}
-	return out, fing, nil
+	return gs, nil
 }
 
 // dumpGoroutines takes a goroutine dump of the process into buf, grown as
@@ -337,13 +379,16 @@ func (s *state) proveWith(find func() (*report.Report, error), now time.Time) (*
 
 // snapshot is a consistent copy of the state for one response.
 type snapshot struct {
-	Opts       Options
-	Points     []point
-	Latest     *inspect.Sample
-	FDs        *fdtable.Table
-	FDErr      error
-	SampleErr  error
-	SampleCost time.Duration
+	Opts   Options
+	Points []point
+	Latest *inspect.Sample
+	// LatestFromDump tells that Latest came from a full dump (proven
+	// goroutines left out), not from the goroutine profile.
+	LatestFromDump bool
+	FDs            *fdtable.Table
+	FDErr          error
+	SampleErr      error
+	SampleCost     time.Duration
 	// SampleSource says where the latest sample read goroutines from.
 	SampleSource string
 	Samples      int
@@ -363,7 +408,7 @@ func (s *state) snapshot() *snapshot {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return &snapshot{
-		Opts: s.opts, Points: s.history.points(), Latest: s.latest, FDs: s.fds, FDErr: s.fdErr,
+		Opts: s.opts, Points: s.history.points(), Latest: s.latest, LatestFromDump: s.latestFromDump, FDs: s.fds, FDErr: s.fdErr,
 		SampleErr: s.sampleErr, SampleCost: s.sampleCost, Samples: s.samples, SampleSource: s.sampleSource(),
 		Proven: s.proven, ProvenAt: s.provenAt, ProvenErr: s.provenErr, ProvenCost: s.provenCost,
 		ProvenRuns: s.provenRuns, TCPStates: s.tcpStates, Finalizers: s.finalizers, FinFinding: s.finFinding, Backlogs: s.backlogs.current(), Retained: s.retained,
@@ -378,14 +423,18 @@ func (s *state) sampleSource() string {
 	case strings.HasPrefix(s.latest.Format, "goroutine dump"):
 		return "goroutines from a full dump"
 	}
-	return fmt.Sprintf("goroutines from the goroutine profile (more than %d goroutines: no wait times, no creators)", s.opts.DumpGoroutines)
+	return fmt.Sprintf("goroutines from the goroutine profile (more than %d goroutines: no wait times; creators only of sites seen in earlier full dumps)", s.opts.DumpGoroutines)
 }
 
-// suspects ranks the blocking sites of the latest sample, with growth over
-// the kept history.
+// suspects ranks the blocking sites of the latest sample, less the
+// goroutines of the proven findings, with growth over the kept history.
 func (sn *snapshot) suspects() (*inspect.Aggregation, []inspect.Suspect) {
 	if sn.Latest == nil || len(sn.Points) == 0 {
 		return &inspect.Aggregation{}, nil
+	}
+	latest := sn.Latest
+	if !sn.LatestFromDump {
+		latest = withoutProven(latest, sn.Proven)
 	}
 	var obs []inspect.Observation
 	first, last := sn.Points[0], sn.Points[len(sn.Points)-1]
@@ -398,7 +447,7 @@ func (sn *snapshot) suspects() (*inspect.Aggregation, []inspect.Suspect) {
 		}
 		obs = append(obs, inspect.Observation{Instance: "this process", Time: first.Time, Sample: old})
 	}
-	obs = append(obs, inspect.Observation{Instance: "this process", Time: last.Time, Sample: sn.Latest})
+	obs = append(obs, inspect.Observation{Instance: "this process", Time: last.Time, Sample: latest})
 	agg := inspect.Aggregate(obs)
 	t := inspect.Thresholds{MinCount: max(sn.Opts.MinCount, 0), MinAge: max(sn.Opts.MinAge, 0), MinGrowth: max(sn.Opts.MinGrowth, 0)}
 	return agg, inspect.Rank(agg, t)
