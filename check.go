@@ -135,7 +135,8 @@ func verifyTestMain(m TestingM, w interface{ Write([]byte) (int, error) }, opts 
 // Find reports the goroutines alive now, except the caller's own and those
 // the options or the defaults excuse, waiting up to [MaxWait] for those not
 // proven leaked to exit. The error is non-nil only when detection itself
-// failed; leaks are in the report (see [Report.Err]).
+// failed; leaks are in the report (see [Report.Err]). goleak's Find, which
+// returns only an error, is Find followed by [Report.Err].
 func Find(opts ...Option) (*Report, error) {
 	o, err := buildOptions(opts)
 	if err != nil {
