@@ -101,22 +101,26 @@ func enableTracebackLabels() error {
 //
 //	func TestMain(m *testing.M) { leakhound.VerifyTestMain(m) }
 //
-// It calls os.Exit with the tests' status, or 1 when leaks were found.
+// It calls os.Exit with the tests' status, or 1 when leaks were found, or 2
+// when the options are rejected (the tests do not run then); a [Cleanup]
+// function runs first, with that status.
 func VerifyTestMain(m TestingM, opts ...Option) {
 	os.Exit(verifyTestMain(m, os.Stderr, opts...))
 }
 
-func verifyTestMain(m TestingM, w interface{ Write([]byte) (int, error) }, opts ...Option) int {
-	o, err := buildOptions(opts)
+func verifyTestMain(m TestingM, w interface{ Write([]byte) (int, error) }, opts ...Option) (code int) {
+	o, err := collectOptions(opts)
+	if o.cleanup != nil {
+		defer func() { o.cleanup(code) }()
+	}
 	if err != nil {
 		fmt.Fprintln(w, err)
 		return 2
 	}
-	code := m.Run()
-	if code != 0 {
+	if code = m.Run(); code != 0 {
 		return code
 	}
-	r, _, err := verdict.Run(o, verdict.Scope{Self: verdict.CurrentGoroutineID(), Mode: "test"})
+	r, _, err := verdict.Run(&o.Options, verdict.Scope{Self: verdict.CurrentGoroutineID(), Mode: "test"})
 	if err != nil {
 		fmt.Fprintf(w, "leakhound: %v\n", err)
 		return 1
@@ -131,7 +135,8 @@ func verifyTestMain(m TestingM, w interface{ Write([]byte) (int, error) }, opts 
 // Find reports the goroutines alive now, except the caller's own and those
 // the options or the defaults excuse, waiting up to [MaxWait] for those not
 // proven leaked to exit. The error is non-nil only when detection itself
-// failed; leaks are in the report (see [Report.Err]).
+// failed; leaks are in the report (see [Report.Err]). goleak's Find, which
+// returns only an error, is Find followed by [Report.Err].
 func Find(opts ...Option) (*Report, error) {
 	o, err := buildOptions(opts)
 	if err != nil {

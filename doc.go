@@ -14,6 +14,18 @@
 // For a whole test binary, use [VerifyTestMain] from TestMain; anywhere else,
 // [Find] reports the leaks present now.
 //
+// # Coming from goleak
+//
+// Tests written for go.uber.org/goleak run unchanged when its import is
+// replaced by this package under the same name:
+//
+//	import goleak "github.com/leakhound/leakhound"
+//
+// [VerifyTestMain], [VerifyNone], [IgnoreTopFunction], [IgnoreAnyFunction],
+// [IgnoreCreatedBy], [IgnoreCurrent], [Cleanup], [MaxRetryAttempts] and
+// [MaxSleepInterval] keep goleak's meaning. [Find] returns a [Report] where
+// goleak's returns only an error. docs/goleak.md lists every difference.
+//
 // # Proven and suspected leaks
 //
 // A goroutine blocked on a channel, mutex, wait group or condition that no

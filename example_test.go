@@ -2,6 +2,8 @@ package leakhound_test
 
 import (
 	"fmt"
+	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -52,4 +54,51 @@ func ExampleReport_Err() {
 	}
 	fmt.Println(report.Err())
 	// Output: <nil>
+}
+
+// firstLine stands for a *testing.T: VerifyNone needs only its Error method.
+type firstLine struct{}
+
+func (firstLine) Error(args ...any) {
+	line, _, _ := strings.Cut(fmt.Sprint(args...), "\n")
+	fmt.Println(line)
+}
+
+func ExampleVerifyNone() {
+	// In a _test.go file, as with goleak:
+	_ = func(t *testing.T) {
+		defer leakhound.VerifyNone(t) // checks when the test function returns
+		// ... code that starts goroutines ...
+	}
+
+	// A test that leaks a goroutine fails with the report; goroutines that
+	// existed before are excused here, as other tests left them.
+	t := firstLine{}
+	func() {
+		defer leakhound.VerifyNone(t, leakhound.IgnoreCurrent())
+		go func() {
+			ch := make(chan int)
+			<-ch
+		}()
+	}()
+	// Output: leakhound: found 1 leak(s) in 1 group(s)
+}
+
+func ExampleMaxRetryAttempts() {
+	// goleak's retry options keep their meaning: look 50 times, sleeping up
+	// to 10ms between looks, which makes a wait of at most 376ms.
+	_ = func(t *testing.T) {
+		defer leakhound.VerifyNone(t, leakhound.MaxRetryAttempts(50), leakhound.MaxSleepInterval(10*time.Millisecond))
+	}
+}
+
+func ExampleCleanup() {
+	// In a _test.go file of the package: tear down what TestMain set up
+	// once the leak check is done, then exit with the status.
+	_ = func(m *testing.M) {
+		leakhound.VerifyTestMain(m, leakhound.Cleanup(func(exitCode int) {
+			// ... stop the database the tests used ...
+			os.Exit(exitCode)
+		}))
+	}
 }

@@ -26,12 +26,28 @@ func (f optionFunc) apply(o *options) { f(o) }
 // made them.
 type options struct {
 	verdict.Options
-	errs []error
+	errs       []error
+	maxWaitSet bool               // MaxWait was given
+	retry      retryOptions       // goleak's MaxRetryAttempts and MaxSleepInterval (goleak.go)
+	cleanup    func(exitCode int) // Cleanup, for VerifyNone and VerifyTestMain only
 }
 
-// buildOptions is the one place where defaults are set and combinations
-// checked.
+// buildOptions builds the options of Check and Find, which take no Cleanup.
 func buildOptions(opts []Option) (*verdict.Options, error) {
+	o, err := collectOptions(opts)
+	if err == nil && o.cleanup != nil {
+		err = errors.New("leakhound options: Cleanup can be passed only to VerifyNone and VerifyTestMain")
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &o.Options, nil
+}
+
+// collectOptions is the one place where defaults are set and combinations
+// checked. It returns the options even with an error, so that a Cleanup
+// function still runs.
+func collectOptions(opts []Option) (*options, error) {
 	o := &options{Options: verdict.Options{MaxWait: defaultMaxWait}}
 	for _, opt := range opts {
 		if opt == nil {
@@ -43,10 +59,11 @@ func buildOptions(opts []Option) (*verdict.Options, error) {
 	if o.MaxWait < 0 {
 		o.errs = append(o.errs, fmt.Errorf("MaxWait(%v): the wait must not be negative", o.MaxWait))
 	}
+	o.applyRetry()
 	if err := errors.Join(o.errs...); err != nil {
-		return nil, fmt.Errorf("leakhound options: %w", err)
+		return o, fmt.Errorf("leakhound options: %w", err)
 	}
-	return &o.Options, nil
+	return o, nil
 }
 
 // IgnoreTopFunction excuses goroutines whose innermost function (the one they
@@ -108,7 +125,7 @@ func IgnoreCurrent() Option {
 // wait ends earlier as soon as every remaining goroutine is proven leaked or
 // excused. Zero means: do not wait. The default is one second.
 func MaxWait(d time.Duration) Option {
-	return optionFunc(func(o *options) { o.MaxWait = d })
+	return optionFunc(func(o *options) { o.MaxWait, o.maxWaitSet = d, true })
 }
 
 // ProvenOnly reports only goroutines the garbage collector proved leaked, and
