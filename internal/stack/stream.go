@@ -178,6 +178,10 @@ func (p *dumpParser) runStreamed() (truncated bool, err error) {
 			break
 		}
 	}
+	if s.err != nil {
+		// A read error comes first: the line it cut may look malformed.
+		return false, s.err
+	}
 	if err != nil {
 		// An error on the last line of a cut input, or one that says the
 		// input ended early, is the cut: the goroutine it hit was never
@@ -188,9 +192,6 @@ func (p *dumpParser) runStreamed() (truncated bool, err error) {
 			return true, nil
 		}
 		return false, err
-	}
-	if s.err != nil {
-		return false, s.err
 	}
 	switch p.state {
 	case statePreamble:
