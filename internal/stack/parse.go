@@ -115,13 +115,6 @@ func (p *parser) errorf(line []byte, reason string) *ParseError {
 	return &ParseError{Line: p.lineNo, Text: text, Reason: reason}
 }
 
-// cutf is errorf for a line after which the input ended too early.
-func (p *parser) cutf(line []byte, reason string) *ParseError {
-	e := p.errorf(line, reason)
-	e.cut = true
-	return e
-}
-
 // newCreatedBy returns a pointer to a fresh frame for a "created by" line.
 // Frames come from chunks so that pointers stay valid without copying.
 func (p *parser) newCreatedBy() *Frame {

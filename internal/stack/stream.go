@@ -238,6 +238,13 @@ func (p *dumpParser) outsideStreamed(line []byte) error {
 	return nil
 }
 
+// cutf is errorf for a line after which the input ended too early.
+func (p *parser) cutf(line []byte, reason string) *ParseError {
+	e := p.errorf(line, reason)
+	e.cut = true
+	return e
+}
+
 // resetInterned empties the intern tables of a streamed parse when they
 // grow past maxInterned, so that a dump of ever-new names stays bounded.
 // Strings already handed out stay valid.
