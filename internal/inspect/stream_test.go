@@ -135,8 +135,8 @@ func TestDecodeTruncatedDump(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	first := bytes.Index(data, []byte("\n\ngoroutine ")) + 2
 	for range 40 {
-		cut := first + rng.IntN(len(data)-first)
-		if data[cut-1] == '\n' {
+		cut := first + rng.IntN(len(data)-first-2)
+		for data[cut-1] == '\n' {
 			cut++ // mid-line: nothing in a line end says the dump goes on
 		}
 		s, err := Decode(data[:cut])
