@@ -150,6 +150,12 @@ func TestEndpoints(t *testing.T) {
 		{name: "leak profile", path: "/pprof/goroutineleak", header: auth, wantStatus: leakStatus},
 		{name: "leak profile bad debug", path: "/pprof/goroutineleak?debug=7", header: auth, wantStatus: 400, wantBody: "want one of 0, 1, 2"},
 		{name: "not found", path: "/nope", header: auth, wantStatus: 404, wantBody: "no such page"},
+		{name: "a suffix is not a route", path: "/foo/metrics", header: auth, wantStatus: 404, wantBody: "no such page"},
+		{name: "a directory is not the page", path: "/foo/", header: auth, wantStatus: 404, wantBody: "no such page"},
+		{name: "an endpoint is not a directory", path: "/metrics/", header: auth, wantStatus: 404},
+		{name: "lower-case scheme", path: "/metrics", header: []string{"Authorization", "bearer s3cret"}, wantStatus: 200, wantBody: "leakhound_goroutines"},
+		{name: "upper-case scheme", path: "/metrics", header: []string{"Authorization", "BEARER s3cret"}, wantStatus: 200},
+		{name: "other scheme", path: "/metrics", header: []string{"Authorization", "Basic s3cret"}, wantStatus: 401},
 		{name: "no token", path: "/report.json", wantStatus: 401, wantBody: "bearer token"},
 		{name: "wrong token", path: "/metrics", header: []string{"Authorization", "Bearer nope"}, wantStatus: 401},
 	}
@@ -391,6 +397,44 @@ func TestNoInitRegistration(t *testing.T) {
 	for _, path := range []string{"/", "/debug/leakhound/", "/debug/leakhound/metrics", "/debug/pprof/", "/metrics"} {
 		if resp, _ := get(t, srv, path); resp.StatusCode != http.StatusNotFound {
 			t.Errorf("GET %s on http.DefaultServeMux = %d, want 404: the agent must be mounted on purpose", path, resp.StatusCode)
+		}
+	}
+}
+
+// TestMounts serves the handler mounted in the ways Handler documents: the
+// endpoints answer exactly at the mount point, and nowhere else.
+func TestMounts(t *testing.T) {
+	startAgent(t, Options{Interval: 20 * time.Millisecond, ProvenInterval: -1})
+	mux := http.NewServeMux()
+	mux.Handle("/debug/leakhound/", Handler())
+	mux.Handle("GET /lh/{rest...}", Handler())
+	mux.Handle("/stripped/", http.StripPrefix("/stripped", Handler()))
+	mux.Handle("/only/metrics", Handler())
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	tests := []struct {
+		path       string
+		wantStatus int
+		wantBody   string
+	}{
+		{"/debug/leakhound/", 200, "chart-goroutines"},
+		{"/debug/leakhound/metrics", 200, "leakhound_goroutines"},
+		{"/debug/leakhound/pprof/goroutine?debug=1", 200, "goroutine profile"},
+		{"/debug/leakhound/foo/metrics", 404, "no such page"},
+		{"/debug/leakhound/nope", 404, "no such page"},
+		{"/debug/leakhound/metrics/x", 404, "no such page"},
+		{"/lh/", 200, "chart-goroutines"},
+		{"/lh/series.json", 200, "points"},
+		{"/lh/x/series.json", 404, "no such page"},
+		{"/stripped/", 200, "chart-goroutines"},
+		{"/stripped/report.json", 200, "leakhound.report/v1"},
+		{"/stripped/a/report.json", 404, "no such page"},
+		{"/only/metrics", 200, "leakhound_goroutines"},
+	}
+	for _, tt := range tests {
+		resp, body := get(t, srv, tt.path)
+		if resp.StatusCode != tt.wantStatus || !strings.Contains(body, tt.wantBody) {
+			t.Errorf("GET %s: status %d, want %d with %q; body: %.200s", tt.path, resp.StatusCode, tt.wantStatus, tt.wantBody, body)
 		}
 	}
 }

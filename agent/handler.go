@@ -17,8 +17,10 @@ import (
 	"github.com/leakhound/leakhound/agent/internal/fdtable"
 )
 
-// Handler returns the agent's HTTP handler. Mount it under a path that ends
-// in "/" (it routes on the last path element):
+// Handler returns the agent's HTTP handler. Serve it at the root, mount it
+// on an [http.ServeMux] under a path that ends in "/" (the mux's pattern
+// tells the handler where it is mounted), or under [http.StripPrefix]
+// elsewhere. Paths relative to that point are matched exactly:
 //
 //	/                      the live page
 //	report.json            the JSON report (leakhound.report/v1);
@@ -40,8 +42,9 @@ import (
 //	                       leakhound inspect and continuous profilers
 //
 // Every request answers 503 until [Start] and after [Stop], 401 without the
-// bearer token when [Options.Token] is set, and 400 on unknown or bad query
-// parameters.
+// bearer token when [Options.Token] is set ("Authorization: Bearer <token>",
+// the scheme in any case), 404 on any other path, and 400 on unknown or bad
+// query parameters.
 func Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		a := running()
@@ -70,17 +73,34 @@ var endpoints = map[string]endpoint{
 	"pprof/goroutine":     {params: map[string][]string{"debug": {"0", "1", "2"}}, serve: (*Agent).serveGoroutineProfile},
 }
 
-// route returns the endpoint name of path: what follows the mount point.
-func route(path string) string {
-	for name := range endpoints {
-		if name != "" && (path == name || strings.HasSuffix(path, "/"+name)) {
-			return name
-		}
-	}
-	if path == "" || strings.HasSuffix(path, "/") {
-		return ""
+// route returns the endpoint name of a request: its path after the point
+// where the handler is mounted, exactly; "?" when no endpoint has that name.
+func route(r *http.Request) string {
+	rel := strings.TrimPrefix(r.URL.Path, mountPoint(r.Pattern))
+	rel = strings.TrimPrefix(rel, "/")
+	if _, ok := endpoints[rel]; ok {
+		return rel
 	}
 	return "?"
+}
+
+// mountPoint returns the path where an [http.ServeMux] pattern mounts the
+// handler: "GET example.com/debug/leakhound/" gives "/debug/leakhound/", a
+// pattern naming one endpoint its directory, "" without a pattern (served
+// at the root, or under [http.StripPrefix], which leaves the path relative).
+func mountPoint(pattern string) string {
+	if _, p, ok := strings.Cut(pattern, " "); ok {
+		pattern = strings.TrimLeft(p, " \t")
+	}
+	i := strings.IndexByte(pattern, '/')
+	if i < 0 {
+		return ""
+	}
+	pattern = pattern[i:] // without the host
+	if j := strings.IndexByte(pattern, '{'); j >= 0 {
+		pattern = pattern[:j]
+	}
+	return pattern[:strings.LastIndexByte(pattern, '/')+1]
 }
 
 // ServeHTTP serves the agent's endpoints; see [Handler].
@@ -95,7 +115,7 @@ func (a *Agent) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "only GET and HEAD are served", http.StatusMethodNotAllowed)
 		return
 	}
-	name := route(r.URL.Path)
+	name := route(r)
 	ep, ok := endpoints[name]
 	if !ok {
 		http.Error(w, fmt.Sprintf("no such page %q: try report.json, series.json, fds.json, metrics, pprof/goroutineleak or pprof/goroutine", r.URL.Path), http.StatusNotFound)
@@ -124,9 +144,12 @@ func (a *Agent) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ep.serve(a, w, q)
 }
 
+// authorized reports whether r carries the bearer token. The scheme is
+// case-insensitive (RFC 7235: "bearer" is "Bearer").
 func (a *Agent) authorized(r *http.Request) bool {
-	got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	return ok && subtle.ConstantTimeCompare([]byte(got), []byte(a.opts.Token)) == 1
+	scheme, got, ok := strings.Cut(strings.TrimSpace(r.Header.Get("Authorization")), " ")
+	got = strings.TrimLeft(got, " ")
+	return ok && strings.EqualFold(scheme, "Bearer") && subtle.ConstantTimeCompare([]byte(got), []byte(a.opts.Token)) == 1
 }
 
 func writeJSON(w http.ResponseWriter, v any) {

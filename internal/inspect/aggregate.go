@@ -83,6 +83,17 @@ type Site struct {
 type InstanceCount struct {
 	Instance string
 	Count    int
+	// Truncated reports that the count comes from a truncated dump, so
+	// it is a lower bound.
+	Truncated bool
+}
+
+// CountText is the count, "at least N (dump truncated)" for a lower bound.
+func (ic InstanceCount) CountText() string {
+	if ic.Truncated {
+		return fmt.Sprintf("at least %d (dump truncated)", ic.Count)
+	}
+	return fmt.Sprint(ic.Count)
 }
 
 // Aggregation is the result of [Aggregate].
@@ -123,7 +134,7 @@ func Aggregate(obs []Observation) *Aggregation {
 			s.Count += c.count
 			s.Leaked += c.leaked
 			s.MaxAge = max(s.MaxAge, c.maxAge)
-			s.Instances = append(s.Instances, InstanceCount{Instance: inst, Count: c.count})
+			s.Instances = append(s.Instances, InstanceCount{Instance: inst, Count: c.count, Truncated: last.Sample.Truncated})
 		}
 		if len(list) < 2 {
 			continue

@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -118,7 +119,8 @@ func TestDecodeBadInput(t *testing.T) {
 		{name: "truncated proto", give: proto[:len(proto)/2], wantErr: "gzip"},
 		{name: "gzip of text", give: gz(t, []byte("not a profile")), wantErr: "gzip-compressed text"},
 		{name: "gzip of garbage", give: gz(t, []byte{0x0a, 0xff, 0xff}), wantErr: "pprof proto"},
-		{name: "truncated dump", give: dump[:bytes.Index(dump, []byte("goroutine 7"))+len("goroutine 7 [chan")], wantErr: "goroutine dump"},
+		{name: "dump cut in its first goroutine", give: dump[:bytes.Index(dump, []byte("\n\t"))+4], wantErr: "cut before the end of its first goroutine"},
+		{name: "gzip of zeros", give: gz(t, make([]byte, 1<<20)), wantErr: "neither text nor a pprof profile"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -288,7 +290,11 @@ func FuzzDecode(f *testing.F) {
 		"goroutineleak.pb.gz", "goroutine.pb.gz", "garbage.gz"} {
 		f.Add(readFixture(f, name))
 	}
-	raw, err := gunzip(readFixture(f, "goroutine.pb.gz"))
+	zr, err := gzip.NewReader(bytes.NewReader(readFixture(f, "goroutine.pb.gz")))
+	if err != nil {
+		f.Fatal(err)
+	}
+	raw, err := io.ReadAll(zr)
 	if err != nil {
 		f.Fatal(err)
 	}

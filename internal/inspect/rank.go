@@ -205,7 +205,7 @@ func detailOf(s *Suspect, instances int) string {
 			inst = append(inst, fmt.Sprintf("and %d more", len(s.Site.Instances)-5))
 			break
 		}
-		inst = append(inst, fmt.Sprintf("%s: %d", ic.Instance, ic.Count))
+		inst = append(inst, ic.Instance+": "+ic.CountText())
 	}
 	parts = append(parts, "instances: "+strings.Join(inst, ", "))
 	parts = append(parts, "ranked because: "+strings.Join(s.Why, "; "))

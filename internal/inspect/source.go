@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"sync"
@@ -34,7 +35,27 @@ func ParseSource(arg string) (Source, error) {
 		}
 		return Source{Instance: name, Location: loc}, nil
 	}
-	return Source{Instance: arg, Location: arg}, nil
+	s := Source{Location: arg}
+	s.Instance = s.Redacted()
+	return s, nil
+}
+
+// Redacted returns the location with the password of a URL replaced by
+// "xxxxx", for messages and reports.
+func (s Source) Redacted() string {
+	if !s.IsURL() {
+		return s.Location
+	}
+	u, err := url.Parse(s.Location)
+	if err != nil {
+		if i := strings.LastIndexByte(s.Location, '@'); i >= 0 {
+			// Unparsable: keep the scheme only, never the user part.
+			scheme, _, _ := strings.Cut(s.Location, "://")
+			return scheme + "://xxxxx@" + s.Location[i+1:]
+		}
+		return s.Location
+	}
+	return u.Redacted()
 }
 
 // IsURL reports whether the source is fetched over HTTP.
@@ -59,6 +80,9 @@ type Loader struct {
 	Workers int
 	// Timeout bounds the reading of one source.
 	Timeout time.Duration
+	// Token, when set, is sent with every URL request as
+	// "Authorization: Bearer <Token>" (the agent's Options.Token).
+	Token string
 }
 
 // LoadAll reads and decodes every source with at most l.Workers at a time,
@@ -80,7 +104,10 @@ func (l *Loader) LoadAll(ctx context.Context, srcs []Source) []Result {
 	return out
 }
 
-// Load reads and decodes one source within l.Timeout.
+// Load reads and decodes one source within l.Timeout. A dump is parsed as
+// it is read; a source larger than MaxSourceBytes is refused before it is
+// read when its size is known (a file, a Content-Length), and stopped at
+// that size otherwise.
 func (l *Loader) Load(ctx context.Context, s Source) Result {
 	if l.Timeout > 0 {
 		var cancel context.CancelFunc
@@ -88,26 +115,43 @@ func (l *Loader) Load(ctx context.Context, s Source) Result {
 		defer cancel()
 	}
 	r := Result{Source: s, Time: time.Now()}
-	data, err := l.read(ctx, s)
+	body, err := l.open(ctx, s)
 	if err == nil {
-		r.Sample, err = Decode(data)
+		r.Sample, err = DecodeReader(&capReader{r: body, left: maxSourceBytes, err: errTooLarge})
+		body.Close()
+		if err != nil && s.IsURL() && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			err = fmt.Errorf("body not complete within %s: raise -timeout", l.Timeout)
+		}
 	}
 	r.Err = err
 	return r
 }
 
-func (l *Loader) read(ctx context.Context, s Source) ([]byte, error) {
+// maxSourceBytes is MaxSourceBytes; tests lower it.
+var maxSourceBytes int64 = MaxSourceBytes
+
+var errTooLarge = fmt.Errorf("larger than %d MiB: inspect reads at most that much of one source", MaxSourceBytes>>20)
+
+// open opens a file, or fetches a URL and returns its body.
+func (l *Loader) open(ctx context.Context, s Source) (io.ReadCloser, error) {
 	if !s.IsURL() {
 		f, err := os.Open(s.Location)
 		if err != nil {
 			return nil, err
 		}
-		defer f.Close()
-		return readLimited(f)
+		if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() && fi.Size() > maxSourceBytes {
+			f.Close()
+			return nil, fmt.Errorf("%d MiB, %w", fi.Size()>>20, errTooLarge)
+		}
+		return f, nil
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.Location, nil)
 	if err != nil {
-		return nil, fmt.Errorf("bad URL: %w", err)
+		// A *url.Error quotes the URL, password included.
+		return nil, fmt.Errorf("bad URL: %w", unwrapURLError(err))
+	}
+	if l.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+l.Token)
 	}
 	client := l.Client
 	if client == nil {
@@ -120,36 +164,28 @@ func (l *Loader) read(ctx context.Context, s Source) ([]byte, error) {
 		}
 		return nil, fmt.Errorf("fetch: %w", unwrapURLError(err))
 	}
-	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
+		defer resp.Body.Close()
 		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 200))
 		line, _, _ := strings.Cut(strings.TrimSpace(string(msg)), "\n")
+		if resp.StatusCode == http.StatusUnauthorized && l.Token == "" {
+			line += " (give the agent's token with -token-file or LEAKHOUND_TOKEN)"
+		}
 		return nil, fmt.Errorf("HTTP %s: %s", resp.Status, line)
 	}
-	data, err := readLimited(resp.Body)
-	if errors.Is(err, context.DeadlineExceeded) {
-		return nil, fmt.Errorf("body not complete within %s: raise -timeout", l.Timeout)
+	if resp.ContentLength > maxSourceBytes {
+		resp.Body.Close()
+		return nil, fmt.Errorf("Content-Length %d MiB, %w", resp.ContentLength>>20, errTooLarge)
 	}
-	return data, err
+	return resp.Body, nil
 }
 
+// unwrapURLError returns the error inside a *url.Error, whose message
+// would quote the URL with its password.
 func unwrapURLError(err error) error {
-	var ue interface{ Unwrap() error }
+	var ue *url.Error
 	if errors.As(err, &ue) {
-		if inner := ue.Unwrap(); inner != nil {
-			return inner
-		}
+		return ue.Err
 	}
 	return err
-}
-
-func readLimited(r io.Reader) ([]byte, error) {
-	data, err := io.ReadAll(io.LimitReader(r, MaxSourceBytes+1))
-	if err != nil {
-		return nil, fmt.Errorf("read: %w", err)
-	}
-	if len(data) > MaxSourceBytes {
-		return nil, fmt.Errorf("larger than %d bytes", MaxSourceBytes)
-	}
-	return data, nil
 }

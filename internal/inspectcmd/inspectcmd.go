@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"time"
 
@@ -27,6 +28,10 @@ many goroutines, long waits, or growth between two samples of one instance.
 A source may be named INSTANCE=FILE_OR_URL; sources with the same instance
 name are samples of one process, in the order given, and give growth.
 
+URLs of agents started with a token need it: -token-file FILE, or the
+environment variable LEAKHOUND_TOKEN (never on the command line, where
+process listings would show it).
+
 Flags:
 `
 
@@ -38,6 +43,7 @@ type config struct {
 	timeout   time.Duration
 	resample  time.Duration
 	top       int
+	token     string
 	threshold inspect.Thresholds
 	sources   []inspect.Source
 }
@@ -50,6 +56,8 @@ func parseArgs(args []string, stdout io.Writer) (*config, error) {
 	fs.IntVar(&c.workers, "j", 8, "read at most `N` sources at once")
 	fs.DurationVar(&c.timeout, "timeout", 30*time.Second, "give up on one source after `D`")
 	fs.DurationVar(&c.resample, "resample", 0, "fetch every URL a second time after `D` to measure growth (0: once)")
+	var tokenFile string
+	fs.StringVar(&tokenFile, "token-file", "", "send the bearer token in `FILE` to every URL (default: $LEAKHOUND_TOKEN)")
 	fs.IntVar(&c.top, "top", 20, "show at most `N` suspects on stdout (the JSON report has all)")
 	fs.IntVar(&c.threshold.MinCount, "min-count", c.threshold.MinCount, "rank a site with at least `N` blocked goroutines (all instances)")
 	fs.DurationVar(&c.threshold.MinAge, "min-age", c.threshold.MinAge, "rank a site whose goroutines have waited at least `D`")
@@ -75,6 +83,11 @@ func parseArgs(args []string, stdout io.Writer) (*config, error) {
 	if err := cmdutil.CheckStdout(cmdutil.Output{Flag: "-json", Path: c.jsonOut}, cmdutil.Output{Flag: "-html", Path: c.htmlOut}); err != nil {
 		return nil, cmdutil.Usagef("inspect: %v", err)
 	}
+	token, err := readToken(tokenFile, getenv("LEAKHOUND_TOKEN"))
+	if err != nil {
+		return nil, cmdutil.Usagef("inspect: %v", err)
+	}
+	c.token = token
 	for _, arg := range fs.Args() {
 		s, err := inspect.ParseSource(arg)
 		if err != nil {
@@ -83,6 +96,27 @@ func parseArgs(args []string, stdout io.Writer) (*config, error) {
 		c.sources = append(c.sources, s)
 	}
 	return c, nil
+}
+
+// getenv reads the environment; tests replace it.
+var getenv = os.Getenv
+
+// readToken returns the bearer token: the first line of file when given,
+// else env; surrounding white space is dropped.
+func readToken(file, env string) (string, error) {
+	if file == "" {
+		return strings.TrimSpace(env), nil
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return "", fmt.Errorf("-token-file: %w", err)
+	}
+	line, _, _ := strings.Cut(string(data), "\n")
+	token := strings.TrimSpace(line)
+	if token == "" {
+		return "", fmt.Errorf("-token-file %s is empty: put the agent's token on its first line", file)
+	}
+	return token, nil
 }
 
 // Main runs `leakhound inspect` with args (the words after "inspect").
@@ -94,19 +128,24 @@ func Main(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	loader := &inspect.Loader{Workers: c.workers, Timeout: c.timeout}
+	loader := &inspect.Loader{Workers: c.workers, Timeout: c.timeout, Token: c.token}
 	ctx := context.Background()
 	results := loader.LoadAll(ctx, c.sources)
 	if c.resample > 0 {
 		results = append(results, resample(ctx, loader, c)...)
 	}
 	var obs []inspect.Observation
-	failed := 0
+	failed, truncated := 0, 0
 	for _, r := range results {
 		if r.Err != nil {
 			failed++
-			fmt.Fprintf(stderr, "leakhound inspect: %s: %s\n", r.Source.Location, oneLine(r.Err))
+			fmt.Fprintf(stderr, "leakhound inspect: %s: %s\n", r.Source.Redacted(), oneLine(r.Err))
 			continue
+		}
+		if r.Sample.Truncated {
+			truncated++
+			fmt.Fprintf(stderr, "leakhound inspect: %s: the dump is truncated (Go stops /debug/pprof/goroutine?debug=2 at 64 MiB): analyzed the %d goroutines before the cut; its counts are lower bounds\n",
+				r.Source.Redacted(), r.Sample.Goroutines)
 		}
 		obs = append(obs, inspect.Observation{Instance: r.Source.Instance, Time: r.Time, Sample: r.Sample})
 	}
@@ -120,7 +159,7 @@ func Main(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("inspect: %w", err)
 	}
 	if c.jsonOut != "-" && c.htmlOut != "-" {
-		writeText(stdout, c, agg, suspects, len(obs), failed)
+		writeText(stdout, c, agg, suspects, len(obs), failed, truncated)
 	}
 	if len(rep.Findings) > 0 {
 		return cmdutil.ErrFindings
@@ -148,7 +187,7 @@ func oneLine(err error) string {
 	return strings.ReplaceAll(err.Error(), "\n", "; ")
 }
 
-func writeText(w io.Writer, c *config, agg *inspect.Aggregation, suspects []inspect.Suspect, samples, failed int) {
+func writeText(w io.Writer, c *config, agg *inspect.Aggregation, suspects []inspect.Suspect, samples, failed, truncated int) {
 	total := 0
 	for _, s := range agg.Sites {
 		total += s.Count
@@ -157,6 +196,9 @@ func writeText(w io.Writer, c *config, agg *inspect.Aggregation, suspects []insp
 		samples, agg.Instances, total, len(agg.Sites))
 	if failed > 0 {
 		fmt.Fprintf(w, "; %d source(s) could not be read", failed)
+	}
+	if truncated > 0 {
+		fmt.Fprintf(w, "; %d truncated dump(s): counts are lower bounds", truncated)
 	}
 	fmt.Fprintln(w)
 	if len(suspects) == 0 {
@@ -184,7 +226,7 @@ func writeText(w io.Writer, c *config, agg *inspect.Aggregation, suspects []insp
 				inst = append(inst, fmt.Sprintf("... %d more", len(site.Instances)-5))
 				break
 			}
-			inst = append(inst, fmt.Sprintf("%s (%d)", ic.Instance, ic.Count))
+			inst = append(inst, fmt.Sprintf("%s (%s)", ic.Instance, ic.CountText()))
 		}
 		if agg.Instances > 1 {
 			fmt.Fprintf(w, "   instances: %s\n", strings.Join(inst, ", "))

@@ -236,3 +236,87 @@ func TestResample(t *testing.T) {
 		}
 	}
 }
+
+// TestTokenToAgent scans an agent started with a token: refused without
+// it, read with -token-file or LEAKHOUND_TOKEN, and the token never shows.
+func TestTokenToAgent(t *testing.T) {
+	const token = "fleet-t0ken"
+	mux := http.NewServeMux()
+	mux.Handle("/debug/leakhound/", agent.Handler())
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	if err := agent.Start(agent.Options{Interval: 50 * time.Millisecond, ProvenInterval: -1, Token: token}); err != nil {
+		t.Fatal(err)
+	}
+	defer agent.Stop()
+	url := srv.URL + "/debug/leakhound/pprof/goroutine?debug=2"
+	file := filepath.Join(t.TempDir(), "token")
+	if err := os.WriteFile(file, []byte(token+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	defer func(old func(string) string) { getenv = old }(getenv)
+	env := ""
+	getenv = func(k string) string {
+		if k == "LEAKHOUND_TOKEN" {
+			return env
+		}
+		return ""
+	}
+
+	stdout, stderr, code := run("-min-count", "1", url)
+	if code != 2 || !strings.Contains(stderr, "HTTP 401") || !strings.Contains(stderr, "-token-file") {
+		t.Errorf("without a token: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	stdout, stderr, code = run("-min-count", "1", "-token-file", file, url)
+	if code != 1 || !strings.Contains(stdout, "TestTokenToAgent") {
+		t.Errorf("-token-file: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	env = token
+	stdout, stderr, code = run("-min-count", "1", url)
+	if code != 1 || !strings.Contains(stdout, "TestTokenToAgent") {
+		t.Errorf("LEAKHOUND_TOKEN: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	if strings.Contains(stdout+stderr, token) {
+		t.Errorf("the token is shown:\n%s\n%s", stdout, stderr)
+	}
+	empty := filepath.Join(t.TempDir(), "empty")
+	os.WriteFile(empty, nil, 0o600)
+	if _, stderr, code := run("-token-file", empty, url); code != 2 || !strings.Contains(stderr, "is empty") {
+		t.Errorf("empty token file: exit %d\n%s", code, stderr)
+	}
+	// A password in a URL never shows, even in errors.
+	env = ""
+	pw := strings.Replace(url, "http://", "http://ops:pa55word@", 1)
+	stdout, stderr, _ = run("-json", "-", pw)
+	if strings.Contains(stdout+stderr, "pa55word") || !strings.Contains(stderr, "ops:xxxxx@") {
+		t.Errorf("password shown or URL not named:\n%s\n%s", stdout, stderr)
+	}
+}
+
+// TestTruncatedDump inspects a dump cut in the middle of a goroutine: the
+// goroutines before the cut are ranked, and stderr, stdout and the report
+// say the counts are lower bounds.
+func TestTruncatedDump(t *testing.T) {
+	dump, err := os.ReadFile(fixture("goroutineleak.debug2.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := bytes.LastIndex(dump, []byte("\ngoroutine "))
+	file := filepath.Join(t.TempDir(), "cut.txt")
+	if err := os.WriteFile(file, dump[:last+30], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stdout, stderr, code := run("-min-count", "1", file)
+	if code != 1 || !strings.Contains(stderr, "the dump is truncated") || !strings.Contains(stderr, "lower bounds") ||
+		!strings.Contains(stdout, "1 truncated dump(s): counts are lower bounds") {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	stdout, _, _ = run("-min-count", "1", "-json", "-", file)
+	var rep report.Report
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Findings) == 0 || !strings.Contains(rep.Findings[0].Detail, "(dump truncated)") {
+		t.Errorf("findings do not say the dump was truncated: %+v", rep.Findings)
+	}
+}

@@ -74,3 +74,24 @@ func checkParseError(t *testing.T, data []byte, err error) {
 		t.Fatalf("ParseError %+v does not point into the %d-line input", pe, lines)
 	}
 }
+
+// FuzzStreamDump checks that StreamDump never panics, and that any prefix
+// of a dump ParseDump accepts gives the goroutines before the cut or, when
+// there are none, an error.
+func FuzzStreamDump(f *testing.F) {
+	for _, file := range fixtures(f) {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data, uint(len(data)/2))
+	}
+	f.Fuzz(func(t *testing.T, data []byte, cut uint) {
+		streamAll(t, data)
+		full, err := ParseDump(data)
+		if err != nil || len(full.Goroutines) == 0 {
+			return
+		}
+		checkPrefix(t, data, full.Goroutines, int(cut%uint(len(data)+1)))
+	})
+}

@@ -38,6 +38,7 @@ type parser struct {
 	created  []Frame                      // "created by" frames, handed out by pointer
 	headerNo int                          // line number of the current goroutine's header
 	headerAt []byte                       // the current goroutine's header line
+	stream   *lineStream                  // non-nil: lines come from a reader, not data
 }
 
 func newParser(data []byte) *parser {
@@ -55,6 +56,9 @@ func newParser(data []byte) *parser {
 // next returns the next line without its line ending, or ok == false at the
 // end of the input.
 func (p *parser) next() (line []byte, ok bool) {
+	if p.stream != nil {
+		return p.nextStreamed()
+	}
 	if p.pos >= len(p.data) {
 		return nil, false
 	}
@@ -163,6 +167,10 @@ type dumpParser struct {
 	start     int        // arena index of the first frame of g or anc
 	trailer   []byte
 	preambleN int // length of the preamble in bytes
+	// emit, when set, receives every complete goroutine instead of
+	// d.Goroutines; the goroutine and its frames are reused afterwards.
+	emit func(*Goroutine) error
+	cur  Goroutine // the goroutine being filled when emit is set
 }
 
 // dump runs the line state machine over the whole input.
@@ -201,7 +209,7 @@ func (p *dumpParser) run() error {
 
 // fail drops the goroutine err cut short, if any, and returns err.
 func (p *dumpParser) fail(err error) error {
-	if err != nil && p.state == stateFrames {
+	if err != nil && p.state == stateFrames && p.emit == nil {
 		p.d.Goroutines = p.d.Goroutines[:len(p.d.Goroutines)-1]
 	}
 	return err
@@ -214,6 +222,11 @@ func (p *dumpParser) outside(line []byte) error {
 			p.preambleN = p.lineAt
 		}
 		return p.begin(line)
+	}
+	if p.stream != nil {
+		if err := p.outsideStreamed(line); err != nil {
+			return err
+		}
 	}
 	if p.state == stateBetween {
 		if bytes.HasPrefix(line, headerPrefix) && len(line) > len(headerPrefix) && isDigit(line[len(headerPrefix)]) {
@@ -287,8 +300,15 @@ func (p *dumpParser) inGoroutine(line []byte) error {
 
 // begin starts a goroutine at its header line.
 func (p *dumpParser) begin(line []byte) error {
-	p.d.Goroutines = append(p.d.Goroutines, Goroutine{})
-	p.g, p.anc = &p.d.Goroutines[len(p.d.Goroutines)-1], nil
+	if p.emit != nil {
+		p.cur = Goroutine{}
+		p.g, p.anc = &p.cur, nil
+		p.arena, p.created = p.arena[:0], p.created[:0]
+		p.resetInterned()
+	} else {
+		p.d.Goroutines = append(p.d.Goroutines, Goroutine{})
+		p.g, p.anc = &p.d.Goroutines[len(p.d.Goroutines)-1], nil
+	}
 	p.start = len(p.arena)
 	p.state = stateFrames
 	return p.header(line, p.g)
@@ -316,10 +336,16 @@ func (p *dumpParser) end(state dumpState) error {
 		return err
 	}
 	p.state = state
+	if p.emit != nil {
+		return p.emit(p.g)
+	}
 	return nil
 }
 
 func (p *dumpParser) addTrailer(line []byte) {
+	if p.stream != nil && len(p.trailer)+len(line) > maxTrailerBytes {
+		return
+	}
 	if len(bytes.TrimSpace(line)) > 0 {
 		p.trailer = append(append(p.trailer, line...), '\n')
 	}
@@ -329,7 +355,7 @@ func (p *dumpParser) addTrailer(line []byte) {
 // runtime always prints at least one, so the input was cut.
 func (p *parser) checkGoroutine(g *Goroutine) error {
 	if len(g.Frames) == 0 && !g.StackUnavailable {
-		return &ParseError{Line: p.headerNo, Text: string(p.headerAt), Reason: "goroutine " + itoa(g.ID) + " has no frames: the dump is truncated"}
+		return &ParseError{Line: p.headerNo, Text: string(p.headerAt), Reason: "goroutine " + itoa(g.ID) + " has no frames: the dump is truncated", cut: true}
 	}
 	return nil
 }
@@ -361,7 +387,7 @@ func (p *parser) frame(call []byte) error {
 	fn := p.intern(call[:bytes.LastIndexByte(call, '(')])
 	line, ok := p.next()
 	if !ok {
-		return p.errorf(call, "function call line without its file line: the dump is truncated")
+		return p.cutf(call, "function call line without its file line: the dump is truncated")
 	}
 	file, n, err := p.fileLine(line)
 	if err != nil {
@@ -413,7 +439,7 @@ func (p *parser) createdBy(line []byte, g *Goroutine, anc *Ancestor) (*Frame, er
 	fn := p.intern(name)
 	next, ok := p.next()
 	if !ok {
-		return nil, p.errorf(line, `"created by" line without its file line: the dump is truncated`)
+		return nil, p.cutf(line, `"created by" line without its file line: the dump is truncated`)
 	}
 	file, n, err := p.fileLine(next)
 	if err != nil {
@@ -456,6 +482,10 @@ func isHeader(line []byte) bool {
 //	goroutine 19 [chan receive] {k: v, note: "a b"}:              (Go 1.27)
 func (p *parser) header(line []byte, g *Goroutine) error {
 	p.headerNo, p.headerAt = p.lineNo, line
+	if p.stream != nil {
+		p.headerAt = append(p.stream.header[:0], line...)
+		p.stream.header = p.headerAt
+	}
 	rest := line[len(headerPrefix):]
 	id, n := parseUint(rest)
 	if n == 0 {

@@ -116,6 +116,8 @@ type ParseError struct {
 	Line   int    // 1-based line number
 	Text   string // the offending line, shortened
 	Reason string
+	// cut reports that the input ended where more was expected.
+	cut bool
 }
 
 // Error returns "line 12: <reason>: \"text\"".
