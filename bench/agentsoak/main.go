@@ -5,7 +5,8 @@
 //	cd bench && go run ./agentsoak                       # 100,000 alive, 10,000 leaks a minute, 10 minutes
 //	go run ./agentsoak -alive 20000 -leaks 2000 -minutes 2
 //
-// Every -check it stops leaking, waits for a fresh sample, and compares the
+// Every -check it stops leaking, waits for a sample taken after it stopped,
+// and compares the
 // goroutine count of series.json and of the leakhound_goroutines metric with
 // runtime.NumGoroutine (goal: within 1%), and the goroutines the report's
 // findings count at the leaking site with the goroutines leaked so far (a
@@ -99,19 +100,31 @@ func main() {
 	fmt.Println("ok: every check within bounds")
 }
 
-// checkOnce waits, without leaking, for a sample newer than the pause, and
-// compares the agent's counts with the runtime's.
+// checkOnce waits, without leaking, for a sample taken after the pause
+// began (at most two minutes), and compares the agent's counts with the
+// runtime's.
 func checkOnce(srv *httptest.Server, interval time.Duration, leaked int, start time.Time) bool {
-	time.Sleep(interval + interval/2)
+	paused := time.Now()
+	time.Sleep(interval)
 	n := runtime.NumGoroutine()
 	heap, rss := memory()
 	if srv == nil {
 		fmt.Printf("%8s %9d %9d %9s %9s %9s %9s %8.0f %8.0f %s\n", time.Since(start).Round(time.Second), leaked, n, "-", "-", "-", "-", heap, rss, "no agent")
 		return true
 	}
-	series, err := seriesCount(srv)
-	if err != nil {
-		log.Fatal(err)
+	var series int
+	for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(interval / 4) {
+		count, at, err := latestPoint(srv)
+		if err != nil {
+			log.Fatal(err)
+		}
+		if at.After(paused) {
+			series = count
+			break
+		}
+		if time.Now().After(deadline) {
+			log.Fatalf("no sample in the two minutes after %v: the agent stopped sampling", paused)
+		}
 	}
 	metric, err := metricCount(srv)
 	if err != nil {
@@ -153,23 +166,27 @@ func get(srv *httptest.Server, path string) ([]byte, error) {
 	return io.ReadAll(resp.Body)
 }
 
-func seriesCount(srv *httptest.Server) (int, error) {
+// latestPoint returns the goroutine count of the latest point of
+// series.json, and its time (zero when there is no point yet).
+func latestPoint(srv *httptest.Server) (int, time.Time, error) {
 	body, err := get(srv, "/series.json?last=1")
 	if err != nil {
-		return 0, err
+		return 0, time.Time{}, err
 	}
 	var s struct {
 		Points []struct {
-			Goroutines int `json:"goroutines"`
+			Time       time.Time `json:"time"`
+			Goroutines int       `json:"goroutines"`
 		} `json:"points"`
 	}
 	if err := json.Unmarshal(body, &s); err != nil {
-		return 0, fmt.Errorf("series.json: %w", err)
+		return 0, time.Time{}, fmt.Errorf("series.json: %w", err)
 	}
 	if len(s.Points) == 0 {
-		return 0, fmt.Errorf("series.json has no point")
+		return 0, time.Time{}, nil
 	}
-	return s.Points[len(s.Points)-1].Goroutines, nil
+	last := s.Points[len(s.Points)-1]
+	return last.Goroutines, last.Time, nil
 }
 
 func metricCount(srv *httptest.Server) (int, error) {
