@@ -3,6 +3,7 @@ package track
 import (
 	"time"
 
+	"github.com/leakhound/leakhound/internal/policy"
 	"github.com/leakhound/leakhound/internal/verdict"
 	"github.com/leakhound/leakhound/report"
 )
@@ -49,7 +50,9 @@ const testMaxWait = time.Second
 
 // testEnded reports what the test owner leaked: resources still open,
 // resources the collector closed or found held too long while it ran, and
-// goroutines it started that are still alive.
+// goroutines it started that are still alive. It returns the message that
+// fails the test, "" when there is none: nothing leaked, or the policy knows
+// every leak.
 func (t *tracker) testEnded(owner uint64) string {
 	t.mu.Lock()
 	run := t.tests[owner]
@@ -82,10 +85,11 @@ func (t *tracker) testEnded(owner uint64) string {
 	for _, f := range run.found {
 		t.emit(Event{ShownID: f.ID})
 	}
-	if len(fs) == 0 {
-		return ""
+	failing := policy.Failing(t.policy.Apply(report.Merge(fs)))
+	if len(failing) == 0 {
+		return "" // nothing leaked, or only leaks a baseline lists
 	}
-	return (&report.Report{Findings: report.Merge(fs)}).Err().Error()
+	return (&report.Report{Findings: failing}).Err().Error()
 }
 
 // goroutinesOf reports the goroutines test owner started that are still

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 
+	"github.com/leakhound/leakhound/internal/baseline"
 	"github.com/leakhound/leakhound/internal/cmdutil"
 	"github.com/leakhound/leakhound/report"
 	"github.com/leakhound/leakhound/track"
@@ -27,11 +28,15 @@ the goroutines the garbage collector proves leaked, with the heap memory
 they keep alive (retained_bytes; see -retained), and a blocked or
 ever-growing finalizer queue are reported too (not attributed to a test).
 
+With -baseline FILE, the leaks the baseline lists are reported as known: they
+fail neither their test nor the run. -write-baseline FILE writes the leaks of
+this run as a baseline.
+
 For go test's JSON event stream (gotestsum, CI dashboards), pass it after
 "--": leakhound test ./... -- -json
 
-Exit status: 0 when the tests passed and nothing leaked; 1 when a test failed
-or a leak was found; 2 when leakhound itself failed.
+Exit status: 0 when the tests passed and nothing leaked (but known leaks); 1
+when a test failed or a new leak was found; 2 when leakhound itself failed.
 
 Flags:
 `
@@ -43,6 +48,7 @@ func Test(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	htmlOut := fs.String("html", "", "write the HTML report to `FILE`; \"-\" for stdout")
 	retained := retainedFlag(fs)
 	held := heldFlag(fs)
+	bl := baseline.AddFlags(fs)
 	if helped, err := cmdutil.Parse(fs, args, testUsage, stdout); helped || err != nil {
 		return err
 	}
@@ -50,6 +56,10 @@ func Test(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		return err
 	}
 	if err := checkHeld(*held); err != nil {
+		return err
+	}
+	base, err := bl.Load()
+	if err != nil {
 		return err
 	}
 	pkgs, goFlags := splitArgs(fs.Args())
@@ -65,9 +75,14 @@ func Test(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	}
 	defer b.cleanup()
 	reportPath := filepath.Join(b.work, "report.jsonl")
+	policyEnv, err := b.writePolicy(base.Policy())
+	if err != nil {
+		return err
+	}
 	cmd := b.goCommand(append(append([]string{"test"}, goFlags...), pkgs...)...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, stdout, stderr
 	cmd.Env = append(cmd.Env, track.EnvReport+"="+reportPath, track.EnvQuiet+"=1", retainedEnv(*retained), heldEnv(*held))
+	cmd.Env = append(cmd.Env, policyEnv...)
 	code, err := runForwardingSignals(cmd)
 	if err != nil {
 		return fmt.Errorf("run go test: %w", err)
@@ -76,10 +91,11 @@ func Test(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := finish(res, *jsonOut, *htmlOut, stdout, stderr); err != nil {
+	failing, err := finish(res, *jsonOut, *htmlOut, bl, base, stdout, stderr)
+	if err != nil {
 		return err
 	}
-	if code != 0 || len(res.report.Findings) > 0 {
+	if code != 0 || len(failing) > 0 {
 		return cmdutil.ErrFindings
 	}
 	return nil
