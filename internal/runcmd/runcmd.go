@@ -58,7 +58,7 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if helped, err := cmdutil.Parse(fs, args, runUsage, stdout); helped || err != nil {
 		return err
 	}
-	if err := cmdutil.CheckStdout(cmdutil.Output{Flag: "-json", Path: *jsonOut}, cmdutil.Output{Flag: "-html", Path: *htmlOut}); err != nil {
+	if err := cmdutil.CheckStdout(cmdutil.Output{Flag: "-json", Path: *jsonOut}, cmdutil.Output{Flag: "-html", Path: *htmlOut}, cmdutil.Output{Flag: "-write-baseline", Path: bl.Write}); err != nil {
 		return err
 	}
 	if err := checkHeld(*held); err != nil {

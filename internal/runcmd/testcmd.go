@@ -52,7 +52,7 @@ func Test(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if helped, err := cmdutil.Parse(fs, args, testUsage, stdout); helped || err != nil {
 		return err
 	}
-	if err := cmdutil.CheckStdout(cmdutil.Output{Flag: "-json", Path: *jsonOut}, cmdutil.Output{Flag: "-html", Path: *htmlOut}); err != nil {
+	if err := cmdutil.CheckStdout(cmdutil.Output{Flag: "-json", Path: *jsonOut}, cmdutil.Output{Flag: "-html", Path: *htmlOut}, cmdutil.Output{Flag: "-write-baseline", Path: bl.Write}); err != nil {
 		return err
 	}
 	if err := checkHeld(*held); err != nil {
@@ -66,7 +66,7 @@ func Test(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(pkgs) == 0 {
 		pkgs = []string{"."}
 	}
-	if (*jsonOut == "-" || *htmlOut == "-") && slices.Contains(goFlags, "-json") {
+	if (*jsonOut == "-" || *htmlOut == "-" || bl.Write == "-") && slices.Contains(goFlags, "-json") {
 		return cmdutil.Usagef("a report to stdout (\"-\") and go test's -json both write to stdout: write the report to a file")
 	}
 	b, err := newBuild(".")

@@ -17,6 +17,7 @@ import (
 	"golang.org/x/tools/go/analysis/unitchecker"
 	"golang.org/x/tools/go/packages"
 
+	"github.com/leakhound/leakhound/internal/baseline"
 	"github.com/leakhound/leakhound/internal/cmdutil"
 	"github.com/leakhound/leakhound/passes"
 )
@@ -48,6 +49,7 @@ func Main(args []string, stdout, stderr io.Writer) error {
 	sarifFile := fs.String("sarif", "", "write a SARIF 2.1.0 log to `FILE`; \"-\" for stdout")
 	htmlFile := fs.String("html", "", "write the HTML report to `FILE`; \"-\" for stdout")
 	tests := fs.Bool("tests", true, "also check the packages' test files")
+	bl := baseline.AddFlags(fs)
 	for _, a := range passes.Analyzers {
 		a.Flags.VisitAll(func(f *flag.Flag) {
 			fs.Var(f.Value, a.Name+"."+f.Name, f.Usage)
@@ -60,20 +62,28 @@ func Main(args []string, stdout, stderr io.Writer) error {
 		cmdutil.Output{Flag: "-json", Path: *jsonFile},
 		cmdutil.Output{Flag: "-html", Path: *htmlFile},
 		cmdutil.Output{Flag: "-sarif", Path: *sarifFile},
+		cmdutil.Output{Flag: "-write-baseline", Path: bl.Write},
 	); err != nil {
 		return cmdutil.Usagef("vet: %v", err)
+	}
+	base, err := bl.Load()
+	if err != nil {
+		return err
 	}
 	patterns := fs.Args()
 	if len(patterns) == 0 {
 		patterns = []string{"."}
 	}
-	findings, err := Run(patterns, *tests)
+	all, err := Run(patterns, *tests)
 	if err != nil {
 		return err
 	}
+	rep := Report(all)
+	base.Policy().Apply(rep.Findings)
+	findings := unknown(all, rep)
 	// A report on stdout stays parseable: the diagnostics go to stderr then.
 	textOut := stdout
-	if *jsonFile == "-" || *sarifFile == "-" || *htmlFile == "-" {
+	if *jsonFile == "-" || *sarifFile == "-" || *htmlFile == "-" || bl.Write == "-" {
 		textOut = stderr
 	}
 	if err := writeText(textOut, findings); err != nil {
@@ -82,7 +92,10 @@ func Main(args []string, stdout, stderr io.Writer) error {
 	if err := cmdutil.WriteTo(*sarifFile, stdout, func(w io.Writer) error { return writeSARIF(w, findings) }); err != nil {
 		return fmt.Errorf("vet: %w", err)
 	}
-	if err := cmdutil.WriteReports(*jsonFile, *htmlFile, Report(findings), stdout); err != nil {
+	if err := cmdutil.WriteReports(*jsonFile, *htmlFile, rep, stdout); err != nil {
+		return fmt.Errorf("vet: %w", err)
+	}
+	if err := bl.Finish(base, rep, stdout, stderr); err != nil {
 		return fmt.Errorf("vet: %w", err)
 	}
 	if len(findings) > 0 {
