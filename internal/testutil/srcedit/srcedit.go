@@ -1,10 +1,12 @@
-// Package srcedit makes the edits that baselines must survive, for tests:
+// Package srcedit makes the edits that baselines must survive, for tests
+// and benchmarks:
 // a copy of a module whose files get lines inserted above every statement
 // they had and are then reformatted, as a person's unrelated edit would.
 package srcedit
 
 import (
 	"bytes"
+	"fmt"
 	"go/ast"
 	"go/format"
 	"go/parser"
@@ -28,15 +30,24 @@ func CopyDir(t testing.TB, src string) string {
 	return dst
 }
 
-// ShiftLines edits every .go file under dir: a comment after the package
+// ShiftLines is [Shift] in a test: it fails t on an error.
+func ShiftLines(t testing.TB, dir string) int {
+	t.Helper()
+	n, err := Shift(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// Shift edits every .go file under dir: a comment after the package
 // clause, and a comment and blank lines at the start of every function
 // declaration's body, so that every line of code moves down by an amount
 // that differs from function to function; then gofmt's formatting. Function
 // literals are left alone: a one-line closure stays on one line, and so do
 // the //leakhound:ignore comments at its end. It returns how many files it
 // changed.
-func ShiftLines(t testing.TB, dir string) int {
-	t.Helper()
+func Shift(dir string) (int, error) {
 	n := 0
 	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") {
@@ -54,9 +65,9 @@ func ShiftLines(t testing.TB, dir string) int {
 		return os.WriteFile(path, out, 0o644)
 	})
 	if err != nil {
-		t.Fatalf("edit the files under %s: %v", dir, err)
+		return n, fmt.Errorf("edit the files under %s: %w", dir, err)
 	}
-	return n
+	return n, nil
 }
 
 // shift returns src with the lines ShiftLines inserts, formatted.
