@@ -53,9 +53,10 @@ var layers = map[string][]string{
 	// The commands, over the shared command plumbing.
 	"internal/htmlreport": {"report"},
 	"internal/cmdutil":    {"internal/htmlreport", "report"},
-	"internal/baseline":   {"internal/cmdutil", "internal/policy", "report"},
-	"internal/runcmd":     {"internal/baseline", "internal/cmdutil", "internal/instrument", "internal/policy", "report", "track", "golang.org/x/mod/modfile"},
-	"internal/vetcmd":     {"internal/baseline", "internal/cmdutil", "passes", "report", "golang.org/x/tools/..."},
+	"internal/baseline":   {"internal/cmdutil", "report"},
+	"internal/config":     {"internal/policy", "report", "go.yaml.in/yaml/v3"},
+	"internal/runcmd":     {"internal/baseline", "internal/cmdutil", "internal/config", "internal/instrument", "internal/policy", "report", "track", "golang.org/x/mod/modfile"},
+	"internal/vetcmd":     {"internal/baseline", "internal/cmdutil", "internal/config", "internal/policy", "passes", "report", "golang.org/x/tools/..."},
 	"internal/inspectcmd": {"internal/cmdutil", "internal/inspect", "report"},
 	"internal/cli":        {"internal/cmdutil", "internal/inspectcmd", "internal/runcmd", "internal/vetcmd"},
 	"cmd/leakhound":       {"internal/cli"},

@@ -18,7 +18,6 @@ import (
 	"strings"
 
 	"github.com/leakhound/leakhound/internal/cmdutil"
-	"github.com/leakhound/leakhound/internal/policy"
 	"github.com/leakhound/leakhound/report"
 )
 
@@ -118,9 +117,9 @@ func (f *File) Write(w io.Writer) error {
 	return nil
 }
 
-// Policy returns the policy that knows the entries of f; nil (knowing
-// nothing) when f is nil.
-func (f *File) Policy() *policy.Policy {
+// IDs returns the stable ids of the entries of f, for a policy's Known;
+// none when f is nil.
+func (f *File) IDs() []string {
 	if f == nil {
 		return nil
 	}
@@ -128,7 +127,7 @@ func (f *File) Policy() *policy.Policy {
 	for i, e := range f.Entries {
 		ids[i] = e.StableID
 	}
-	return policy.New(ids)
+	return ids
 }
 
 // Fixed returns the entries of f that no finding of r has: leaks fixed
@@ -174,8 +173,8 @@ func (fl *Flags) Load() (*File, error) {
 	return f, nil
 }
 
-// Finish prints one line on w for the findings of r marked known (see
-// [File.Policy]) and one for the entries of base that r no longer has, and
+// Finish prints one line on w for the findings of r marked known (by a
+// policy that knows [File.IDs]) and one for the entries of base that r no longer has, and
 // writes the baseline of r to the file of -write-baseline ("-": stdout).
 // base is nil without -baseline.
 func (fl *Flags) Finish(base *File, r *report.Report, stdout, w io.Writer) error {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/leakhound/leakhound/internal/policy"
 	"github.com/leakhound/leakhound/report"
 )
 
@@ -39,7 +40,12 @@ func TestWriteReadRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, fd := range got.Policy().Apply(r.Findings) {
+	pol, err := policy.New(got.IDs(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept, _ := pol.Apply(r.Findings)
+	for _, fd := range kept {
 		if !fd.Known {
 			t.Errorf("the baseline read back does not know %+v", fd)
 		}
@@ -68,7 +74,11 @@ func TestReadRejects(t *testing.T) {
 func TestFinishLines(t *testing.T) {
 	r := report.New(report.ModeTest, []report.Finding{finding("p", "TestA", "p.Open", 1)})
 	base := &File{Schema: Schema, Entries: []Entry{{StableID: r.Findings[0].StableID}, {StableID: "0000000000000000", Func: "p.Gone"}}}
-	base.Policy().Apply(r.Findings)
+	pol, err := policy.New(base.IDs(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Findings, _ = pol.Apply(r.Findings)
 	fs := flag.NewFlagSet("x", flag.ContinueOnError)
 	fl := AddFlags(fs)
 	if err := fs.Parse([]string{"-baseline", "b.json"}); err != nil {

@@ -14,6 +14,7 @@ package policy
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 
@@ -33,6 +34,8 @@ type Policy struct {
 	// Known are the stable ids ([report.StableID]) of the findings a
 	// baseline lists: they are reported with known set and do not fail.
 	Known []string `json:"known,omitempty"`
+	// Ignore are the ignore rules of a configuration file.
+	Ignore []Rule `json:"ignore,omitempty"`
 
 	known map[string]bool
 }
@@ -52,16 +55,35 @@ func Read(path string) (*Policy, error) {
 	if p.Schema != Schema {
 		return nil, fmt.Errorf("read the leakhound policy %s: schema %q, want %q (a tracker of another leakhound version?)", path, p.Schema, Schema)
 	}
-	return New(p.Known), nil
+	q, err := New(p.Known, p.Ignore)
+	if err != nil {
+		return nil, fmt.Errorf("read the leakhound policy %s: %w", path, err)
+	}
+	return q, nil
 }
 
-// New returns the policy that knows the stable ids known.
-func New(known []string) *Policy {
-	p := &Policy{Schema: Schema, Known: known, known: make(map[string]bool, len(known))}
+// New returns the policy that knows the stable ids known and ignores what
+// the rules ignore. A rule without a reason or a matcher, or with a test
+// pattern that does not compile, is an error naming where it was written.
+func New(known []string, ignore []Rule) (*Policy, error) {
+	p := &Policy{Schema: Schema, Known: known, Ignore: ignore, known: make(map[string]bool, len(known))}
 	for _, id := range known {
 		p.known[id] = true
 	}
-	return p
+	var errs []error
+	for i := range p.Ignore {
+		if err := p.Ignore[i].compile(); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", cmpOr(p.Ignore[i].Where, fmt.Sprintf("ignore rule %d", i+1)), err))
+		}
+	}
+	return p, errors.Join(errs...)
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }
 
 // FromEnv reads the policy file named by [Env]; it returns nil and no error
@@ -94,15 +116,36 @@ func (p *Policy) IsKnown(stableID string) bool {
 	return p != nil && p.known[stableID]
 }
 
-// Apply sets [report.Finding.Known] of each finding of fs the policy knows,
-// and returns fs. Stable ids must be set ([report.Merge] sets them).
-func (p *Policy) Apply(fs []report.Finding) []report.Finding {
-	for i := range fs {
-		if p.IsKnown(fs[i].StableID) {
-			fs[i].Known = true
+// Apply returns the findings of fs that no rule ignores, with
+// [report.Finding.Known] set on those the policy knows; hits counts the
+// findings each rule ignored (the first rule that matches counts). Stable
+// ids must be set first ([report.Merge] sets them): a rule drops findings
+// after the ranks were given.
+func (p *Policy) Apply(fs []report.Finding) (kept []report.Finding, hits []int) {
+	if p == nil {
+		return fs, nil
+	}
+	hits = make([]int, len(p.Ignore))
+	kept = fs[:0:0]
+	for _, f := range fs {
+		if i := p.ignoredBy(&f); i >= 0 {
+			hits[i]++
+			continue
+		}
+		f.Known = f.Known || p.IsKnown(f.StableID)
+		kept = append(kept, f)
+	}
+	return kept, hits
+}
+
+// ignoredBy returns the index of the first rule that ignores f, or -1.
+func (p *Policy) ignoredBy(f *report.Finding) int {
+	for i := range p.Ignore {
+		if p.Ignore[i].Matches(f) {
+			return i
 		}
 	}
-	return fs
+	return -1
 }
 
 // Failing returns the findings of fs that are not known: those that fail a

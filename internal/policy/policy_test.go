@@ -10,15 +10,19 @@ import (
 
 func TestWriteReadApply(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "policy.json")
-	if err := New([]string{"aaaaaaaaaaaaaaaa"}).Write(path); err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv(Env, path)
-	p, err := FromEnv()
+	p, err := New([]string{"aaaaaaaaaaaaaaaa"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	fs := p.Apply([]report.Finding{{StableID: "aaaaaaaaaaaaaaaa"}, {StableID: "bbbbbbbbbbbbbbbb"}})
+	if err := p.Write(path); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv(Env, path)
+	p, err = FromEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs, _ := p.Apply([]report.Finding{{StableID: "aaaaaaaaaaaaaaaa"}, {StableID: "bbbbbbbbbbbbbbbb"}})
 	if !fs[0].Known || fs[1].Known {
 		t.Errorf("Apply = %+v, want only the first known", fs)
 	}
@@ -29,7 +33,7 @@ func TestWriteReadApply(t *testing.T) {
 
 func TestNilPolicyKnowsNothing(t *testing.T) {
 	var p *Policy
-	if fs := p.Apply([]report.Finding{{StableID: "a"}}); fs[0].Known {
+	if fs, _ := p.Apply([]report.Finding{{StableID: "a"}}); fs[0].Known {
 		t.Error("a nil policy marked a finding known")
 	}
 	t.Setenv(Env, "")

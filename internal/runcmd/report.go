@@ -8,9 +8,7 @@ import (
 	"io"
 	"os"
 
-	"github.com/leakhound/leakhound/internal/baseline"
 	"github.com/leakhound/leakhound/internal/cmdutil"
-	"github.com/leakhound/leakhound/internal/policy"
 	"github.com/leakhound/leakhound/report"
 	"github.com/leakhound/leakhound/track"
 )
@@ -69,15 +67,15 @@ func readReport(path, goVersion string, mode report.Mode) (*result, bool, error)
 	return res, final, nil
 }
 
-// finish applies the baseline base (nil: none) to the report, prints the
-// summary on stderr, writes the JSON and HTML reports and the baseline of
-// -write-baseline, and returns the findings that fail the run: those the
-// baseline does not list.
-func finish(res *result, jsonOut, htmlOut string, bl *baseline.Flags, base *baseline.File, stdout, stderr io.Writer) ([]report.Finding, error) {
+// finish applies the settings' policy to the report (ignore rules, known
+// findings), prints the summary on stderr, writes the JSON and HTML reports
+// and the baseline of -write-baseline, and returns the findings that fail
+// the run: those no rule ignores and no baseline lists.
+func finish(res *result, s *settings, jsonOut, htmlOut string, stdout, stderr io.Writer) ([]report.Finding, error) {
 	for _, n := range res.notes {
 		fmt.Fprintf(stderr, "leakhound: note: %s\n", n)
 	}
-	fs := policy.Failing(base.Policy().Apply(res.report.Findings))
+	fs := s.apply(res, stderr)
 	if len(fs) > 0 {
 		n := 0
 		for _, f := range fs {
@@ -92,7 +90,7 @@ func finish(res *result, jsonOut, htmlOut string, bl *baseline.Flags, base *base
 			fmt.Fprintf(stderr, "\n%s\n", f.Text())
 		}
 	}
-	if err := bl.Finish(base, res.report, stdout, stderr); err != nil {
+	if err := s.bl.Finish(s.base, res.report, stdout, stderr); err != nil {
 		return nil, err
 	}
 	return fs, cmdutil.WriteReports(jsonOut, htmlOut, res.report, stdout)

@@ -17,8 +17,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/leakhound/leakhound/internal/baseline"
 	"github.com/leakhound/leakhound/internal/cmdutil"
+	"github.com/leakhound/leakhound/internal/config"
 	"github.com/leakhound/leakhound/report"
 	"github.com/leakhound/leakhound/track"
 )
@@ -39,6 +39,8 @@ heap memory each group of them keeps alive (retained_bytes; see -retained).
 
 With -baseline FILE, the leaks the baseline lists are reported as known and
 do not count; -write-baseline FILE writes the leaks of this run as a baseline.
+The ignore rules and thresholds of .leakhound.yaml (or -config FILE) apply:
+see docs/config.md.
 
 Exit status: 1 when leaks were found (but known ones), else the program's
 own status; 2 when leakhound itself failed.
@@ -54,23 +56,22 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	tags := fs.String("tags", "", "build `tags` passed to go build")
 	retained := retainedFlag(fs)
 	held := heldFlag(fs)
-	bl := baseline.AddFlags(fs)
+	set := settingsFlags(fs)
 	if helped, err := cmdutil.Parse(fs, args, runUsage, stdout); helped || err != nil {
 		return err
 	}
-	if err := cmdutil.CheckStdout(cmdutil.Output{Flag: "-json", Path: *jsonOut}, cmdutil.Output{Flag: "-html", Path: *htmlOut}, cmdutil.Output{Flag: "-write-baseline", Path: bl.Write}); err != nil {
+	if err := cmdutil.CheckStdout(cmdutil.Output{Flag: "-json", Path: *jsonOut}, cmdutil.Output{Flag: "-html", Path: *htmlOut}, cmdutil.Output{Flag: "-write-baseline", Path: set.bl.Write}); err != nil {
 		return err
 	}
 	if err := checkHeld(*held); err != nil {
 		return err
 	}
-	base, err := bl.Load()
-	if err != nil {
-		return err
-	}
 	targets, progArgs := splitArgs(fs.Args())
 	if len(targets) == 0 {
 		return cmdutil.Usagef("no program given: run \"leakhound run <main package dir or .go files>\"")
+	}
+	if err := set.load(fs, config.StartDir(targets), held, retained); err != nil {
+		return err
 	}
 	bin, b, err := buildProgram(targets, *tags)
 	if b != nil {
@@ -80,7 +81,7 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		return err
 	}
 	reportPath := filepath.Join(b.work, "report.jsonl")
-	policyEnv, err := b.writePolicy(base.Policy())
+	policyEnv, err := b.writePolicy(set.pol)
 	if err != nil {
 		return err
 	}
@@ -99,7 +100,7 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if !final {
 		res.notes = append(res.notes, "the program ended without running leakhound's exit report (crash, unhandled panic or SIGKILL): only resources closed by the garbage collector are reported")
 	}
-	failing, err := finish(res, *jsonOut, *htmlOut, bl, base, stdout, stderr)
+	failing, err := finish(res, set, *jsonOut, *htmlOut, stdout, stderr)
 	if err != nil {
 		return err
 	}

@@ -7,8 +7,8 @@ import (
 	"path/filepath"
 	"slices"
 
-	"github.com/leakhound/leakhound/internal/baseline"
 	"github.com/leakhound/leakhound/internal/cmdutil"
+	"github.com/leakhound/leakhound/internal/config"
 	"github.com/leakhound/leakhound/report"
 	"github.com/leakhound/leakhound/track"
 )
@@ -30,7 +30,8 @@ ever-growing finalizer queue are reported too (not attributed to a test).
 
 With -baseline FILE, the leaks the baseline lists are reported as known: they
 fail neither their test nor the run. -write-baseline FILE writes the leaks of
-this run as a baseline.
+this run as a baseline. The ignore rules and thresholds of .leakhound.yaml
+(or -config FILE) apply: see docs/config.md.
 
 For go test's JSON event stream (gotestsum, CI dashboards), pass it after
 "--": leakhound test ./... -- -json
@@ -48,25 +49,24 @@ func Test(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	htmlOut := fs.String("html", "", "write the HTML report to `FILE`; \"-\" for stdout")
 	retained := retainedFlag(fs)
 	held := heldFlag(fs)
-	bl := baseline.AddFlags(fs)
+	set := settingsFlags(fs)
 	if helped, err := cmdutil.Parse(fs, args, testUsage, stdout); helped || err != nil {
 		return err
 	}
-	if err := cmdutil.CheckStdout(cmdutil.Output{Flag: "-json", Path: *jsonOut}, cmdutil.Output{Flag: "-html", Path: *htmlOut}, cmdutil.Output{Flag: "-write-baseline", Path: bl.Write}); err != nil {
+	if err := cmdutil.CheckStdout(cmdutil.Output{Flag: "-json", Path: *jsonOut}, cmdutil.Output{Flag: "-html", Path: *htmlOut}, cmdutil.Output{Flag: "-write-baseline", Path: set.bl.Write}); err != nil {
 		return err
 	}
 	if err := checkHeld(*held); err != nil {
-		return err
-	}
-	base, err := bl.Load()
-	if err != nil {
 		return err
 	}
 	pkgs, goFlags := splitArgs(fs.Args())
 	if len(pkgs) == 0 {
 		pkgs = []string{"."}
 	}
-	if (*jsonOut == "-" || *htmlOut == "-" || bl.Write == "-") && slices.Contains(goFlags, "-json") {
+	if err := set.load(fs, config.StartDir(pkgs), held, retained); err != nil {
+		return err
+	}
+	if (*jsonOut == "-" || *htmlOut == "-" || set.bl.Write == "-") && slices.Contains(goFlags, "-json") {
 		return cmdutil.Usagef("a report to stdout (\"-\") and go test's -json both write to stdout: write the report to a file")
 	}
 	b, err := newBuild(".")
@@ -75,7 +75,7 @@ func Test(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	}
 	defer b.cleanup()
 	reportPath := filepath.Join(b.work, "report.jsonl")
-	policyEnv, err := b.writePolicy(base.Policy())
+	policyEnv, err := b.writePolicy(set.pol)
 	if err != nil {
 		return err
 	}
@@ -91,7 +91,7 @@ func Test(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	failing, err := finish(res, *jsonOut, *htmlOut, bl, base, stdout, stderr)
+	failing, err := finish(res, set, *jsonOut, *htmlOut, stdout, stderr)
 	if err != nil {
 		return err
 	}

@@ -19,6 +19,8 @@ import (
 
 	"github.com/leakhound/leakhound/internal/baseline"
 	"github.com/leakhound/leakhound/internal/cmdutil"
+	"github.com/leakhound/leakhound/internal/config"
+	"github.com/leakhound/leakhound/internal/policy"
 	"github.com/leakhound/leakhound/passes"
 )
 
@@ -50,6 +52,7 @@ func Main(args []string, stdout, stderr io.Writer) error {
 	htmlFile := fs.String("html", "", "write the HTML report to `FILE`; \"-\" for stdout")
 	tests := fs.Bool("tests", true, "also check the packages' test files")
 	bl := baseline.AddFlags(fs)
+	configFile := fs.String("config", "", "read the configuration `FILE` (default: .leakhound.yaml or .leakhound.json found from the package directory up to the module root): analyzers to enable or disable, paths to skip")
 	for _, a := range passes.Analyzers {
 		a.Flags.VisitAll(func(f *flag.Flag) {
 			fs.Var(f.Value, a.Name+"."+f.Name, f.Usage)
@@ -74,12 +77,24 @@ func Main(args []string, stdout, stderr io.Writer) error {
 	if len(patterns) == 0 {
 		patterns = []string{"."}
 	}
+	cfg, err := config.Load(*configFile, config.StartDir(patterns))
+	if err == nil {
+		err = checkVetConfig(cfg.Vet)
+	}
+	if err != nil {
+		return cmdutil.Usagef("vet: %s", strings.ReplaceAll(err.Error(), "\n", "; "))
+	}
 	all, err := Run(patterns, *tests)
 	if err != nil {
 		return err
 	}
+	all = configured(all, cfg)
 	rep := Report(all)
-	base.Policy().Apply(rep.Findings)
+	pol, err := policy.New(base.IDs(), nil)
+	if err != nil {
+		return err
+	}
+	rep.Findings, _ = pol.Apply(rep.Findings)
 	findings := unknown(all, rep)
 	// A report on stdout stays parseable: the diagnostics go to stderr then.
 	textOut := stdout
