@@ -93,3 +93,29 @@ func countKnown(rep *report.Report) int {
 	}
 	return n
 }
+
+// TestVetConfig runs vet on a copy of testdata/leaky with a .leakhound.yaml
+// that disables the finalizer analyzer and skips rawfd.go.
+func TestVetConfig(t *testing.T) {
+	bin := buildLeakhound(t)
+	src, err := filepath.Abs(filepath.Join("testdata", "leaky"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := srcedit.CopyDir(t, src)
+	srcedit.WriteFile(t, dir, ".leakhound.yaml", "version: 1\nvet:\n  disable: [finalizer]\n  skip: [rawfd.go]\n")
+	r := runIn(t, dir, bin, "vet", "./...")
+	for _, line := range strings.Split(strings.TrimSpace(r.stdout), "\n") {
+		if strings.HasSuffix(line, "(finalizer)") || strings.HasPrefix(line, "rawfd.go:") {
+			t.Errorf("a disabled analyzer or a skipped file reported: %s", line)
+		}
+	}
+	if n := strings.Count(r.stdout, "\n"); r.code != 1 || n != len(wantText)-2 {
+		t.Errorf("exit %d, %d diagnostics; want 1 and %d\n%s", r.code, n, len(wantText)-2, r.stdout)
+	}
+	srcedit.WriteFile(t, dir, ".leakhound.yaml", "vet:\n  enable: [unclosed, rawfs]\n")
+	r = runIn(t, dir, bin, "vet", "./...")
+	if want := ".leakhound.yaml:2: unknown analyzer \"rawfs\""; r.code != 2 || !strings.Contains(r.stderr, want) {
+		t.Errorf("an unknown analyzer: exit %d, want 2 and %q\n%s", r.code, want, r.stderr)
+	}
+}
