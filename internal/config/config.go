@@ -207,8 +207,16 @@ func (p *parser) fields(n *yaml.Node, what string, keys []string, do func(key st
 	}
 }
 
+// The keys of the file, by section (docs/leakhound.schema.json lists the
+// same: TestSchemaMatchesParser).
+var (
+	topKeys       = []string{"version", "ignore", "thresholds", "vet", "$schema"}
+	thresholdKeys = []string{"held", "retained"}
+	vetKeys       = []string{"enable", "disable", "skip"}
+)
+
 func (p *parser) top(n *yaml.Node) {
-	p.fields(n, "the configuration", []string{"version", "ignore", "thresholds", "vet"}, func(key string, v *yaml.Node) {
+	p.fields(n, "the configuration", topKeys, func(key string, v *yaml.Node) {
 		switch key {
 		case "version":
 			if v.Value != "1" {
@@ -280,7 +288,7 @@ func knownReason(r report.Reason) bool {
 }
 
 func (p *parser) thresholds(n *yaml.Node) {
-	p.fields(n, "thresholds", []string{"held", "retained"}, func(key string, v *yaml.Node) {
+	p.fields(n, "thresholds", thresholdKeys, func(key string, v *yaml.Node) {
 		switch key {
 		case "held":
 			d, err := time.ParseDuration(v.Value)
@@ -301,7 +309,7 @@ func (p *parser) thresholds(n *yaml.Node) {
 }
 
 func (p *parser) vet(n *yaml.Node) {
-	p.fields(n, "vet", []string{"enable", "disable", "skip"}, func(key string, v *yaml.Node) {
+	p.fields(n, "vet", vetKeys, func(key string, v *yaml.Node) {
 		if v.Kind != yaml.SequenceNode {
 			p.errorf(v, "vet %s must be a list", key)
 			return

@@ -1,8 +1,11 @@
 package config
 
 import (
+	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -37,8 +40,8 @@ vet:
 
 func TestReadYAMLAndJSON(t *testing.T) {
 	dir := t.TempDir()
-	json := `{
-	"version": 1,
+	jsonFile := `{
+	"$schema": "leakhound.schema.json", "version": 1,
 	"ignore": [
 		{"created_by": "example.com/app.worker", "reason": "stopped by the process exit"}
 	],
@@ -47,7 +50,7 @@ func TestReadYAMLAndJSON(t *testing.T) {
 	for name, tt := range map[string]struct {
 		content string
 		line    string
-	}{".leakhound.yaml": {goodYAML, ":3"}, ".leakhound.json": {json, ":4"}} {
+	}{".leakhound.yaml": {goodYAML, ":3"}, ".leakhound.json": {jsonFile, ":4"}} {
 		c, err := Read(write(t, dir, name, tt.content))
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
@@ -136,6 +139,46 @@ func TestStartDir(t *testing.T) {
 	} {
 		if got := StartDir(tt.give); got != tt.want {
 			t.Errorf("StartDir(%q) = %q, want %q", tt.give, got, tt.want)
+		}
+	}
+}
+
+// TestSchemaMatchesParser checks that the JSON Schema editors complete the
+// file with has the keys the parser accepts, section by section.
+func TestSchemaMatchesParser(t *testing.T) {
+	data, err := os.ReadFile("../../docs/leakhound.schema.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	type object struct {
+		Properties map[string]json.RawMessage `json:"properties"`
+	}
+	var schema struct {
+		object
+		Defs map[string]json.RawMessage `json:"$defs"`
+	}
+	if err := json.Unmarshal(data, &schema); err != nil {
+		t.Fatal(err)
+	}
+	section := func(raw json.RawMessage) []string {
+		var o object
+		if err := json.Unmarshal(raw, &o); err != nil {
+			t.Fatal(err)
+		}
+		return slices.Sorted(maps.Keys(o.Properties))
+	}
+	for _, tt := range []struct {
+		name   string
+		schema []string
+		parser []string
+	}{
+		{"top", section(data), topKeys},
+		{"rule", section(schema.Defs["rule"]), ruleKeys},
+		{"thresholds", section(schema.Properties["thresholds"]), thresholdKeys},
+		{"vet", section(schema.Properties["vet"]), vetKeys},
+	} {
+		if want := slices.Sorted(slices.Values(tt.parser)); !slices.Equal(tt.schema, want) {
+			t.Errorf("%s: the schema has %v, the parser %v", tt.name, tt.schema, want)
 		}
 	}
 }
