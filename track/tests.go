@@ -51,8 +51,9 @@ const testMaxWait = time.Second
 // testEnded reports what the test owner leaked: resources still open,
 // resources the collector closed or found held too long while it ran, and
 // goroutines it started that are still alive. It returns the message that
-// fails the test, "" when there is none: nothing leaked, or the policy knows
-// every leak.
+// fails the test, "" when there is none: nothing leaked, or the policy
+// (internal/policy: a baseline's known findings, a configuration's ignore
+// rules) lets every leak pass.
 func (t *tracker) testEnded(owner uint64) string {
 	t.mu.Lock()
 	run := t.tests[owner]
@@ -88,7 +89,7 @@ func (t *tracker) testEnded(owner uint64) string {
 	kept, _ := t.policy.Apply(report.Merge(fs))
 	failing := policy.Failing(kept)
 	if len(failing) == 0 {
-		return "" // nothing leaked, or only leaks a baseline lists
+		return "" // nothing leaked, or only leaks the policy lets pass
 	}
 	return (&report.Report{Findings: failing}).Err().Error()
 }

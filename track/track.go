@@ -27,7 +27,10 @@
 //
 // Under leakhound, findings also go to the file named by the
 // LEAKHOUND_REPORT environment variable, one JSON object per line (see
-// [Event]); leakhound reads it when the program ends.
+// [Event]); leakhound reads it when the program ends. The file named by
+// LEAKHOUND_POLICY (internal/policy) says which findings pass: those a
+// baseline lists and those an ignore rule matches fail no test and do not
+// fail the binary at exit.
 package track
 
 import (
