@@ -34,6 +34,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/leakhound/leakhound/bench/internal/gobuild"
 	"github.com/leakhound/leakhound/internal/testutil/srcedit"
 	"github.com/leakhound/leakhound/report"
 )
@@ -77,8 +78,8 @@ func run(module, skip, pkg, lh string, keep bool) error {
 	}
 	if lh == "" {
 		lh = filepath.Join(work, "leakhound")
-		if out, err := exec.Command("go", "build", "-o", lh, "../cmd/leakhound").CombinedOutput(); err != nil {
-			return fmt.Errorf("build leakhound: %s", out)
+		if err := gobuild.Build("..", lh, "./cmd/leakhound"); err != nil {
+			return err
 		}
 	}
 	dir := filepath.Join(work, "src")
