@@ -1,6 +1,7 @@
 package runcmd_test
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -60,4 +61,17 @@ func TestConfig(t *testing.T) {
 			t.Errorf("exit %d, want 2 and the file:line of the rule\n%s", r.code, r.stderr)
 		}
 	})
+}
+
+// TestBaselineNotWrittenOnBuildFailure checks that a go test that failed
+// without any leak (here, a test file that does not compile) does not
+// replace a baseline with an empty one.
+func TestBaselineNotWrittenOnBuildFailure(t *testing.T) {
+	dir := srcedit.CopyDir(t, "testdata/baselinemod")
+	srcedit.WriteFile(t, dir, "leaky/broken_test.go", "package leaky\n\nfunc broken() { undefined() }\n")
+	path := filepath.Join(dir, "baseline.json")
+	r := execLeakhound(t, dir, "test", "-write-baseline", path, "./...", "--", "-count=1")
+	if _, err := os.Stat(path); r.code != 1 || err == nil || !strings.Contains(r.stderr, "is not written") {
+		t.Errorf("exit %d, baseline stat error %v; want 1, no file and a note\n%s", r.code, err, r.stderr)
+	}
 }

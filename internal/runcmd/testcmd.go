@@ -91,6 +91,12 @@ func Test(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if code != 0 && len(res.report.Findings) == 0 && set.bl.Write != "" {
+		// A build failure looks the same: an empty baseline would lose
+		// every entry of the file it replaces.
+		fmt.Fprintf(stderr, "leakhound: go test failed and no leak was found: the baseline %s is not written (fix the tests or the build first)\n", set.bl.Write)
+		set.bl.Write = ""
+	}
 	failing, err := finish(res, set, *jsonOut, *htmlOut, stdout, stderr)
 	if err != nil {
 		return err
