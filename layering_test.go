@@ -28,7 +28,8 @@ var layers = map[string][]string{
 	"internal/retain":  {"internal/heapdump"},
 	"internal/gcqueue": {"internal/stack", "report"},
 	"internal/verdict": {"internal/heapdump", "internal/retain", "internal/stack", "report"},
-	"track":            {"internal/gcqueue", "internal/stack", "internal/verdict", "report"},
+	"internal/policy":  {"report"},
+	"track":            {"internal/gcqueue", "internal/policy", "internal/stack", "internal/verdict", "report"},
 
 	// The test author's API.
 	"": {"internal/verdict", "report"},
@@ -52,8 +53,10 @@ var layers = map[string][]string{
 	// The commands, over the shared command plumbing.
 	"internal/htmlreport": {"report"},
 	"internal/cmdutil":    {"internal/htmlreport", "report"},
-	"internal/runcmd":     {"internal/cmdutil", "internal/instrument", "report", "track", "golang.org/x/mod/modfile"},
-	"internal/vetcmd":     {"internal/cmdutil", "passes", "report", "golang.org/x/tools/..."},
+	"internal/baseline":   {"internal/cmdutil", "report"},
+	"internal/config":     {"internal/policy", "report", "go.yaml.in/yaml/v3"},
+	"internal/runcmd":     {"internal/baseline", "internal/cmdutil", "internal/config", "internal/instrument", "internal/policy", "report", "track", "golang.org/x/mod/modfile"},
+	"internal/vetcmd":     {"internal/baseline", "internal/cmdutil", "internal/config", "internal/policy", "passes", "report", "golang.org/x/tools/..."},
 	"internal/inspectcmd": {"internal/cmdutil", "internal/inspect", "report"},
 	"internal/cli":        {"internal/cmdutil", "internal/inspectcmd", "internal/runcmd", "internal/vetcmd"},
 	"cmd/leakhound":       {"internal/cli"},

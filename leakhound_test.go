@@ -376,7 +376,7 @@ func TestReportJSONMatchesSchema(t *testing.T) {
 	if err := json.Unmarshal(top["findings"], &findings); err != nil || len(findings) != 1 {
 		t.Fatalf("findings %s: %v", top["findings"], err)
 	}
-	want := []string{"certainty", "count", "detail", "id", "kind", "message", "origin", "reason", "resource", "retained_bytes", "stack", "wait"}
+	want := []string{"certainty", "count", "detail", "id", "kind", "known", "message", "origin", "reason", "resource", "retained_bytes", "stable_id", "stack", "wait"}
 	if got := sortedKeys(findings[0]); !slices.Equal(got, want) {
 		t.Errorf("finding keys %v, want %v", got, want)
 	}

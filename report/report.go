@@ -92,8 +92,14 @@ type Report struct {
 }
 
 // Finding is one leak, or a group of identical leaks ([Finding.Count]).
+//
+// ID is precise to the line ([FindingID]); StableID survives edits that
+// move lines ([StableID]) and is what baselines list. Known says a baseline
+// lists the finding: it is reported but does not fail the run.
 type Finding struct {
 	ID            string    `json:"id"`
+	StableID      string    `json:"stable_id"`
+	Known         bool      `json:"known"`
 	Kind          Kind      `json:"kind"`
 	Certainty     Certainty `json:"certainty"`
 	Reason        Reason    `json:"reason"`
@@ -123,9 +129,10 @@ func (f Frame) String() string {
 	return f.Func + " " + f.File + ":" + strconv.Itoa(f.Line)
 }
 
-// FindingID returns the stable identifier of a finding: a hash of its kind,
-// reason and origin (function names, file base names and lines, so the same
-// leak has the same id on every machine). Baselines and suppressions use it.
+// FindingID returns the line-precise identifier of a finding: a hash of its
+// kind, reason and origin (function names, file base names and lines, so the
+// same leak has the same id on every machine). It changes when a line above
+// the leak is added; baselines use [StableID], which does not.
 func FindingID(kind Kind, reason Reason, origin []Frame) string {
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\x00%s", kind, reason)
@@ -169,19 +176,23 @@ func (e *LeakError) Is(target error) bool { return target == ErrLeaks }
 // ErrLeaks matches every error returned by [Report.Err] under errors.Is.
 var ErrLeaks = errors.New("leakhound: leaks found")
 
-// New returns a report of mode holding findings, in the order of [Sort],
+// New returns a report of mode holding findings with their stable ids
+// ([AssignStableIDs]), in the order of [Sort],
 // made by this program: Schema is [Schema], Go is [runtime.Version]. A
 // report without findings holds an empty list, never null.
 func New(mode Mode, findings []Finding) *Report {
 	if findings == nil {
 		findings = []Finding{}
 	}
+	AssignStableIDs(findings)
 	Sort(findings)
 	return &Report{Schema: Schema, Go: runtime.Version(), Mode: mode, Findings: findings}
 }
 
 // Merge groups identical findings (same id, resource, reason, test and
-// package), adding up their counts, in the order of [Sort].
+// package), adding up their counts (a group is known when one of its
+// findings is), sets their stable ids ([AssignStableIDs]) and returns them
+// in the order of [Sort].
 func Merge(fs []Finding) []Finding {
 	out := []Finding{}
 	type group struct {
@@ -194,11 +205,13 @@ func Merge(fs []Finding) []Finding {
 		k := group{f.ID, f.Resource, f.Reason, f.Test, f.Package}
 		if i, ok := index[k]; ok {
 			out[i].Count += f.Count
+			out[i].Known = out[i].Known || f.Known
 			continue
 		}
 		index[k] = len(out)
 		out = append(out, f)
 	}
+	AssignStableIDs(out)
 	Sort(out)
 	return out
 }
@@ -285,7 +298,7 @@ func Reasons(kind Kind) []Reason {
 
 // Validate reports the first way in which r breaks the report format: the
 // schema, a mode, a Go version, findings that are a list (never null), each
-// with a 16-digit hex id, a declared kind, certainty and reason (any
+// with a 16-digit hex id and stable_id, a declared kind, certainty and reason (any
 // analyzer name for static findings), a count of at least one, a message
 // and a stack or an origin (a resource still open has only the stack that
 // opened it); findings in the order of [Sort].
@@ -316,8 +329,11 @@ func (r *Report) Validate() error {
 }
 
 func (f Finding) validate() error {
-	if _, err := hex.DecodeString(f.ID); err != nil || len(f.ID) != 16 {
+	if !isHexID(f.ID) {
 		return fmt.Errorf("id %q is not 16 hex digits", f.ID)
+	}
+	if !isHexID(f.StableID) {
+		return fmt.Errorf("stable_id %q is not 16 hex digits", f.StableID)
 	}
 	switch reasons := Reasons(f.Kind); {
 	case f.Kind == KindStatic:

@@ -89,7 +89,7 @@ func TestNew(t *testing.T) {
 func TestValidate(t *testing.T) {
 	good := func() *Report {
 		return &Report{Schema: Schema, Go: "go1.27.4", Mode: ModeTest, Findings: []Finding{{
-			ID: "0123456789abcdef", Kind: KindResource, Certainty: Proven, Reason: ReasonOpenAtEnd,
+			ID: "0123456789abcdef", StableID: "fedcba9876543210", Kind: KindResource, Certainty: Proven, Reason: ReasonOpenAtEnd,
 			Count: 1, Message: "m", Stack: []Frame{{Func: "f"}},
 		}}}
 	}
@@ -108,6 +108,8 @@ func TestValidate(t *testing.T) {
 		{"go", func(r *Report) { r.Go = "" }},
 		{"null findings", func(r *Report) { r.Findings = nil }},
 		{"id", func(r *Report) { r.Findings[0].ID = "xyz" }},
+		{"upper-case id", func(r *Report) { r.Findings[0].ID = "0123456789ABCDEF" }},
+		{"stable id", func(r *Report) { r.Findings[0].StableID = "" }},
 		{"kind", func(r *Report) { r.Findings[0].Kind = "thread" }},
 		{"reason of another kind", func(r *Report) { r.Findings[0].Reason = ReasonBacklog }},
 		{"static without reason", func(r *Report) { r.Findings[0].Kind, r.Findings[0].Reason = KindStatic, "" }},

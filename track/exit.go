@@ -5,6 +5,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/leakhound/leakhound/internal/policy"
 	"github.com/leakhound/leakhound/internal/verdict"
 	"github.com/leakhound/leakhound/report"
 )
@@ -15,7 +16,8 @@ import (
 // reported already aside). It runs once. code is the status the program
 // exits with; in a test binary, when leaks were found, the findings are
 // printed and a zero status becomes 1, so that go test reports the package
-// as failed and never caches it as ok.
+// as failed and never caches it as ok; findings the policy knows are
+// reported but change no status.
 func (t *tracker) exit(code int) int {
 	t.settle()
 	t.mu.Lock()
@@ -52,7 +54,9 @@ func (t *tracker) exit(code int) int {
 	} else {
 		t.emit(Event{Note: "goroutine leaks are not proven: this Go has no goroutineleak profile (use Go 1.27, or Go 1.26 with GOEXPERIMENT=goroutineleakprofile)"})
 	}
-	show := inTests && len(fs) > 0
+	kept, _ := t.policy.Apply(report.Merge(fs))
+	failing := policy.Failing(kept)
+	show := inTests && len(failing) > 0
 	for i := range fs {
 		t.emit(Event{Finding: &fs[i], Shown: show})
 	}
@@ -60,7 +64,7 @@ func (t *tracker) exit(code int) int {
 	if !show {
 		return code
 	}
-	fmt.Fprintf(os.Stderr, "leakhound: when the test binary exited, after its tests:\n%v\n", (&report.Report{Findings: report.Merge(fs)}).Err())
+	fmt.Fprintf(os.Stderr, "leakhound: when the test binary exited, after its tests:\n%v\n", (&report.Report{Findings: failing}).Err())
 	if code == 0 {
 		code = 1
 	}

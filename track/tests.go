@@ -3,6 +3,7 @@ package track
 import (
 	"time"
 
+	"github.com/leakhound/leakhound/internal/policy"
 	"github.com/leakhound/leakhound/internal/verdict"
 	"github.com/leakhound/leakhound/report"
 )
@@ -56,7 +57,10 @@ const testSettle = 250 * time.Millisecond
 
 // testEnded reports what the test owner leaked: resources still open,
 // resources the collector closed or found held too long while it ran, and
-// goroutines it started that are still alive.
+// goroutines it started that are still alive. It returns the message that
+// fails the test, "" when there is none: nothing leaked, or the policy
+// (internal/policy: a baseline's known findings, a configuration's ignore
+// rules) lets every leak pass.
 func (t *tracker) testEnded(owner uint64) string {
 	t.mu.Lock()
 	run := t.tests[owner]
@@ -89,10 +93,12 @@ func (t *tracker) testEnded(owner uint64) string {
 	for _, f := range run.found {
 		t.emit(Event{ShownID: f.ID})
 	}
-	if len(fs) == 0 {
-		return ""
+	kept, _ := t.policy.Apply(report.Merge(fs))
+	failing := policy.Failing(kept)
+	if len(failing) == 0 {
+		return "" // nothing leaked, or only leaks the policy lets pass
 	}
-	return (&report.Report{Findings: report.Merge(fs)}).Err().Error()
+	return (&report.Report{Findings: failing}).Err().Error()
 }
 
 // goroutinesOf reports the goroutines test owner started that are still

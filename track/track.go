@@ -27,7 +27,10 @@
 //
 // Under leakhound, findings also go to the file named by the
 // LEAKHOUND_REPORT environment variable, one JSON object per line (see
-// [Event]); leakhound reads it when the program ends.
+// [Event]); leakhound reads it when the program ends. The file named by
+// LEAKHOUND_POLICY (internal/policy) says which findings pass: those a
+// baseline lists and those an ignore rule matches fail no test and do not
+// fail the binary at exit.
 package track
 
 import (
@@ -42,6 +45,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/leakhound/leakhound/internal/policy"
 	"github.com/leakhound/leakhound/report"
 )
 
@@ -124,6 +128,12 @@ func init() {
 		} else {
 			tr.held = d
 		}
+	}
+	// Read before the hooks are set, so the file is not tracked.
+	if p, err := policy.FromEnv(); err != nil {
+		fmt.Fprintf(os.Stderr, "leakhound: %v: known leaks fail as new ones\n", err)
+	} else {
+		tr.policy = p
 	}
 	if path := os.Getenv(EnvReport); path != "" {
 		// Opened before the hooks are set, so the report file is not tracked.
@@ -228,6 +238,8 @@ type tracker struct {
 	// printed counts the findings printed as they happened, by id.
 	printed map[string]int
 
+	// policy says which findings pass (known to a baseline); nil: none.
+	policy       *policy.Policy
 	pkg          string // the package under test, in a test binary
 	quiet        bool
 	retained     bool // measure retained memory at exit

@@ -62,6 +62,8 @@ func parseArgs(args []string, stdout io.Writer) (*config, error) {
 	fs.IntVar(&c.threshold.MinCount, "min-count", c.threshold.MinCount, "rank a site with at least `N` blocked goroutines (all instances)")
 	fs.DurationVar(&c.threshold.MinAge, "min-age", c.threshold.MinAge, "rank a site whose goroutines have waited at least `D`")
 	fs.IntVar(&c.threshold.MinGrowth, "min-growth", c.threshold.MinGrowth, "rank a site that grew by at least `N` between two samples of one instance")
+	configFile := fs.String("config", "", "not supported yet by inspect: the configuration file applies to test, run and vet")
+	baselineFile := fs.String("baseline", "", "not supported yet by inspect: baselines apply to test, run and vet")
 	if helped, err := cmdutil.Parse(fs, args, usage, stdout); helped || err != nil {
 		if err == nil {
 			err = flag.ErrHelp
@@ -69,6 +71,10 @@ func parseArgs(args []string, stdout io.Writer) (*config, error) {
 		return nil, err
 	}
 	switch {
+	case *configFile != "":
+		return nil, cmdutil.Usagef("inspect: -config is not supported yet: the configuration file applies to leakhound test, run and vet")
+	case *baselineFile != "":
+		return nil, cmdutil.Usagef("inspect: -baseline is not supported yet: baselines apply to leakhound test, run and vet")
 	case c.workers < 1:
 		return nil, cmdutil.Usagef("inspect: -j must be at least 1")
 	case c.timeout <= 0:

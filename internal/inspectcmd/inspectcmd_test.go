@@ -65,6 +65,8 @@ func TestMain_(t *testing.T) {
 		{name: "all sources bad", give: []string{fixture("garbage.gz")}, wantCode: 2, wantStderr: []string{"garbage.gz:"}},
 		{name: "no source", give: nil, wantCode: 2},
 		{name: "bad flag", give: []string{"-j", "0", "x"}, wantCode: 2},
+		{name: "config not supported yet", give: []string{"-config", ".leakhound.yaml", "x"}, wantCode: 2, wantStderr: []string{"inspect: -config is not supported yet"}},
+		{name: "baseline not supported yet", give: []string{"-baseline", "b.json", "x"}, wantCode: 2, wantStderr: []string{"inspect: -baseline is not supported yet"}},
 		{name: "two reports on stdout", give: []string{"-json", "-", "-html", "-", "x"}, wantCode: 2},
 		{name: "unknown flag", give: []string{"-nosuch", "x"}, wantCode: 2, wantStderr: []string{`leakhound: inspect: flag provided but not defined: -nosuch: run "leakhound inspect -h" for usage`}},
 		{name: "bad flag value", give: []string{"-j", "many", "x"}, wantCode: 2, wantStderr: []string{`inspect: invalid value "many" for flag -j`}},

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/leakhound/leakhound/internal/instrument"
+	"github.com/leakhound/leakhound/internal/policy"
 	"golang.org/x/mod/modfile"
 )
 
@@ -264,4 +265,17 @@ func sourceDir() (string, error) {
 func isLeakhoundModule(dir string) bool {
 	data, err := os.ReadFile(filepath.Join(dir, "go.mod"))
 	return err == nil && modfile.ModulePath(data) == modulePath
+}
+
+// writePolicy writes p for the tracker into the work directory and returns
+// the environment variable that names it: none when p is nil.
+func (b *build) writePolicy(p *policy.Policy) ([]string, error) {
+	if p == nil {
+		return nil, nil
+	}
+	path := filepath.Join(b.work, "policy.json")
+	if err := p.Write(path); err != nil {
+		return nil, err
+	}
+	return []string{policy.Env + "=" + path}, nil
 }

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 
 	"github.com/leakhound/leakhound/internal/cmdutil"
 	"github.com/leakhound/leakhound/report"
@@ -68,12 +67,15 @@ func readReport(path, goVersion string, mode report.Mode) (*result, bool, error)
 	return res, final, nil
 }
 
-// finish prints the summary on stderr and writes the JSON and HTML reports.
-func finish(res *result, jsonOut, htmlOut string, stdout, stderr io.Writer) error {
+// finish applies the settings' policy to the report (ignore rules, known
+// findings), prints the summary on stderr, writes the JSON and HTML reports
+// and the baseline of -write-baseline, and returns the findings that fail
+// the run: those no rule ignores and no baseline lists.
+func finish(res *result, s *settings, jsonOut, htmlOut string, stdout, stderr io.Writer) ([]report.Finding, error) {
 	for _, n := range res.notes {
 		fmt.Fprintf(stderr, "leakhound: note: %s\n", n)
 	}
-	fs := res.report.Findings
+	fs := s.apply(res, stderr)
 	if len(fs) > 0 {
 		n := 0
 		for _, f := range fs {
@@ -88,7 +90,10 @@ func finish(res *result, jsonOut, htmlOut string, stdout, stderr io.Writer) erro
 			fmt.Fprintf(stderr, "\n%s\n", f.Text())
 		}
 	}
-	return cmdutil.WriteReports(jsonOut, htmlOut, res.report, stdout)
+	if err := s.bl.Finish(s.base, res.report, stdout, stderr); err != nil {
+		return nil, err
+	}
+	return fs, cmdutil.WriteReports(jsonOut, htmlOut, res.report, stdout)
 }
 
 // summary is a one-line description of f.
@@ -101,7 +106,7 @@ func summary(f report.Finding) string {
 	if f.Kind == report.KindGoroutine {
 		verb = "created"
 	}
-	if fr, ok := userFrame(f.Origin); ok {
+	if fr, ok := report.UserFrame(f.Origin); ok {
 		s += " " + verb + " at " + fr.String()
 	}
 	if f.Test != "" {
@@ -111,29 +116,4 @@ func summary(f report.Finding) string {
 		s += " (" + f.Package + ")"
 	}
 	return s + " [id " + f.ID + "]"
-}
-
-// userFrame returns the first frame of origin in the program's own code (a
-// function whose import path has a dot in its first element, or of a main
-// or test package), else the first frame.
-func userFrame(origin []report.Frame) (report.Frame, bool) {
-	if len(origin) == 0 {
-		return report.Frame{}, false
-	}
-	for _, fr := range origin {
-		pkg := pkgOf(fr.Func)
-		first, _, _ := strings.Cut(pkg, "/")
-		if strings.Contains(first, ".") || pkg == "main" || strings.HasSuffix(pkg, "_test") {
-			return fr, true
-		}
-	}
-	return origin[0], true
-}
-
-// pkgOf returns the import path of the function fn ("net/http" for
-// "net/http.(*Client).Do").
-func pkgOf(fn string) string {
-	slash := strings.LastIndex(fn, "/")
-	pkg, _, _ := strings.Cut(fn[slash+1:], ".")
-	return fn[:slash+1] + pkg
 }

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/leakhound/leakhound/internal/cmdutil"
+	"github.com/leakhound/leakhound/internal/config"
 	"github.com/leakhound/leakhound/report"
 	"github.com/leakhound/leakhound/track"
 )
@@ -36,8 +37,13 @@ SIGTERM or SIGHUP) leakhound reports the resources still open, a blocked
 finalizer, and the goroutines the garbage collector proves leaked, with the
 heap memory each group of them keeps alive (retained_bytes; see -retained).
 
-Exit status: 1 when leaks were found, else the program's own status; 2 when
-leakhound itself failed.
+With -baseline FILE, the leaks the baseline lists are reported as known and
+do not count; -write-baseline FILE writes the leaks of this run as a baseline.
+The ignore rules and thresholds of .leakhound.yaml (or -config FILE) apply:
+see docs/config.md.
+
+Exit status: 1 when leaks were found (but known ones), else the program's
+own status; 2 when leakhound itself failed.
 
 Flags:
 `
@@ -50,10 +56,11 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	tags := fs.String("tags", "", "build `tags` passed to go build")
 	retained := retainedFlag(fs)
 	held := heldFlag(fs)
+	set := settingsFlags(fs)
 	if helped, err := cmdutil.Parse(fs, args, runUsage, stdout); helped || err != nil {
 		return err
 	}
-	if err := cmdutil.CheckStdout(cmdutil.Output{Flag: "-json", Path: *jsonOut}, cmdutil.Output{Flag: "-html", Path: *htmlOut}); err != nil {
+	if err := cmdutil.CheckStdout(cmdutil.Output{Flag: "-json", Path: *jsonOut}, cmdutil.Output{Flag: "-html", Path: *htmlOut}, cmdutil.Output{Flag: "-write-baseline", Path: set.bl.Write}); err != nil {
 		return err
 	}
 	if err := checkHeld(*held); err != nil {
@@ -63,6 +70,9 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(targets) == 0 {
 		return cmdutil.Usagef("no program given: run \"leakhound run <main package dir or .go files>\"")
 	}
+	if err := set.load(fs, config.StartDir(targets), held, retained); err != nil {
+		return err
+	}
 	bin, b, err := buildProgram(targets, *tags)
 	if b != nil {
 		defer b.cleanup()
@@ -71,9 +81,14 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		return err
 	}
 	reportPath := filepath.Join(b.work, "report.jsonl")
+	policyEnv, err := b.writePolicy(set.pol)
+	if err != nil {
+		return err
+	}
 	cmd := exec.Command(bin, progArgs...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, stdout, stderr
 	cmd.Env = append(os.Environ(), track.EnvReport+"="+reportPath, track.EnvSignals+"=1", retainedEnv(*retained), heldEnv(*held))
+	cmd.Env = append(cmd.Env, policyEnv...)
 	code, err := runForwardingSignals(cmd)
 	if err != nil {
 		return fmt.Errorf("run the program: %w", err)
@@ -85,10 +100,11 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if !final {
 		res.notes = append(res.notes, "the program ended without running leakhound's exit report (crash, unhandled panic or SIGKILL): only resources closed by the garbage collector are reported")
 	}
-	if err := finish(res, *jsonOut, *htmlOut, stdout, stderr); err != nil {
+	failing, err := finish(res, set, *jsonOut, *htmlOut, stdout, stderr)
+	if err != nil {
 		return err
 	}
-	if len(res.report.Findings) > 0 {
+	if len(failing) > 0 {
 		return cmdutil.ErrFindings
 	}
 	if code != 0 {

@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	"github.com/leakhound/leakhound/internal/cmdutil"
+	"github.com/leakhound/leakhound/internal/config"
 	"github.com/leakhound/leakhound/report"
 	"github.com/leakhound/leakhound/track"
 )
@@ -27,11 +28,16 @@ the goroutines the garbage collector proves leaked, with the heap memory
 they keep alive (retained_bytes; see -retained), and a blocked or
 ever-growing finalizer queue are reported too (not attributed to a test).
 
+With -baseline FILE, the leaks the baseline lists are reported as known: they
+fail neither their test nor the run. -write-baseline FILE writes the leaks of
+this run as a baseline. The ignore rules and thresholds of .leakhound.yaml
+(or -config FILE) apply: see docs/config.md.
+
 For go test's JSON event stream (gotestsum, CI dashboards), pass it after
 "--": leakhound test ./... -- -json
 
-Exit status: 0 when the tests passed and nothing leaked; 1 when a test failed
-or a leak was found; 2 when leakhound itself failed.
+Exit status: 0 when the tests passed and nothing leaked (but known leaks); 1
+when a test failed or a new leak was found; 2 when leakhound itself failed.
 
 Flags:
 `
@@ -43,10 +49,11 @@ func Test(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	htmlOut := fs.String("html", "", "write the HTML report to `FILE`; \"-\" for stdout")
 	retained := retainedFlag(fs)
 	held := heldFlag(fs)
+	set := settingsFlags(fs)
 	if helped, err := cmdutil.Parse(fs, args, testUsage, stdout); helped || err != nil {
 		return err
 	}
-	if err := cmdutil.CheckStdout(cmdutil.Output{Flag: "-json", Path: *jsonOut}, cmdutil.Output{Flag: "-html", Path: *htmlOut}); err != nil {
+	if err := cmdutil.CheckStdout(cmdutil.Output{Flag: "-json", Path: *jsonOut}, cmdutil.Output{Flag: "-html", Path: *htmlOut}, cmdutil.Output{Flag: "-write-baseline", Path: set.bl.Write}); err != nil {
 		return err
 	}
 	if err := checkHeld(*held); err != nil {
@@ -56,7 +63,10 @@ func Test(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(pkgs) == 0 {
 		pkgs = []string{"."}
 	}
-	if (*jsonOut == "-" || *htmlOut == "-") && slices.Contains(goFlags, "-json") {
+	if err := set.load(fs, config.StartDir(pkgs), held, retained); err != nil {
+		return err
+	}
+	if (*jsonOut == "-" || *htmlOut == "-" || set.bl.Write == "-") && slices.Contains(goFlags, "-json") {
 		return cmdutil.Usagef("a report to stdout (\"-\") and go test's -json both write to stdout: write the report to a file")
 	}
 	b, err := newBuild(".")
@@ -65,9 +75,14 @@ func Test(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	}
 	defer b.cleanup()
 	reportPath := filepath.Join(b.work, "report.jsonl")
+	policyEnv, err := b.writePolicy(set.pol)
+	if err != nil {
+		return err
+	}
 	cmd := b.goCommand(append(append([]string{"test"}, goFlags...), pkgs...)...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, stdout, stderr
 	cmd.Env = append(cmd.Env, track.EnvReport+"="+reportPath, track.EnvQuiet+"=1", retainedEnv(*retained), heldEnv(*held))
+	cmd.Env = append(cmd.Env, policyEnv...)
 	code, err := runForwardingSignals(cmd)
 	if err != nil {
 		return fmt.Errorf("run go test: %w", err)
@@ -76,10 +91,17 @@ func Test(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := finish(res, *jsonOut, *htmlOut, stdout, stderr); err != nil {
+	if code != 0 && len(res.report.Findings) == 0 && set.bl.Write != "" {
+		// A build failure looks the same: an empty baseline would lose
+		// every entry of the file it replaces.
+		fmt.Fprintf(stderr, "leakhound: go test failed and no leak was found: the baseline %s is not written (fix the tests or the build first)\n", set.bl.Write)
+		set.bl.Write = ""
+	}
+	failing, err := finish(res, set, *jsonOut, *htmlOut, stdout, stderr)
+	if err != nil {
 		return err
 	}
-	if code != 0 || len(res.report.Findings) > 0 {
+	if code != 0 || len(failing) > 0 {
 		return cmdutil.ErrFindings
 	}
 	return nil

@@ -39,11 +39,33 @@ func Report(ds []Diagnostic) *report.Report {
 			Message:   d.Message,
 			Stack:     []report.Frame{frame},
 			Origin:    origin,
-			Pos:       fmt.Sprintf("%s:%d:%d", d.File, d.Line, d.Column),
+			Pos:       d.pos(),
 		})
 	}
 	return report.New(report.ModeVet, fs)
 }
+
+// unknown returns the diagnostics of ds whose findings in rep, made by
+// [Report] from ds, a baseline does not list.
+func unknown(ds []Diagnostic, rep *report.Report) []Diagnostic {
+	type key struct{ pos, analyzer, message string }
+	known := map[key]bool{}
+	for _, f := range rep.Findings {
+		if f.Known {
+			known[key{f.Pos, string(f.Reason), f.Message}] = true
+		}
+	}
+	var out []Diagnostic
+	for _, d := range ds {
+		if !known[key{d.pos(), d.Analyzer, d.Message}] {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// pos is the position of d as a finding gives it: "file:line:col".
+func (d Diagnostic) pos() string { return fmt.Sprintf("%s:%d:%d", d.File, d.Line, d.Column) }
 
 // enclosingFunc names the function declaration that contains d, as the
 // runtime would ("pkg.F", "pkg.(*T).M"), or the package path outside any.

@@ -17,7 +17,10 @@ import (
 	"golang.org/x/tools/go/analysis/unitchecker"
 	"golang.org/x/tools/go/packages"
 
+	"github.com/leakhound/leakhound/internal/baseline"
 	"github.com/leakhound/leakhound/internal/cmdutil"
+	"github.com/leakhound/leakhound/internal/config"
+	"github.com/leakhound/leakhound/internal/policy"
 	"github.com/leakhound/leakhound/passes"
 )
 
@@ -48,6 +51,8 @@ func Main(args []string, stdout, stderr io.Writer) error {
 	sarifFile := fs.String("sarif", "", "write a SARIF 2.1.0 log to `FILE`; \"-\" for stdout")
 	htmlFile := fs.String("html", "", "write the HTML report to `FILE`; \"-\" for stdout")
 	tests := fs.Bool("tests", true, "also check the packages' test files")
+	bl := baseline.AddFlags(fs)
+	configFile := fs.String("config", "", "read the configuration `FILE` (default: .leakhound.yaml or .leakhound.json found from the package directory up to the module root): analyzers to enable or disable, paths to skip")
 	for _, a := range passes.Analyzers {
 		a.Flags.VisitAll(func(f *flag.Flag) {
 			fs.Var(f.Value, a.Name+"."+f.Name, f.Usage)
@@ -60,20 +65,40 @@ func Main(args []string, stdout, stderr io.Writer) error {
 		cmdutil.Output{Flag: "-json", Path: *jsonFile},
 		cmdutil.Output{Flag: "-html", Path: *htmlFile},
 		cmdutil.Output{Flag: "-sarif", Path: *sarifFile},
+		cmdutil.Output{Flag: "-write-baseline", Path: bl.Write},
 	); err != nil {
 		return cmdutil.Usagef("vet: %v", err)
+	}
+	base, err := bl.Load()
+	if err != nil {
+		return err
 	}
 	patterns := fs.Args()
 	if len(patterns) == 0 {
 		patterns = []string{"."}
 	}
-	findings, err := Run(patterns, *tests)
+	cfg, err := config.Load(*configFile, config.StartDir(patterns))
+	if err == nil {
+		err = checkVetConfig(cfg.Vet)
+	}
+	if err != nil {
+		return cmdutil.Usagef("vet: %s", strings.ReplaceAll(err.Error(), "\n", "; "))
+	}
+	all, err := Run(patterns, *tests)
 	if err != nil {
 		return err
 	}
+	all = configured(all, cfg)
+	rep := Report(all)
+	pol, err := policy.New(base.IDs(), nil)
+	if err != nil {
+		return err
+	}
+	rep.Findings, _ = pol.Apply(rep.Findings)
+	findings := unknown(all, rep)
 	// A report on stdout stays parseable: the diagnostics go to stderr then.
 	textOut := stdout
-	if *jsonFile == "-" || *sarifFile == "-" || *htmlFile == "-" {
+	if *jsonFile == "-" || *sarifFile == "-" || *htmlFile == "-" || bl.Write == "-" {
 		textOut = stderr
 	}
 	if err := writeText(textOut, findings); err != nil {
@@ -82,7 +107,10 @@ func Main(args []string, stdout, stderr io.Writer) error {
 	if err := cmdutil.WriteTo(*sarifFile, stdout, func(w io.Writer) error { return writeSARIF(w, findings) }); err != nil {
 		return fmt.Errorf("vet: %w", err)
 	}
-	if err := cmdutil.WriteReports(*jsonFile, *htmlFile, Report(findings), stdout); err != nil {
+	if err := cmdutil.WriteReports(*jsonFile, *htmlFile, rep, stdout); err != nil {
+		return fmt.Errorf("vet: %w", err)
+	}
+	if err := bl.Finish(base, rep, stdout, stderr); err != nil {
 		return fmt.Errorf("vet: %w", err)
 	}
 	if len(findings) > 0 {

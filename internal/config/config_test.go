@@ -1,0 +1,184 @@
+package config
+
+import (
+	"encoding/json"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+func write(t *testing.T, dir, name, content string) string {
+	t.Helper()
+	path := filepath.Join(dir, name)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+const goodYAML = `version: 1
+ignore:
+  - top_function: "github.com/golang/glog.(*loggingT).flushDaemon"
+    reason: glog flushes for the life of the process
+  - package: example.com/app/legacy/...
+    finding_reason: closed-by-gc
+    reason: the legacy importer is being replaced
+thresholds:
+  held: 30s
+  retained: false
+vet:
+  disable: [rawfd]
+  skip: ["gen/..."]
+`
+
+func TestReadYAMLAndJSON(t *testing.T) {
+	dir := t.TempDir()
+	jsonFile := `{
+	"$schema": "leakhound.schema.json", "version": 1,
+	"ignore": [
+		{"created_by": "example.com/app.worker", "reason": "stopped by the process exit"}
+	],
+	"thresholds": {"held": "2m"}
+}`
+	for name, tt := range map[string]struct {
+		content string
+		line    string
+	}{".leakhound.yaml": {goodYAML, ":3"}, ".leakhound.json": {jsonFile, ":4"}} {
+		c, err := Read(write(t, dir, name, tt.content))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if len(c.Ignore) == 0 || c.Ignore[0].Reason == "" || c.Ignore[0].Where != filepath.Join(dir, name)+tt.line {
+			t.Errorf("%s: rules %+v, want the first at line %s with its reason", name, c.Ignore, tt.line)
+		}
+		if c.Held == nil {
+			t.Errorf("%s: held not read", name)
+		}
+	}
+	c, _ := Read(filepath.Join(dir, ".leakhound.yaml"))
+	if *c.Held != 30*time.Second || c.Retained == nil || *c.Retained || len(c.Vet.Disable) != 1 || c.Vet.Skip[0].Value != "gen/..." {
+		t.Errorf("thresholds or vet not read: %+v", c)
+	}
+	if len(c.Ignore) != 2 || c.Ignore[1].Package != "example.com/app/legacy/..." || c.Ignore[1].FindingReason != "closed-by-gc" {
+		t.Errorf("second rule %+v", c.Ignore[1])
+	}
+}
+
+func TestReadErrorsNameTheLine(t *testing.T) {
+	tests := []struct {
+		name, content, want string
+	}{
+		{"unknown top key", "version: 1\nignored: []\n", ":2: unknown key \"ignored\""},
+		{"unknown rule key", "ignore:\n  - kind: goroutine\n    reasn: typo\n", ":3: unknown key \"reasn\" in an ignore rule"},
+		{"rule without reason", "ignore:\n  - kind: goroutine\n", ":2: the rule has no reason"},
+		{"rule without matcher", "ignore:\n  - reason: why\n", ":2: the rule matches nothing"},
+		{"bad kind", "ignore:\n  - kind: thread\n    reason: r\n", ":2: kind \"thread\""},
+		{"bad finding reason", "ignore:\n  - finding_reason: closed\n    reason: r\n", ":2: finding_reason \"closed\""},
+		{"bad test pattern", "ignore:\n  - test: \"(\"\n    reason: r\n", ":2: test \"(\" is not a regular expression"},
+		{"bad held", "thresholds:\n  held: soon\n", ":2: held \"soon\""},
+		{"version", "version: 2\n", ":1: version \"2\""},
+		{"unknown vet key", "vet:\n  only: [rawfd]\n", ":2: unknown key \"only\" in vet"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := write(t, t.TempDir(), ".leakhound.yaml", tt.content)
+			_, err := Read(path)
+			if err == nil || !strings.Contains(err.Error(), path+tt.want) {
+				t.Errorf("Read = %v, want an error containing %q", err, path+tt.want)
+			}
+		})
+	}
+	path := write(t, t.TempDir(), ".leakhound.json", "{\n\"version\": 1,\n\"ignore\": [}\n")
+	if _, err := Read(path); err == nil || !strings.Contains(err.Error(), "line 3") {
+		t.Errorf("a JSON syntax error: %v, want its line", err)
+	}
+}
+
+func TestFind(t *testing.T) {
+	root := t.TempDir()
+	write(t, root, "go.mod", "module example.com/m\n")
+	cfg := write(t, root, ".leakhound.yaml", "version: 1\n")
+	write(t, root, "a/b/x.go", "package b\n")
+	if got, err := Find(filepath.Join(root, "a", "b")); err != nil || got != cfg {
+		t.Errorf("Find from a/b = %q, %v; want the file at the module root", got, err)
+	}
+	nested := write(t, root, "a/.leakhound.json", "{}")
+	if got, _ := Find(filepath.Join(root, "a", "b")); got != nested {
+		t.Errorf("Find from a/b = %q, want the nearer %s", got, nested)
+	}
+	// Above the module root is another project: not searched.
+	outer := t.TempDir()
+	write(t, outer, ".leakhound.yaml", "version: 1\n")
+	write(t, outer, "mod/go.mod", "module example.com/n\n")
+	if got, err := Find(filepath.Join(outer, "mod")); err != nil || got != "" {
+		t.Errorf("Find stopped above the module root: %q, %v", got, err)
+	}
+	write(t, root, "a/.leakhound.yaml", "version: 1\n")
+	if _, err := Find(filepath.Join(root, "a")); err == nil {
+		t.Error("two configuration files in one directory were accepted")
+	}
+}
+
+func TestStartDir(t *testing.T) {
+	for _, tt := range []struct {
+		give []string
+		want string
+	}{
+		{nil, "."},
+		{[]string{"./..."}, "."},
+		{[]string{"./pkg/..."}, "./pkg"},
+		{[]string{"example.com/x", "../y"}, "../y"},
+		{[]string{"./cmd/app/main.go"}, "cmd/app"},
+	} {
+		if got := StartDir(tt.give); got != tt.want {
+			t.Errorf("StartDir(%q) = %q, want %q", tt.give, got, tt.want)
+		}
+	}
+}
+
+// TestSchemaMatchesParser checks that the JSON Schema editors complete the
+// file with has the keys the parser accepts, section by section.
+func TestSchemaMatchesParser(t *testing.T) {
+	data, err := os.ReadFile("../../docs/leakhound.schema.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	type object struct {
+		Properties map[string]json.RawMessage `json:"properties"`
+	}
+	var schema struct {
+		object
+		Defs map[string]json.RawMessage `json:"$defs"`
+	}
+	if err := json.Unmarshal(data, &schema); err != nil {
+		t.Fatal(err)
+	}
+	section := func(raw json.RawMessage) []string {
+		var o object
+		if err := json.Unmarshal(raw, &o); err != nil {
+			t.Fatal(err)
+		}
+		return slices.Sorted(maps.Keys(o.Properties))
+	}
+	for _, tt := range []struct {
+		name   string
+		schema []string
+		parser []string
+	}{
+		{"top", section(data), topKeys},
+		{"rule", section(schema.Defs["rule"]), ruleKeys},
+		{"thresholds", section(schema.Properties["thresholds"]), thresholdKeys},
+		{"vet", section(schema.Properties["vet"]), vetKeys},
+	} {
+		if want := slices.Sorted(slices.Values(tt.parser)); !slices.Equal(tt.schema, want) {
+			t.Errorf("%s: the schema has %v, the parser %v", tt.name, tt.schema, want)
+		}
+	}
+}

@@ -1,0 +1,77 @@
+package runcmd_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/leakhound/leakhound/internal/testutil/srcedit"
+)
+
+// configIgnoringBlock ignores the goroutine testdata/baselinemod's Block
+// starts, and has a rule that matches nothing there (line 5).
+const configIgnoringBlock = `version: 1
+ignore:
+  - created_by: example.com/baselinemod/leaky.Block
+    reason: the fixture's goroutine blocks on purpose
+  - resource: net.TCPConn
+    reason: matches nothing in the fixture
+`
+
+// TestConfig runs test and run on a copy of testdata/baselinemod with a
+// .leakhound.yaml at its root: the ignored goroutine neither fails its test
+// nor shows in the report, the two files still do, and the rule that
+// matched nothing is reported stale with its line.
+func TestConfig(t *testing.T) {
+	for _, args := range [][]string{
+		{"test", "./...", "--", "-count=1"},
+		{"run", "./cmd/leakprog"},
+	} {
+		t.Run(args[0], func(t *testing.T) {
+			t.Parallel()
+			dir := srcedit.CopyDir(t, "testdata/baselinemod")
+			srcedit.WriteFile(t, dir, ".leakhound.yaml", configIgnoringBlock)
+			r := runSplit(t, dir, args...)
+			out := r.stdout + r.stderr
+			if r.code != 1 || len(r.report.Findings) != 2 {
+				t.Errorf("exit %d, findings:\n%s\nwant 1 and the two files\n%s", r.code, strings.Join(describeAll(r.report), "\n"), out)
+			}
+			for _, f := range r.report.Findings {
+				if f.Kind == "goroutine" {
+					t.Errorf("the ignored goroutine is reported: %s", describe(f))
+				}
+			}
+			if args[0] == "test" && (strings.Contains(out, "FAIL: TestBlock") || !strings.Contains(out, "FAIL: TestTwoFiles")) {
+				t.Errorf("want TestTwoFiles failing and TestBlock passing:\n%s", out)
+			}
+			for _, want := range []string{"1 finding(s) ignored by the rules of", filepath.Join(dir, ".leakhound.yaml") + ":5: stale ignore rule"} {
+				if !strings.Contains(r.stderr, want) {
+					t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
+				}
+			}
+		})
+	}
+	t.Run("a rule without reason is a usage error", func(t *testing.T) {
+		t.Parallel()
+		dir := srcedit.CopyDir(t, "testdata/baselinemod")
+		srcedit.WriteFile(t, dir, "lh.yaml", "ignore:\n  - kind: goroutine\n")
+		r := execLeakhound(t, dir, "test", "-config", "lh.yaml", "./...")
+		if r.code != 2 || !strings.Contains(r.stderr, "lh.yaml:2: the rule has no reason") {
+			t.Errorf("exit %d, want 2 and the file:line of the rule\n%s", r.code, r.stderr)
+		}
+	})
+}
+
+// TestBaselineNotWrittenOnBuildFailure checks that a go test that failed
+// without any leak (here, a test file that does not compile) does not
+// replace a baseline with an empty one.
+func TestBaselineNotWrittenOnBuildFailure(t *testing.T) {
+	dir := srcedit.CopyDir(t, "testdata/baselinemod")
+	srcedit.WriteFile(t, dir, "leaky/broken_test.go", "package leaky\n\nfunc broken() { undefined() }\n")
+	path := filepath.Join(dir, "baseline.json")
+	r := execLeakhound(t, dir, "test", "-write-baseline", path, "./...", "--", "-count=1")
+	if _, err := os.Stat(path); r.code != 1 || err == nil || !strings.Contains(r.stderr, "is not written") {
+		t.Errorf("exit %d, baseline stat error %v; want 1, no file and a note\n%s", r.code, err, r.stderr)
+	}
+}

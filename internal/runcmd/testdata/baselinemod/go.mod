@@ -1,0 +1,3 @@
+module example.com/baselinemod
+
+go 1.26
