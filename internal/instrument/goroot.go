@@ -47,6 +47,7 @@ var trackerPackages = []string{
 	"internal/retain",
 	"internal/verdict",
 	"internal/gcqueue",
+	"internal/fdtable",
 	"track",
 }
 
