@@ -5,6 +5,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/leakhound/leakhound/internal/fdtable"
 	"github.com/leakhound/leakhound/internal/verdict"
 	"github.com/leakhound/leakhound/report"
 )
@@ -18,6 +19,10 @@ import (
 // as failed and never caches it as ok.
 func (t *tracker) exit(code int) int {
 	t.settle()
+	var tab map[int]fdtable.FD
+	if t.fdsAtStart != nil {
+		tab = readFds()
+	}
 	t.mu.Lock()
 	if t.done {
 		t.mu.Unlock()
@@ -26,9 +31,13 @@ func (t *tracker) exit(code int) int {
 	t.done = true
 	var left []*entry
 	for _, e := range t.open {
-		if !pooled(e) {
+		if !pooled(e) && reportable(e) && !(e.kind == fdKind && t.fdReported[e.fd]) {
 			left = append(left, e)
 		}
+	}
+	var untracked []*entry
+	if tab != nil {
+		untracked = t.newFds(tab, t.fdsAtStart, 0)
 	}
 	t.open = map[uintptr]*entry{}
 	inTests := t.inTests && t.testVerdicts
@@ -38,7 +47,7 @@ func (t *tracker) exit(code int) int {
 	}
 	t.mu.Unlock()
 
-	fs := t.group(left, report.ReasonOpenAtEnd)
+	fs := t.group(append(describeFds(left, tab), untracked...), report.ReasonOpenAtEnd)
 	fs = append(fs, finalizerFindings()...)
 	if verdict.ProvenAvailable() {
 		o := &verdict.Options{ProvenOnly: true, Retained: t.retained, IgnoreIDs: ignore, IgnoreCreatedBy: pooledGoroutines}
