@@ -1,7 +1,6 @@
 package track
 
 import (
-	"fmt"
 	"runtime"
 	"slices"
 	"strings"
@@ -202,8 +201,8 @@ func fdFinding(f *report.Finding, e *entry) {
 		}
 		f.Stack = trimRunner(stack)
 		f.ID = report.FindingID(f.Kind, f.Reason, f.Origin)
-		f.Message = fmt.Sprintf("descriptor %d (%s) was opened while its test or program ran, by code leakhound does not see (golang.org/x/sys/unix, cgo, a raw system call), and was still open when it ended, owned by no os.File or net connection: close it, or wrap it with os.NewFile and close that", e.fd, e.name)
+		f.Message = "descriptor opened while its test or program ran, by code leakhound does not see (golang.org/x/sys/unix, cgo, a raw system call), was still open when it ended, owned by no os.File or net connection: find who opens it and close it, or wrap it with os.NewFile and close that"
 		return
 	}
-	f.Message = fmt.Sprintf("descriptor opened here (%s) was still open when its test or program ended, owned by no os.File or net connection: close it with syscall.Close when done, or wrap it with os.NewFile and close that", e.name)
+	f.Message = "descriptor opened here was still open when its test or program ended, owned by no os.File or net connection (no finalizer will ever close it): close it with syscall.Close when done, or wrap it with os.NewFile and close that"
 }
