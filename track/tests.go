@@ -28,7 +28,7 @@ type testRun struct {
 // what TestMain opens or starts is not a test's.
 func (t *tracker) testStarted(name string) func() string {
 	var fds map[int]bool
-	if name != "" && t.testVerdicts && runtimeSetOwner != nil && t.fdsAtStart != nil {
+	if name != "" && t.testVerdicts && runtimeSetOwner != nil && t.fdsAtStart != nil && !t.othersRunning(name) {
 		fds = fdNumbers()
 	}
 	t.mu.Lock()
@@ -44,7 +44,7 @@ func (t *tracker) testStarted(name string) func() string {
 		// An ancestor's own descriptors cannot be told from its
 		// subtests' any more; another test's, from this one's.
 		other.shared = true
-		run.shared = run.shared || !strings.HasPrefix(name, other.name+"/")
+		run.shared = run.shared || !ancestor(other.name, name)
 	}
 	t.tests[id] = run
 	t.names[id] = name
@@ -52,6 +52,22 @@ func (t *tracker) testStarted(name string) func() string {
 	runtimeSetOwner(id)
 	return func() string { return t.testEnded(id) }
 }
+
+// othersRunning reports whether a test other than the ancestors of test
+// name is running: name's own descriptors then cannot be told from its.
+func (t *tracker) othersRunning(name string) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, other := range t.tests {
+		if !ancestor(other.name, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// ancestor reports whether test a is a parent (or grandparent...) of b.
+func ancestor(a, b string) bool { return strings.HasPrefix(b, a+"/") }
 
 // testGrace bounds the wait for resources a finished test's goroutines are
 // still closing.

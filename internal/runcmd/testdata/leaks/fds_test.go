@@ -30,6 +30,20 @@ func TestUnrecordedFdClosed(t *testing.T) {
 	}
 }
 
+// TestUnrecordedFdParallel keeps an eventfd in each of two parallel
+// subtests: neither can be told its own, so both are reported when the
+// binary exits, with no test.
+func TestUnrecordedFdParallel(t *testing.T) {
+	for _, name := range []string{"a", "b"} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			if _, err := eventfd(); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
 func eventfd() (int, error) {
 	fd, _, errno := syscall.RawSyscall(syscall.SYS_EVENTFD2, 0, syscall.O_CLOEXEC, 0)
 	if errno != 0 {
