@@ -31,7 +31,7 @@ func (t *tracker) exit(code int) int {
 	t.done = true
 	var left []*entry
 	for _, e := range t.open {
-		if !pooled(e) && reportable(e) && !(e.kind == fdKind && t.fdReported[e.fd]) {
+		if reportable(e) && !(e.kind == fdKind && t.fdReported[e.fd]) && !pooled(e) {
 			left = append(left, e)
 		}
 	}

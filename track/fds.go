@@ -58,6 +58,7 @@ func (t *tracker) cover(fd int) {
 		t.open[fdKey(fd)] = r
 	}
 	r.covered = true
+	r.pcs = nil // never reported: its owner is
 }
 
 // reportable reports whether e, still open, is a leak: any resource but a

@@ -193,7 +193,7 @@ func (t *tracker) openOf(owner uint64, forget bool) []*entry {
 	defer t.mu.Unlock()
 	var left []*entry
 	for k, e := range t.open {
-		if e.owner == owner && !pooled(e) && reportable(e) {
+		if e.owner == owner && reportable(e) && !pooled(e) {
 			left = append(left, e)
 			if forget {
 				delete(t.open, k)
