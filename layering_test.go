@@ -16,11 +16,11 @@ import (
 var layers = map[string][]string{
 	// The model and the leaves: the standard library only (and the model,
 	// for the stack parser, which turns its frames into the model's).
-	"report":                 nil,
-	"internal/stack":         {"report"},
-	"internal/heapdump":      nil,
-	"internal/instrument":    nil,
-	"agent/internal/fdtable": nil,
+	"report":              nil,
+	"internal/stack":      {"report"},
+	"internal/heapdump":   nil,
+	"internal/instrument": nil,
+	"internal/fdtable":    nil,
 
 	// What the tracker, the library and the agent share. Every package the
 	// tracker uses is copied into the instrumented GOROOT: the standard
@@ -29,7 +29,7 @@ var layers = map[string][]string{
 	"internal/gcqueue": {"internal/stack", "report"},
 	"internal/verdict": {"internal/heapdump", "internal/retain", "internal/stack", "report"},
 	"internal/policy":  {"report"},
-	"track":            {"internal/gcqueue", "internal/policy", "internal/stack", "internal/verdict", "report"},
+	"track":            {"internal/fdtable", "internal/gcqueue", "internal/policy", "internal/stack", "internal/verdict", "report"},
 
 	// The test author's API.
 	"": {"internal/verdict", "report"},
@@ -46,7 +46,7 @@ var layers = map[string][]string{
 	// Production.
 	"internal/inspect": {"internal/stack", "report"},
 	"agent": {
-		"agent/internal/fdtable", "internal/gcqueue", "internal/htmlreport", "internal/inspect",
+		"internal/fdtable", "internal/gcqueue", "internal/htmlreport", "internal/inspect",
 		"internal/stack", "internal/verdict", "report",
 	},
 

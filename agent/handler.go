@@ -14,7 +14,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/leakhound/leakhound/agent/internal/fdtable"
+	"github.com/leakhound/leakhound/internal/fdtable"
 )
 
 // Handler returns the agent's HTTP handler. Serve it at the root, mount it

@@ -10,7 +10,7 @@ import (
 	"runtime"
 	"time"
 
-	"github.com/leakhound/leakhound/agent/internal/fdtable"
+	"github.com/leakhound/leakhound/internal/fdtable"
 	"github.com/leakhound/leakhound/internal/htmlreport"
 )
 

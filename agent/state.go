@@ -11,7 +11,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/leakhound/leakhound/agent/internal/fdtable"
+	"github.com/leakhound/leakhound/internal/fdtable"
 	"github.com/leakhound/leakhound/internal/gcqueue"
 	"github.com/leakhound/leakhound/internal/inspect"
 	"github.com/leakhound/leakhound/internal/stack"

@@ -5,6 +5,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/leakhound/leakhound/internal/fdtable"
 	"github.com/leakhound/leakhound/internal/policy"
 	"github.com/leakhound/leakhound/internal/verdict"
 	"github.com/leakhound/leakhound/report"
@@ -20,6 +21,10 @@ import (
 // reported but change no status.
 func (t *tracker) exit(code int) int {
 	t.settle()
+	var tab map[int]fdtable.FD
+	if t.fdsAtStart != nil {
+		tab = readFds()
+	}
 	t.mu.Lock()
 	if t.done {
 		t.mu.Unlock()
@@ -28,9 +33,13 @@ func (t *tracker) exit(code int) int {
 	t.done = true
 	var left []*entry
 	for _, e := range t.open {
-		if !pooled(e) {
+		if reportable(e) && !(e.kind == fdKind && t.fdReported[e.fd]) && !pooled(e) {
 			left = append(left, e)
 		}
+	}
+	var untracked []*entry
+	if tab != nil {
+		untracked = t.newFds(tab, t.fdsAtStart, 0)
 	}
 	t.open = map[uintptr]*entry{}
 	inTests := t.inTests && t.testVerdicts
@@ -40,7 +49,7 @@ func (t *tracker) exit(code int) int {
 	}
 	t.mu.Unlock()
 
-	fs := t.group(left, report.ReasonOpenAtEnd)
+	fs := t.group(append(describeFds(left, tab), untracked...), report.ReasonOpenAtEnd)
 	fs = append(fs, finalizerFindings()...)
 	if verdict.ProvenAvailable() {
 		o := &verdict.Options{ProvenOnly: true, Retained: t.retained, IgnoreIDs: ignore, IgnoreCreatedBy: pooledGoroutines}

@@ -32,6 +32,12 @@ func (t *tracker) finding(e *entry, reason report.Reason) report.Finding {
 		Origin:    origin,
 	}
 	f.ID = report.FindingID(f.Kind, f.Reason, origin)
+	switch e.kind {
+	case fdKind:
+		fdFinding(&f, e)
+	case execKind:
+		f.Detail = withProcessState(e, f.Detail)
+	}
 	return f
 }
 

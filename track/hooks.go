@@ -57,6 +57,13 @@ var (
 	//go:linkname execGC os/exec.leakhoundGC
 	execGC keyHook
 
+	//go:linkname syscallFdOpened syscall.leakhoundFdOpened
+	syscallFdOpened func(fd int)
+	//go:linkname syscallFdClosed syscall.leakhoundFdClosed
+	syscallFdClosed func(fd int)
+	//go:linkname syscallFdRecords syscall.leakhoundFdRecords
+	syscallFdRecords bool
+
 	//go:linkname signalHandlers os/signal.leakhoundHandlers
 	signalHandlers func(os.Signal) int
 	//go:linkname testingTest testing.leakhoundTest

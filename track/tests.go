@@ -1,6 +1,7 @@
 package track
 
 import (
+	"strings"
 	"time"
 
 	"github.com/leakhound/leakhound/internal/policy"
@@ -12,6 +13,12 @@ import (
 type testRun struct {
 	name  string
 	found []report.Finding // found while it ran (closed by the GC, held too long)
+	// fdsAtStart are the descriptors open when it started (nil: not
+	// listed); shared says another test ran meanwhile (a parallel test, or
+	// a subtest of its own), so that a descriptor opened meanwhile cannot be
+	// told its own by comparing the table with fdsAtStart.
+	fdsAtStart map[int]bool
+	shared     bool
 }
 
 // testStarted runs on the goroutine of a test when it starts (testing's
@@ -21,6 +28,10 @@ type testRun struct {
 // done. The testing package runs its root, which has no name, the same way:
 // what TestMain opens or starts is not a test's.
 func (t *tracker) testStarted(name string) func() string {
+	var fds map[int]bool
+	if name != "" && t.testVerdicts && runtimeSetOwner != nil && t.fdsAtStart != nil && !t.othersRunning(name) {
+		fds = fdNumbers()
+	}
 	t.mu.Lock()
 	t.inTests = true
 	if name == "" || !t.testVerdicts || runtimeSetOwner == nil {
@@ -29,12 +40,35 @@ func (t *tracker) testStarted(name string) func() string {
 	}
 	t.lastID++
 	id := t.lastID
-	t.tests[id] = &testRun{name: name}
+	run := &testRun{name: name, fdsAtStart: fds}
+	for _, other := range t.tests {
+		// An ancestor's own descriptors cannot be told from its
+		// subtests' any more; another test's, from this one's.
+		other.shared = true
+		run.shared = run.shared || !ancestor(other.name, name)
+	}
+	t.tests[id] = run
 	t.names[id] = name
 	t.mu.Unlock()
 	runtimeSetOwner(id)
 	return func() string { return t.testEnded(id) }
 }
+
+// othersRunning reports whether a test other than the ancestors of test
+// name is running: name's own descriptors then cannot be told from its.
+func (t *tracker) othersRunning(name string) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, other := range t.tests {
+		if !ancestor(other.name, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// ancestor reports whether test a is a parent (or grandparent...) of b.
+func ancestor(a, b string) bool { return strings.HasPrefix(b, a+"/") }
 
 // testGrace bounds the wait for resources a finished test's goroutines are
 // still closing.
@@ -77,6 +111,7 @@ func (t *tracker) testEnded(owner uint64) string {
 		}
 		time.Sleep(step)
 	}
+	left = t.fdsOf(owner, run, left)
 	ended := t.group(left, report.ReasonOpenAtEnd)
 	goroutines := t.goroutinesOf(owner, run.name)
 	t.mu.Lock()
@@ -172,12 +207,48 @@ func (t *tracker) openOf(owner uint64, forget bool) []*entry {
 	defer t.mu.Unlock()
 	var left []*entry
 	for k, e := range t.open {
-		if e.owner == owner && !pooled(e) {
+		if e.owner == owner && reportable(e) && !pooled(e) {
 			left = append(left, e)
 			if forget {
 				delete(t.open, k)
+				t.forgetFd(e)
 			}
 		}
 	}
 	return left
+}
+
+// forgetFd remembers the descriptor of e, reported now, as reported, so
+// that the exit report does not report it again when it finds it open.
+// t.mu is held.
+func (t *tracker) forgetFd(e *entry) {
+	if e.fd >= 0 {
+		t.fdReported[e.fd] = true
+	}
+}
+
+// fdsOf returns left, what test owner leaves open, with its descriptor
+// records completed (those closed meanwhile by a call leakhound does not
+// see dropped) and, when no other test ran while it did, followed by the
+// descriptors its run opened that nothing recorded (suspected).
+func (t *tracker) fdsOf(owner uint64, run *testRun, left []*entry) []*entry {
+	records := false
+	for _, e := range left {
+		records = records || e.kind == fdKind
+	}
+	t.mu.Lock()
+	solo := run.fdsAtStart != nil && !run.shared
+	t.mu.Unlock()
+	if !records && !solo {
+		return left
+	}
+	tab := readFds()
+	kept := describeFds(left, tab)
+	var extra []*entry
+	if solo && tab != nil {
+		t.mu.Lock()
+		extra = t.newFds(tab, run.fdsAtStart, owner)
+		t.mu.Unlock()
+	}
+	return append(kept, extra...)
 }

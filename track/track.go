@@ -145,6 +145,11 @@ func init() {
 		}
 	}
 	tr.pkg = testPackage()
+	startNetpoll()
+	tr.fdsAtStart = fdNumbers()
+	if tr.recordFds = syscallFdRecords; tr.recordFds {
+		syscallFdOpened, syscallFdClosed = tr.fdOpened, tr.fdClosed
+	}
 	osOpen, netOpen, httpOpen, sqlOpen, execOpen = tr.opened, tr.opened, tr.opened, tr.opened, tr.opened
 	osClose, netClose, httpClose, sqlClose, execClose = tr.closed, tr.closed, tr.closed, tr.closed, tr.closed
 	osGC, netGC, httpGC, sqlGC, execGC = tr.collected, tr.collected, tr.collected, tr.collected, tr.collected
@@ -171,6 +176,18 @@ func testPackage() string {
 		return ""
 	}
 	return pkg
+}
+
+// startNetpoll makes the runtime open its network poller's descriptors
+// (epoll and an eventfd on Linux) now, before the tracker takes the
+// descriptors open at its start, so that they are never taken for the
+// program's: it opens a pipe (pollable) and closes it.
+func startNetpoll() {
+	r, w, err := os.Pipe()
+	if err == nil {
+		r.Close()
+		w.Close()
+	}
 }
 
 // watchSignals writes the final report when a signal that would kill the
@@ -213,6 +230,14 @@ type entry struct {
 	owner         uint64 // the test that opened it (0: none)
 	test          string // its name
 	raw           bool
+	// Of a descriptor record (fdKind): whether a tracked resource owns the
+	// descriptor, and whether the standard library opened it (0: not
+	// known yet, 1: yes, 2: no).
+	covered bool
+	byStd   int8
+	// Of a descriptor found open that nothing recorded: the stack that
+	// found it (pcs is nil).
+	foundAt []uintptr
 
 	// Of a pooled connection checked out (sql.Conn, sql.Tx): since when,
 	// and whether it was reported held too long.
@@ -246,6 +271,14 @@ type tracker struct {
 	testVerdicts bool // fail tests that leak
 	outMu        sync.Mutex
 	out          *os.File
+
+	// recordFds says package syscall records the descriptors it hands out
+	// (Linux on amd64 and arm64). fdsAtStart are the descriptors open when
+	// the tracker started (the runtime's, the test binary's), fdReported
+	// those a test reported, not again at exit.
+	recordFds  bool
+	fdsAtStart map[int]bool
+	fdReported map[int]bool
 }
 
 func newTracker() *tracker {
@@ -255,6 +288,7 @@ func newTracker() *tracker {
 		reported:     map[int64]bool{},
 		names:        map[uint64]string{},
 		printed:      map[string]int{},
+		fdReported:   map[int]bool{},
 		held:         DefaultHeld,
 		testVerdicts: true,
 	}
@@ -275,6 +309,9 @@ func (t *tracker) opened(kind string, key uintptr, fd int, name string, local, r
 	e.test = t.names[e.owner]
 	if !t.done {
 		t.open[key] = e
+		if kind != fdKind {
+			t.cover(fd)
+		}
 	}
 	t.mu.Unlock()
 }

@@ -38,6 +38,7 @@ var ops = []struct {
 }{
 	{"dial", "loopback TCP dial + close", 1.10},
 	{"http", "HTTP GET round trip over loopback", 1.10},
+	{"h2", "HTTP/2 GET round trip over loopback (TLS)", 1.10},
 	{"open", "os.Open + Close", 1.50},
 }
 

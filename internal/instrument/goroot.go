@@ -48,6 +48,7 @@ var trackerPackages = []string{
 	"internal/verdict",
 	"internal/gcqueue",
 	"internal/policy",
+	"internal/fdtable",
 	"track",
 }
 

@@ -32,7 +32,7 @@ import (
 
 // Version identifies the instrumentation this package generates. It is part
 // of the cache key; change it whenever a patch or an added file changes.
-const Version = "9"
+const Version = "10"
 
 //go:embed stdfiles/*.go.txt
 var stdFiles embed.FS
@@ -187,6 +187,37 @@ var stdPatches = []pkgPatch{
 				structFields{typ: "Cmd", fields: "leakhoundKey uintptr; leakhoundCleanup runtime.Cleanup"},
 				deferAtStart{fn: "(*Cmd).Start", call: "leakhoundStarted"},
 				callAtStart{fn: "(*Cmd).Wait", call: "leakhoundWaited"},
+			},
+		},
+	},
+	{
+		// Descriptors handed out below package os: recorded with their
+		// opener until Close, so that one no os.File or net connection
+		// owns has an origin. Close (and Dup) are generated per system
+		// and architecture: linux/amd64 and linux/arm64 are patched, and
+		// elsewhere nothing is recorded (syscall_nocloses.go.txt).
+		dir:       "syscall",
+		added:     "syscall.go.txt",
+		byVersion: []string{"syscall_closes.go.txt", "syscall_nocloses.go.txt"},
+		files: map[string][]edit{
+			"syscall_linux.go": {
+				deferAtStart{fn: "Open", call: "leakhoundOpenDone", result: "fd, err"},
+				deferAtStart{fn: "Openat", call: "leakhoundFdDone", result: "fd, err"},
+				deferAtStart{fn: "Accept", call: "leakhoundFdDone", result: "nfd, err"},
+				deferAtStart{fn: "Accept4", call: "leakhoundFdDone", result: "nfd, err"},
+				afterStmt{fn: "Pipe2", stmt: "p[1] = int(pp[1])", insert: "leakhoundPipeDone(p)"},
+			},
+			"syscall_unix.go": {
+				deferAtStart{fn: "Socket", call: "leakhoundFdDone", result: "fd, err"},
+				deferAtStart{fn: "Socketpair", call: "leakhoundPairDone", result: "fd, err"},
+			},
+			"zsyscall_linux_amd64.go": {
+				callAtStart{fn: "Close", call: "leakhoundClose"},
+				deferAtStart{fn: "Dup", call: "leakhoundFdDone", result: "fd, err"},
+			},
+			"zsyscall_linux_arm64.go": {
+				callAtStart{fn: "Close", call: "leakhoundClose"},
+				deferAtStart{fn: "Dup", call: "leakhoundFdDone", result: "fd, err"},
 			},
 		},
 	},

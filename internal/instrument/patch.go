@@ -76,11 +76,13 @@ func funcWithParam(file *ast.File, fn string) (*ast.FuncDecl, string, error) {
 // deferAtStart inserts "defer call(name, &result);" right after the opening
 // brace of fn, where name is fn's receiver or first parameter and result one
 // of its named results: call sees the result fn returns, whichever return
-// statement (or panic) ends it. Without result, "defer call(name);".
+// statement (or panic) ends it. result may name several results, separated
+// by commas ("fd, err": "defer call(name, &fd, &err);"). Without result,
+// "defer call(name);".
 type deferAtStart struct {
 	fn     string // "(transportResponseBody).Read"
 	call   string
-	result string // "err", or "" for none
+	result string // "err", "fd, err", or "" for none
 }
 
 func (e deferAtStart) apply(fset *token.FileSet, file *ast.File, src []byte) ([]change, error) {
@@ -92,18 +94,23 @@ func (e deferAtStart) apply(fset *token.FileSet, file *ast.File, src []byte) ([]
 	if e.result == "" {
 		return []change{{at, at, " defer " + e.call + "(" + name + ");"}}, nil
 	}
-	named := false
+	named := map[string]bool{}
 	if fd.Type.Results != nil {
 		for _, f := range fd.Type.Results.List {
 			for _, id := range f.Names {
-				named = named || id.Name == e.result
+				named[id.Name] = true
 			}
 		}
 	}
-	if !named {
-		return nil, fmt.Errorf("function %s has no result named %s", e.fn, e.result)
+	args := []string{name}
+	for _, r := range strings.Split(e.result, ",") {
+		r = strings.TrimSpace(r)
+		if !named[r] {
+			return nil, fmt.Errorf("function %s has no result named %s", e.fn, r)
+		}
+		args = append(args, "&"+r)
 	}
-	return []change{{at, at, " defer " + e.call + "(" + name + ", &" + e.result + ");"}}, nil
+	return []change{{at, at, " defer " + e.call + "(" + strings.Join(args, ", ") + ");"}}, nil
 }
 
 // afterStmt inserts "; insert" after the one statement of fn (function

@@ -229,6 +229,27 @@ func TestRunExamples(t *testing.T) {
 			wantOut:  "next query: context deadline exceeded",
 		},
 		{
+			name:     "HTTP/2 bodies never closed",
+			give:     "./examples/h2body",
+			wantCode: 1,
+			want:     []string{"resource http.Response.Body open-at-end proven 3 net/http.(*Client).Get main.fetch"},
+			wantOut:  "3 responses over HTTP/2.0",
+		},
+		{
+			name:     "command never waited for",
+			give:     "./examples/zombie",
+			wantCode: 1,
+			want:     []string{"resource os/exec.Cmd open-at-end proven 1 os/exec.(*Cmd).Start main.startHelper"},
+			wantOut:  "never waited for",
+		},
+		{
+			name:     "descriptor opened below os never closed",
+			give:     "./examples/rawsyscall",
+			wantCode: 1,
+			want:     []string{"resource fd open-at-end proven 3 syscall.Open main.firstByte"},
+			wantOut:  "read 3 empty files",
+		},
+		{
 			name:     "clean program",
 			give:     "./examples/clean",
 			wantCode: 0,

@@ -6,6 +6,7 @@
 //
 //	dial DURATION   loopback TCP dial and close, timed with testing.Benchmark
 //	http DURATION   HTTP GET round trip over loopback (keep-alive), body read and closed
+//	h2 DURATION     the same over HTTPS speaking HTTP/2
 //	open DURATION   os.Open and Close of a file
 //	mem N           heap bytes per open file, N files held open at once
 //
@@ -24,6 +25,7 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -94,6 +96,7 @@ type workload struct {
 	srv    *http.Server
 	url    string
 	client *http.Client
+	h2     *httptest.Server // HTTPS, HTTP/2
 	file   string
 	dir    string
 }
@@ -123,6 +126,9 @@ func newWorkload() (*workload, error) {
 	go w.srv.Serve(hl)
 	w.url = "http://" + hl.Addr().String() + "/"
 	w.client = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}}
+	w.h2 = httptest.NewUnstartedServer(w.srv.Handler)
+	w.h2.EnableHTTP2 = true
+	w.h2.StartTLS()
 	if w.dir, err = os.MkdirTemp("", "leakhound-overhead-"); err != nil {
 		return nil, err
 	}
@@ -134,6 +140,7 @@ func (w *workload) close() {
 	w.ln.Close()
 	w.srv.Close()
 	w.client.CloseIdleConnections()
+	w.h2.Close()
 	os.RemoveAll(w.dir)
 }
 
@@ -150,7 +157,7 @@ func (w *workload) do(line string) (Result, error) {
 	if err != nil || d <= 0 || d > time.Minute {
 		return Result{}, fmt.Errorf("%s wants a duration up to 1m, got %q", op, arg)
 	}
-	bench := map[string]func(b *testing.B){"dial": w.dial, "http": w.get, "open": w.open}[op]
+	bench := map[string]func(b *testing.B){"dial": w.dial, "http": w.get, "h2": w.getH2, "open": w.open}[op]
 	if bench == nil {
 		return Result{}, fmt.Errorf("unknown operation %q", op)
 	}
@@ -202,6 +209,22 @@ func (w *workload) get(b *testing.B) {
 		resp, err := w.client.Get(w.url)
 		if err != nil {
 			b.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+}
+
+func (w *workload) getH2(b *testing.B) {
+	b.ReportAllocs()
+	c := w.h2.Client()
+	for b.Loop() {
+		resp, err := c.Get(w.h2.URL)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if resp.ProtoMajor != 2 {
+			b.Fatalf("response over %s, want HTTP/2", resp.Proto)
 		}
 		io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()

@@ -86,6 +86,9 @@ func (e *Env) Scenarios() []Scenario {
 		{"KeepCmd", e.KeepCmd},
 		{"DropCmd", e.DropCmd},
 		{"RunCmd", e.RunCmd},
+		{"KeepRawFile", e.KeepRawFile},
+		{"KeepRawSocket", e.KeepRawSocket},
+		{"RawClosed", e.RawClosed},
 		{"CleanTx", e.CleanTx},
 		{"PoolConnection", e.PoolConnection},
 		{"NestedClients", e.NestedClients},
@@ -543,7 +546,23 @@ func (e *Env) KeepCmd() error {
 		return err
 	}
 	keep(cmd)
-	return nil
+	return untilExited(cmd.Process.Pid)
+}
+
+// untilExited waits, for up to 5 seconds, until the child process pid has
+// exited: not waited for, it is then a zombie ("Z" in /proc/PID/stat).
+func untilExited(pid int) error {
+	for range 500 {
+		data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			return err
+		}
+		if i := strings.LastIndexByte(string(data), ')'); i >= 0 && strings.HasPrefix(string(data[i:]), ") Z") {
+			return nil
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return fmt.Errorf("process %d still runs after 5s", pid)
 }
 
 // DropCmd starts a command and drops it without Wait.
@@ -554,6 +573,56 @@ func (e *Env) DropCmd() error {
 // RunCmd runs a command: Start and Wait.
 func (e *Env) RunCmd() error {
 	return exec.Command("true").Run()
+}
+
+// KeepRawFile opens a file with syscall.Open and never closes the
+// descriptor.
+func (e *Env) KeepRawFile() error {
+	_, err := syscall.Open(filepath.Join(e.dir, "raw.txt"), syscall.O_RDWR|syscall.O_CREAT|syscall.O_CLOEXEC, 0o600)
+	return err
+}
+
+// KeepRawSocket opens a UDP socket bound to loopback with syscall.Socket
+// and never closes it.
+func (e *Env) KeepRawSocket() error {
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_DGRAM|syscall.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return err
+	}
+	return syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}})
+}
+
+func rawSocket() (int, error) {
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_DGRAM|syscall.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return -1, err
+	}
+	if err := syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		syscall.Close(fd)
+		return -1, err
+	}
+	return fd, nil
+}
+
+// RawClosed opens a file, a socket and a pipe with package syscall and
+// closes them with syscall.Close.
+func (e *Env) RawClosed() error {
+	f, err := syscall.Open(filepath.Join(e.dir, "raw-closed.txt"), syscall.O_RDWR|syscall.O_CREAT|syscall.O_CLOEXEC, 0o600)
+	if err != nil {
+		return err
+	}
+	syscall.Close(f)
+	s, err := rawSocket()
+	if err != nil {
+		return err
+	}
+	syscall.Close(s)
+	p := make([]int, 2)
+	if err := syscall.Pipe2(p, syscall.O_CLOEXEC); err != nil {
+		return err
+	}
+	syscall.Close(p[0])
+	return syscall.Close(p[1])
 }
 
 // Clean opens one of each kind and closes it.

@@ -165,6 +165,32 @@ func Read(procRoot string) (*Table, error) {
 	return t, nil
 }
 
+// Numbers returns the numbers of the descriptors of the current process
+// open now, reading procRoot ("/proc" in production), without reading what
+// each one is: a cheaper snapshot to compare a later [Read] with.
+func Numbers(procRoot string) (map[int]bool, error) {
+	f, err := os.Open(filepath.Join(procRoot, "self", "fd"))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, ErrUnsupported
+	}
+	if err != nil {
+		return nil, fmt.Errorf("list descriptors: %w", err)
+	}
+	names, err := f.Readdirnames(-1)
+	self := int(f.Fd())
+	f.Close()
+	if err != nil {
+		return nil, fmt.Errorf("list descriptors: %w", err)
+	}
+	nums := make(map[int]bool, len(names))
+	for _, name := range names {
+		if n, err := strconv.Atoi(name); err == nil && n != self {
+			nums[n] = true
+		}
+	}
+	return nums, nil
+}
+
 func kindOf(target string) string {
 	switch {
 	case strings.HasPrefix(target, "socket:["):
