@@ -48,7 +48,9 @@ type Options struct {
 	// it, samples read Go's goroutine profile, which stops the world only
 	// briefly whatever the count; its sites have no wait times (MinAge does
 	// not apply) and no creators, except those the agent remembers from
-	// earlier dumps (up to 4*MaxSites sites). Counts mean the same from
+	// earlier dumps (up to 4*MaxSites sites) or learns from one full dump
+	// every 10 minutes at most, taken only while the process has at most
+	// 4*DumpGoroutines goroutines and a site lacks its creator. Counts mean the same from
 	// either source: every goroutine the runtime counts, proven leaked ones
 	// included. Default 1000; negative always reads the profile.
 	DumpGoroutines int

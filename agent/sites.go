@@ -1,7 +1,9 @@
 package agent
 
 import (
+	"runtime"
 	"strconv"
+	"time"
 
 	"github.com/leakhound/leakhound/internal/inspect"
 	"github.com/leakhound/leakhound/internal/stack"
@@ -108,4 +110,46 @@ func (m *creatorMemory) fill(sample *inspect.Sample) {
 			}
 		}
 	}
+}
+
+// missing reports whether a site of sample that waits on other goroutines
+// (what suspects are made of) has no creator, remembered or not.
+func (m *creatorMemory) missing(sample *inspect.Sample) bool {
+	for i := range sample.Groups {
+		g := &sample.Groups[i]
+		if g.CreatedBy != nil || !stack.ClassifyWait(g.Wait).WaitsOnGoroutine() {
+			continue
+		}
+		if id, ok := siteIDOf(g); ok {
+			if _, known := m.sites[id]; !known {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// creatorDumpEvery is the least time between two full dumps taken only to
+// learn creators.
+const creatorDumpEvery = 10 * time.Minute
+
+// learnCreators takes a full dump of the goroutines, only to learn the
+// creators of the largest sites, when a site of the profile sample has
+// none, the process has at most 4 × DumpGoroutines goroutines (the dump
+// stops the world about 4 times as long as a regular one: some 25 ms at
+// 4,000 goroutines), and no such dump was taken in the last
+// creatorDumpEvery. Sites first seen above that many goroutines keep no
+// creator.
+func (s *state) learnCreators(sample *inspect.Sample, now time.Time) {
+	limit := 4 * s.opts.DumpGoroutines
+	if limit <= 0 || runtime.NumGoroutine() > limit || now.Sub(s.creatorDumpAt) < creatorDumpEvery || !s.creators.missing(sample) {
+		return
+	}
+	s.creatorDumpAt = now
+	gs, err := s.dumpSample()
+	if err != nil {
+		return // the next regular sample reports a broken dump
+	}
+	top, _ := condense(gs.sample, s.creators.limit)
+	s.creators.learn(top)
 }

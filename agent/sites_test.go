@@ -144,3 +144,49 @@ func framesText(fs []report.Frame) string {
 	}
 	return b.String()
 }
+
+// TestCreatorsLearntAboveDumpThreshold checks that a profile sample gets the
+// creators of its sites from an occasional full dump, up to 4 times
+// DumpGoroutines goroutines, and not above.
+func TestCreatorsLearntAboveDumpThreshold(t *testing.T) {
+	blockAt(t, 150)
+	for _, tt := range []struct {
+		name string
+		dump int
+		want bool
+	}{{"within 4 times", 100, true}, {"above 4 times", 20, false}} {
+		t.Run(tt.name, func(t *testing.T) {
+			o, err := Options{ProvenInterval: -1, DumpGoroutines: tt.dump}.withDefaults()
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := newState(o)
+			s.sample(time.Now())
+			sn := s.snapshot()
+			if sn.LatestFromDump {
+				t.Fatalf("%d goroutines sampled from a dump with DumpGoroutines %d", runtime.NumGoroutine(), tt.dump)
+			}
+			var site *inspect.Group
+			for i, g := range sn.Latest.Groups {
+				if len(g.Frames) > 0 && strings.Contains(framesOf(g.Frames), "agent.blockAt.func") {
+					site = &sn.Latest.Groups[i]
+				}
+			}
+			if site == nil {
+				t.Fatalf("no site at blockAt in %d groups", len(sn.Latest.Groups))
+			}
+			got := site.CreatedBy != nil && strings.HasSuffix(site.CreatedBy.Func, "agent.blockAt")
+			if got != tt.want {
+				t.Errorf("creator %v, want known = %v", site.CreatedBy, tt.want)
+			}
+		})
+	}
+}
+
+func framesOf(fs []stack.Frame) string {
+	var b strings.Builder
+	for _, f := range fs {
+		b.WriteString(f.Func + "\n")
+	}
+	return b.String()
+}

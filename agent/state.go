@@ -91,6 +91,9 @@ type state struct {
 	dumpBuf    []byte        // reused by every sample; only the sampling goroutine touches it
 	profBuf    bytes.Buffer  // the same, for the goroutine profile
 	creators   creatorMemory // the same: creators of sites, learnt from dumps
+	// creatorDumpAt is when learnCreators last took a dump; only the
+	// sampling goroutine touches it.
+	creatorDumpAt time.Time
 	// latestFromDump tells that latest came from a full dump, where proven
 	// goroutines are marked and left out; a profile counts them.
 	latestFromDump bool
@@ -129,6 +132,7 @@ func (s *state) sample(now time.Time) {
 		if gs.fromDump {
 			s.creators.learn(sample)
 		} else {
+			s.learnCreators(sample, now)
 			s.creators.fill(sample)
 		}
 		fing = gs.fing
