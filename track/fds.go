@@ -169,12 +169,7 @@ func describeFd(fd fdtable.FD) string {
 // descriptors (pidfd) are left out: os/exec.Cmd reports a command not
 // waited for. t.mu is held.
 func (t *tracker) newFds(tab map[int]fdtable.FD, since map[int]bool, owner uint64) []*entry {
-	held := map[int]bool{}
-	for _, e := range t.open {
-		if e.fd >= 0 {
-			held[e.fd] = true
-		}
-	}
+	held := t.heldFds()
 	var out []*entry
 	var buf [maxDepth]uintptr
 	found := buf[:runtime.Callers(3, buf[:])]
@@ -186,6 +181,40 @@ func (t *tracker) newFds(tab map[int]fdtable.FD, since map[int]bool, owner uint6
 		out = append(out, &entry{kind: fdKind, fd: n, name: describeFd(fd), owner: owner, test: t.names[owner], foundAt: slices.Clone(found)})
 	}
 	return out
+}
+
+// heldFds returns the descriptors that records and tracked resources hold.
+// t.mu is held.
+func (t *tracker) heldFds() map[int]bool {
+	held := map[int]bool{}
+	for _, e := range t.open {
+		if e.fd >= 0 {
+			held[e.fd] = true
+		}
+	}
+	return held
+}
+
+// anyNewFd reports whether a descriptor is open now that was not at since,
+// that nothing holds and that was not reported: only then is the
+// descriptor table (a readlink per descriptor, the kernel's socket tables)
+// worth reading at the end of a test. Listing the numbers is one directory
+// read. When they cannot be listed, it says true: the caller reads the
+// table, which says what it can.
+func (t *tracker) anyNewFd(since map[int]bool) bool {
+	nums := fdNumbers()
+	if nums == nil {
+		return true
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	held := t.heldFds()
+	for n := range nums {
+		if !since[n] && !held[n] && !t.fdReported[n] {
+			return true
+		}
+	}
+	return false
 }
 
 // fdFinding completes f, the finding of descriptor e: its message, and

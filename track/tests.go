@@ -239,7 +239,7 @@ func (t *tracker) fdsOf(owner uint64, run *testRun, left []*entry) []*entry {
 	t.mu.Lock()
 	solo := run.fdsAtStart != nil && !run.shared
 	t.mu.Unlock()
-	if !records && !solo {
+	if !records && (!solo || !t.anyNewFd(run.fdsAtStart)) {
 		return left
 	}
 	tab := readFds()
