@@ -33,7 +33,7 @@ func (t *tracker) exit(code int) int {
 	t.done = true
 	var left []*entry
 	for _, e := range t.open {
-		if reportable(e) && !(e.kind == fdKind && t.fdReported[e.fd]) && !pooled(e) {
+		if reportable(e) && !(e.kind == fdKind && t.fdReported[e.fd]) && !pooled(e) && !openedByTesting(e) {
 			left = append(left, e)
 		}
 	}

@@ -307,6 +307,23 @@ func pooled(e *entry) bool {
 	}
 }
 
+// openedByTesting reports whether package testing itself opened e: the
+// files of -cpuprofile and -trace, which it keeps open until the test
+// binary exits. They are the binary's own, never a leak of the program
+// under test. The first frame outside the standard library's plumbing
+// decides: package testing, or code that is not the standard library's.
+func openedByTesting(e *entry) bool {
+	for _, fr := range symbolize(e.pcs) {
+		if pkgOf(fr.Func) == "testing" {
+			return true
+		}
+		if !isStd(fr) {
+			return false
+		}
+	}
+	return false
+}
+
 // goroutineFindings completes the goroutine findings of a verdict, whose
 // goroutines are ids: the package under test, files under the real GOROOT,
 // and an origin that is the creation chain the instrumented runtime kept

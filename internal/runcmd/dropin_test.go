@@ -25,12 +25,15 @@ import (
 
 // dropInCase is one fixture, tested with go test and with leakhound test.
 type dropInCase struct {
-	name    string            // subtest name
-	dir     string            // the fixture, under testdata/dropin; name when empty
-	pkgs    []string          // packages to test; "./..." when empty
-	goflags string            // added to GOFLAGS for both commands
-	tests   []string          // every test go test runs (and passes)
-	leaks   map[string]string // test -> resource of the finding that fails it under leakhound
+	name    string   // subtest name
+	dir     string   // the fixture, under testdata/dropin; name when empty
+	pkgs    []string // packages to test; "./..." when empty
+	goflags string   // added to GOFLAGS for both commands
+	// args are go test flags given to both commands; "{tmp}" stands for a
+	// temporary directory of the subtest.
+	args  []string
+	tests []string          // every test go test runs (and passes)
+	leaks map[string]string // test -> resource of the finding that fails it under leakhound
 	// exitLeak is the resource of a leak found when the test binary exits,
 	// belonging to no test: it fails the package, not a test.
 	exitLeak string
@@ -60,6 +63,14 @@ var dropInCases = []dropInCase{
 		leaks: map[string]string{"TestLeaksGoroutine": "goroutine", "TestLeaksFile": "os.File", "TestLeaksSleeper": "goroutine"},
 	},
 	{name: "exitleak", tests: []string{"TestNothing"}, exitLeak: "os.File"},
+	{
+		// package testing keeps the files of -cpuprofile and -trace
+		// open until the binary exits: they are not the program's leak.
+		name:  "profiles",
+		dir:   "randseed",
+		args:  []string{"-cpuprofile", "{tmp}/cpu.out", "-trace", "{tmp}/trace.out", "-o", "{tmp}/pkg.test"},
+		tests: []string{"TestSeed"},
+	},
 }
 
 func TestDropIn(t *testing.T) {
@@ -90,9 +101,14 @@ func testDropIn(t *testing.T, c dropInCase) {
 		pkgs = []string{"./..."}
 	}
 	before := readTree(t, dir)
+	tmp := t.TempDir()
+	flags := []string{"-count=1", "-json"}
+	for _, a := range c.args {
+		flags = append(flags, strings.ReplaceAll(a, "{tmp}", tmp))
+	}
 
 	// go test itself: the fixture's tests all pass.
-	code, stdout, stderr := goTest(t, dir, append([]string{"-count=1", "-json"}, pkgs...)...)
+	code, stdout, stderr := goTest(t, dir, append(slices.Clone(flags), pkgs...)...)
 	plain := parseTestJSON(t, stdout)
 	if code != 0 {
 		t.Fatalf("go test: exit status %d, want 0\n%s%s", code, stderr, plain.failures())
@@ -103,7 +119,7 @@ func testDropIn(t *testing.T, c dropInCase) {
 	checkTree(t, dir, before, "go test")
 
 	// leakhound test: the same verdicts, but for the tests that leak.
-	r := runSplit(t, dir, append(append([]string{"test"}, pkgs...), "--", "-count=1", "-json")...)
+	r := runSplit(t, dir, append(append(append([]string{"test"}, pkgs...), "--"), flags...)...)
 	checkTree(t, dir, before, "leakhound test")
 	got := parseTestJSON(t, r.stdout)
 	want := plain.failing(c.leaks, c.exitLeak != "")
