@@ -4,6 +4,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"time"
 	"unsafe"
 
 	"github.com/leakhound/leakhound/internal/fdtable"
@@ -195,17 +196,34 @@ func (t *tracker) heldFds() map[int]bool {
 	return held
 }
 
-// anyNewFd reports whether a descriptor is open now that was not at since,
-// that nothing holds and that was not reported: only then is the
+// anyNewFd reports whether a descriptor is open that was not at since,
+// that nothing holds and that was not reported, after giving such
+// descriptors up to testGrace to be closed (a server's goroutine closing
+// the connection its test's client just closed): only then is the
 // descriptor table (a readlink per descriptor, the kernel's socket tables)
 // worth reading at the end of a test. Listing the numbers is one directory
 // read. When they cannot be listed, it says true: the caller reads the
 // table, which says what it can.
 func (t *tracker) anyNewFd(since map[int]bool) bool {
-	nums := fdNumbers()
-	if nums == nil {
-		return true
+	deadline := time.Now().Add(testGrace)
+	for step := time.Millisecond; ; step = min(2*step, 20*time.Millisecond) {
+		nums := fdNumbers()
+		if nums == nil {
+			return true
+		}
+		if !t.unheld(nums, since) {
+			return false
+		}
+		if time.Now().After(deadline) {
+			return true
+		}
+		time.Sleep(step)
 	}
+}
+
+// unheld reports whether nums holds a descriptor not in since that nothing
+// holds and that was not reported.
+func (t *tracker) unheld(nums, since map[int]bool) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	held := t.heldFds()
