@@ -70,7 +70,7 @@ func (r *Rule) Matches(f *report.Finding) bool {
 		r.Resource != "" && f.Resource != r.Resource,
 		r.FindingReason != "" && string(f.Reason) != r.FindingReason,
 		r.test != nil && (f.Test == "" || !r.test.MatchString(f.Test)),
-		r.Package != "" && !packageMatches(r.Package, f.Package),
+		r.Package != "" && !PackageMatches(r.Package, f.Package),
 		r.TopFunction != "" && !funcMatches(r.TopFunction, topFunction(f)),
 		r.CreatedBy != "" && !funcMatches(r.CreatedBy, createdBy(f)):
 		return false
@@ -116,7 +116,10 @@ func funcMatches(pattern, fn string) bool {
 	return fn == pattern
 }
 
-func packageMatches(pattern, pkg string) bool {
+// PackageMatches reports whether the package pattern (an import path, or
+// "path/..." for path and every package below it) matches the import path
+// pkg.
+func PackageMatches(pattern, pkg string) bool {
 	if prefix, ok := strings.CutSuffix(pattern, "/..."); ok {
 		return pkg == prefix || strings.HasPrefix(pkg, prefix+"/")
 	}
