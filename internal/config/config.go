@@ -19,7 +19,6 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/leakhound/leakhound/internal/policy"
-	"github.com/leakhound/leakhound/report"
 )
 
 // Names are the file names a command looks for, in this order; two of them
@@ -344,17 +343,11 @@ func (p *parser) rule(n *yaml.Node, pkg string) {
 		case "any_function":
 			r.AnyFunction = s
 		case "kind":
-			r.Kind = s
-			if report.Reasons(report.Kind(s)) == nil && report.Kind(s) != report.KindStatic {
-				p.errorf(v, "kind %q: use goroutine, resource, finalizer or static", s)
-			}
+			r.Kind = s // checked by policy.New, as the reason below
 		case "resource":
 			r.Resource = s
 		case "finding_reason":
 			r.FindingReason = s
-			if !knownReason(report.Reason(s)) {
-				p.errorf(v, "finding_reason %q is not a reason leakhound reports (see docs/report.md)", s)
-			}
 		case "test":
 			r.Test = s
 		case "package":
@@ -368,15 +361,6 @@ func (p *parser) rule(n *yaml.Node, pkg string) {
 		}
 	})
 	p.cfg.Ignore = append(p.cfg.Ignore, r)
-}
-
-func knownReason(r report.Reason) bool {
-	for _, k := range []report.Kind{report.KindGoroutine, report.KindResource, report.KindFinalizer} {
-		if slices.Contains(report.Reasons(k), r) {
-			return true
-		}
-	}
-	return false
 }
 
 func (p *parser) thresholds(n *yaml.Node) (held *time.Duration, retained *bool) {
