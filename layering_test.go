@@ -47,7 +47,7 @@ var layers = map[string][]string{
 	"internal/inspect": {"internal/stack", "report"},
 	"agent": {
 		"internal/fdtable", "internal/gcqueue", "internal/htmlreport", "internal/inspect",
-		"internal/stack", "internal/verdict", "report",
+		"internal/policy", "internal/stack", "internal/verdict", "report",
 	},
 
 	// The commands, over the shared command plumbing.
