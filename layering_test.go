@@ -27,12 +27,12 @@ var layers = map[string][]string{
 	// library and each other only.
 	"internal/retain":  {"internal/heapdump"},
 	"internal/gcqueue": {"internal/stack", "report"},
-	"internal/verdict": {"internal/heapdump", "internal/retain", "internal/stack", "report"},
+	"internal/verdict": {"internal/heapdump", "internal/policy", "internal/retain", "internal/stack", "report"},
 	"internal/policy":  {"report"},
 	"track":            {"internal/fdtable", "internal/gcqueue", "internal/policy", "internal/stack", "internal/verdict", "report"},
 
 	// The test author's API.
-	"": {"internal/verdict", "report"},
+	"": {"internal/policy", "internal/verdict", "report"},
 
 	// Static analysis, x/tools style.
 	"passes/internal/passutil": {"golang.org/x/tools/..."},
@@ -47,7 +47,7 @@ var layers = map[string][]string{
 	"internal/inspect": {"internal/stack", "report"},
 	"agent": {
 		"internal/fdtable", "internal/gcqueue", "internal/htmlreport", "internal/inspect",
-		"internal/stack", "internal/verdict", "report",
+		"internal/policy", "internal/stack", "internal/verdict", "report",
 	},
 
 	// The commands, over the shared command plumbing.

@@ -26,6 +26,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/leakhound/leakhound/internal/policy"
 )
 
 // Options configure the agent. The zero value gives the defaults.
@@ -74,6 +76,13 @@ type Options struct {
 	// each stops the process while it writes a heap dump. Default 1m;
 	// negative disables the parameter.
 	RetainedInterval time.Duration
+	// ConfigFile, when set, names a leakhound configuration file whose
+	// ignore rules (docs/config.md) apply to the agent's findings: those a
+	// rule ignores are left out of the report, the page and the metrics.
+	// It must be JSON (.leakhound.json): the agent does not read YAML, so
+	// that a program using it does not depend on a YAML parser. The file is
+	// read once, by [Start].
+	ConfigFile string
 }
 
 func (o Options) withDefaults() (Options, error) {
@@ -181,7 +190,13 @@ func newAgent(opts Options) (*Agent, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Agent{opts: o, state: newState(o), quit: make(chan struct{}), done: make(chan struct{})}, nil
+	st := newState(o)
+	if o.ConfigFile != "" {
+		if st.ignore, err = policy.ReadConfigJSON(o.ConfigFile); err != nil {
+			return nil, fmt.Errorf("agent options: ConfigFile: %w", err)
+		}
+	}
+	return &Agent{opts: o, state: st, quit: make(chan struct{}), done: make(chan struct{})}, nil
 }
 
 func (a *Agent) start() {

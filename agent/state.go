@@ -14,6 +14,7 @@ import (
 	"github.com/leakhound/leakhound/internal/fdtable"
 	"github.com/leakhound/leakhound/internal/gcqueue"
 	"github.com/leakhound/leakhound/internal/inspect"
+	"github.com/leakhound/leakhound/internal/policy"
 	"github.com/leakhound/leakhound/internal/stack"
 	"github.com/leakhound/leakhound/internal/verdict"
 	"github.com/leakhound/leakhound/report"
@@ -62,6 +63,9 @@ func (r *ring) points() []point {
 // state is what the agent knows; every method is safe for concurrent use.
 type state struct {
 	opts Options
+	// ignore holds the ignore rules of Options.ConfigFile (nil: none); set
+	// before the agent starts, never changed.
+	ignore *policy.Policy
 
 	// proveMu serializes what runs the collector's leak detection (proven
 	// cycles, the leak profile) with retained-memory measurements, which
@@ -384,6 +388,7 @@ func (s *state) proveWith(find func() (*report.Report, error), now time.Time) (*
 // snapshot is a consistent copy of the state for one response.
 type snapshot struct {
 	Opts   Options
+	Ignore *policy.Policy // the ignore rules of Opts.ConfigFile, or nil
 	Points []point
 	Latest *inspect.Sample
 	// LatestFromDump tells that Latest came from a full dump (proven
@@ -412,7 +417,7 @@ func (s *state) snapshot() *snapshot {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return &snapshot{
-		Opts: s.opts, Points: s.history.points(), Latest: s.latest, LatestFromDump: s.latestFromDump, FDs: s.fds, FDErr: s.fdErr,
+		Opts: s.opts, Ignore: s.ignore, Points: s.history.points(), Latest: s.latest, LatestFromDump: s.latestFromDump, FDs: s.fds, FDErr: s.fdErr,
 		SampleErr: s.sampleErr, SampleCost: s.sampleCost, Samples: s.samples, SampleSource: s.sampleSource(),
 		Proven: s.proven, ProvenAt: s.provenAt, ProvenErr: s.provenErr, ProvenCost: s.provenCost,
 		ProvenRuns: s.provenRuns, TCPStates: s.tcpStates, Finalizers: s.finalizers, FinFinding: s.finFinding, Backlogs: s.backlogs.current(), Retained: s.retained,
@@ -459,7 +464,7 @@ func (sn *snapshot) suspects() (*inspect.Aggregation, []inspect.Suspect) {
 
 // report is the agent's JSON report: the findings of the last proven cycle,
 // the stalled finalizer goroutine, and the long-blocked suspects of the
-// latest sample.
+// latest sample, less those the ignore rules of Options.ConfigFile ignore.
 func (sn *snapshot) report() *report.Report {
 	var fs []report.Finding
 	if sn.Proven != nil {
@@ -471,5 +476,7 @@ func (sn *snapshot) report() *report.Report {
 	fs = append(fs, sn.Backlogs...)
 	agg, sus := sn.suspects()
 	fs = append(fs, inspect.Findings(sus, agg.Instances)...)
-	return report.New(report.ModeRun, fs)
+	rep := report.New(report.ModeRun, fs)
+	rep.Findings, _ = sn.Ignore.Apply(rep.Findings)
+	return rep
 }

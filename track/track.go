@@ -118,9 +118,14 @@ func init() {
 	}
 	tr.quiet = os.Getenv(EnvQuiet) == "1"
 	tr.testVerdicts = os.Getenv(EnvTests) != "0"
-	if tr.retained = os.Getenv(EnvRetained) == "1"; tr.retained && runtime.MemProfileRate == 0 {
-		runtime.MemProfileRate = retainedProfileRate
+	// Read before the hooks are set, so the file is not tracked.
+	if p, err := policy.FromEnv(); err != nil {
+		fmt.Fprintf(os.Stderr, "leakhound: %v: known leaks fail as new ones\n", err)
+	} else {
+		tr.policy = p
 	}
+	tr.pkg = testPackage()
+	tr.retained = os.Getenv(EnvRetained) == "1"
 	if v := os.Getenv(EnvHeld); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil || d < 0 {
@@ -129,11 +134,16 @@ func init() {
 			tr.held = d
 		}
 	}
-	// Read before the hooks are set, so the file is not tracked.
-	if p, err := policy.FromEnv(); err != nil {
-		fmt.Fprintf(os.Stderr, "leakhound: %v: known leaks fail as new ones\n", err)
-	} else {
-		tr.policy = p
+	// The configuration's thresholds for this test binary's package.
+	held, retained := tr.policy.ThresholdsFor(tr.pkg)
+	if held != nil {
+		tr.held = *held
+	}
+	if retained != nil {
+		tr.retained = *retained
+	}
+	if tr.retained && runtime.MemProfileRate == 0 {
+		runtime.MemProfileRate = retainedProfileRate
 	}
 	if path := os.Getenv(EnvReport); path != "" {
 		// Opened before the hooks are set, so the report file is not tracked.
@@ -144,7 +154,6 @@ func init() {
 			tr.out = f
 		}
 	}
-	tr.pkg = testPackage()
 	startNetpoll()
 	tr.fdsAtStart = fdNumbers()
 	if tr.recordFds = syscallFdRecords; tr.recordFds {

@@ -19,7 +19,6 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/leakhound/leakhound/internal/policy"
-	"github.com/leakhound/leakhound/report"
 )
 
 // Names are the file names a command looks for, in this order; two of them
@@ -38,6 +37,50 @@ type Config struct {
 	Retained *bool
 	// Vet is what leakhound vet reads.
 	Vet Vet
+	// Packages are the per-package overrides, in the order written. Their
+	// ignore rules are in Ignore, each limited to its entry's packages.
+	Packages []Package
+}
+
+// Package is an entry of the packages section: thresholds and vet settings
+// for the packages Path matches (an import path, or "path/..." for path
+// and every package below it).
+type Package struct {
+	Path  string
+	Where string // "file:line" of the entry
+	// Held and Retained override the file's thresholds (nil: not set).
+	Held     *time.Duration
+	Retained *bool
+	// Vet's Enable and Disable, when given, replace the file's; its Skip
+	// patterns add to the file's.
+	Vet Vet
+}
+
+// For returns the entry of the packages section that applies to the
+// package pkg: the first whose path matches it; nil when none does.
+func (c *Config) For(pkg string) *Package {
+	for i := range c.Packages {
+		if policy.PackageMatches(c.Packages[i].Path, pkg) {
+			return &c.Packages[i]
+		}
+	}
+	return nil
+}
+
+// VetFor returns the vet settings for the package pkg: the file's, with
+// those of the entry of pkg ([Config.For]) over them.
+func (c *Config) VetFor(pkg string) Vet {
+	v := c.Vet
+	if e := c.For(pkg); e != nil {
+		if e.Vet.Enable != nil {
+			v.Enable = e.Vet.Enable
+		}
+		if e.Vet.Disable != nil {
+			v.Disable = e.Vet.Disable
+		}
+		v.Skip = append(slices.Clip(v.Skip), e.Vet.Skip...)
+	}
+	return v
 }
 
 // Vet is the vet section: analyzers to run and paths to skip.
@@ -210,9 +253,10 @@ func (p *parser) fields(n *yaml.Node, what string, keys []string, do func(key st
 // The keys of the file, by section (docs/leakhound.schema.json lists the
 // same: TestSchemaMatchesParser).
 var (
-	topKeys       = []string{"version", "ignore", "thresholds", "vet", "$schema"}
+	topKeys       = []string{"version", "ignore", "thresholds", "vet", "packages", "$schema"}
 	thresholdKeys = []string{"held", "retained"}
 	vetKeys       = []string{"enable", "disable", "skip"}
+	packageKeys   = []string{"path", "ignore", "thresholds", "vet"}
 )
 
 func (p *parser) top(n *yaml.Node) {
@@ -223,26 +267,69 @@ func (p *parser) top(n *yaml.Node) {
 				p.errorf(v, "version %q: this leakhound reads version 1", v.Value)
 			}
 		case "ignore":
+			p.rules(v, "")
+		case "thresholds":
+			p.cfg.Held, p.cfg.Retained = p.thresholds(v)
+		case "vet":
+			p.cfg.Vet = p.vet(v)
+		case "packages":
 			if v.Kind != yaml.SequenceNode {
-				p.errorf(v, "ignore must be a list of rules")
+				p.errorf(v, "packages must be a list of entries, each with a path")
 				return
 			}
-			for _, r := range v.Content {
-				p.rule(r)
+			for _, e := range v.Content {
+				p.pkg(e)
 			}
-		case "thresholds":
-			p.thresholds(v)
-		case "vet":
-			p.vet(v)
 		}
 	})
+}
+
+// pkg reads an entry of the packages section.
+func (p *parser) pkg(n *yaml.Node) {
+	e := Package{Where: p.where(n)}
+	var ignore *yaml.Node
+	p.fields(n, "a packages entry", packageKeys, func(key string, v *yaml.Node) {
+		switch key {
+		case "path":
+			e.Path, _ = p.str(key, v)
+		case "ignore":
+			ignore = v // read once the path is known
+		case "thresholds":
+			e.Held, e.Retained = p.thresholds(v)
+		case "vet":
+			e.Vet = p.vet(v)
+		}
+	})
+	if n.Kind != yaml.MappingNode {
+		return
+	}
+	if e.Path == "" {
+		p.errorf(n, "the packages entry has no path: give an import path, or path/... for path and every package below it")
+		return
+	}
+	if ignore != nil {
+		p.rules(ignore, e.Path)
+	}
+	p.cfg.Packages = append(p.cfg.Packages, e)
+}
+
+// rules reads a list of ignore rules; those of a packages entry (pkg, its
+// path) are limited to its packages.
+func (p *parser) rules(n *yaml.Node, pkg string) {
+	if n.Kind != yaml.SequenceNode {
+		p.errorf(n, "ignore must be a list of rules")
+		return
+	}
+	for _, r := range n.Content {
+		p.rule(r, pkg)
+	}
 }
 
 // ruleKeys are the keys of an ignore rule.
 var ruleKeys = []string{"top_function", "created_by", "any_function", "kind", "resource", "finding_reason", "test", "package", "reason"}
 
-func (p *parser) rule(n *yaml.Node) {
-	r := policy.Rule{Where: p.where(n)}
+func (p *parser) rule(n *yaml.Node, pkg string) {
+	r := policy.Rule{Where: p.where(n), Package: pkg}
 	p.fields(n, "an ignore rule", ruleKeys, func(key string, v *yaml.Node) {
 		s, ok := p.str(key, v)
 		if !ok {
@@ -256,20 +343,18 @@ func (p *parser) rule(n *yaml.Node) {
 		case "any_function":
 			r.AnyFunction = s
 		case "kind":
-			r.Kind = s
-			if report.Reasons(report.Kind(s)) == nil && report.Kind(s) != report.KindStatic {
-				p.errorf(v, "kind %q: use goroutine, resource, finalizer or static", s)
-			}
+			r.Kind = s // checked by policy.New, as the reason below
 		case "resource":
 			r.Resource = s
 		case "finding_reason":
 			r.FindingReason = s
-			if !knownReason(report.Reason(s)) {
-				p.errorf(v, "finding_reason %q is not a reason leakhound reports (see docs/report.md)", s)
-			}
 		case "test":
 			r.Test = s
 		case "package":
+			if pkg != "" {
+				p.errorf(v, "package in a rule of a packages entry: the entry's path (%s) says the packages; move the rule to the top-level ignore list or to an entry of its own", pkg)
+				return
+			}
 			r.Package = s
 		case "reason":
 			r.Reason = s
@@ -278,16 +363,7 @@ func (p *parser) rule(n *yaml.Node) {
 	p.cfg.Ignore = append(p.cfg.Ignore, r)
 }
 
-func knownReason(r report.Reason) bool {
-	for _, k := range []report.Kind{report.KindGoroutine, report.KindResource, report.KindFinalizer} {
-		if slices.Contains(report.Reasons(k), r) {
-			return true
-		}
-	}
-	return false
-}
-
-func (p *parser) thresholds(n *yaml.Node) {
+func (p *parser) thresholds(n *yaml.Node) (held *time.Duration, retained *bool) {
 	p.fields(n, "thresholds", thresholdKeys, func(key string, v *yaml.Node) {
 		switch key {
 		case "held":
@@ -296,25 +372,26 @@ func (p *parser) thresholds(n *yaml.Node) {
 				p.errorf(v, "held %q is not a duration such as 30s or 1m (0 turns the check off)", v.Value)
 				return
 			}
-			p.cfg.Held = &d
+			held = &d
 		case "retained":
 			var b bool
 			if err := v.Decode(&b); err != nil {
 				p.errorf(v, "retained %q: use true or false", v.Value)
 				return
 			}
-			p.cfg.Retained = &b
+			retained = &b
 		}
 	})
+	return held, retained
 }
 
-func (p *parser) vet(n *yaml.Node) {
+func (p *parser) vet(n *yaml.Node) (out Vet) {
 	p.fields(n, "vet", vetKeys, func(key string, v *yaml.Node) {
 		if v.Kind != yaml.SequenceNode {
 			p.errorf(v, "vet %s must be a list", key)
 			return
 		}
-		var items []Item
+		items := []Item{} // given, even empty: an entry's empty list replaces the file's
 		for _, e := range v.Content {
 			if s, ok := p.str(key, e); ok {
 				items = append(items, Item{Value: s, Where: p.where(e)})
@@ -322,13 +399,14 @@ func (p *parser) vet(n *yaml.Node) {
 		}
 		switch key {
 		case "enable":
-			p.cfg.Vet.Enable = items
+			out.Enable = items
 		case "disable":
-			p.cfg.Vet.Disable = items
+			out.Disable = items
 		case "skip":
-			p.cfg.Vet.Skip = items
+			out.Skip = items
 		}
 	})
+	return out
 }
 
 // str returns the string value of the scalar v.

@@ -85,6 +85,11 @@ func TestReadErrorsNameTheLine(t *testing.T) {
 		{"bad held", "thresholds:\n  held: soon\n", ":2: held \"soon\""},
 		{"version", "version: 2\n", ":1: version \"2\""},
 		{"unknown vet key", "vet:\n  only: [rawfd]\n", ":2: unknown key \"only\" in vet"},
+		{"packages entry without path", "packages:\n  - thresholds: {held: 1s}\n", ":2: the packages entry has no path"},
+		{"unknown packages entry key", "packages:\n  - path: x\n    hold: 1s\n", ":3: unknown key \"hold\" in a packages entry"},
+		{"package matcher in an entry's rule", "packages:\n  - path: x/...\n    ignore:\n      - package: x/y\n        reason: r\n", ":4: package in a rule of a packages entry"},
+		{"rule without reason in an entry", "packages:\n  - path: x/...\n    ignore:\n      - kind: goroutine\n", ":4: the rule has no reason"},
+		{"bad held in an entry", "packages:\n  - path: x\n    thresholds:\n      held: soon\n", ":4: held \"soon\""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -98,6 +103,66 @@ func TestReadErrorsNameTheLine(t *testing.T) {
 	path := write(t, t.TempDir(), ".leakhound.json", "{\n\"version\": 1,\n\"ignore\": [}\n")
 	if _, err := Read(path); err == nil || !strings.Contains(err.Error(), "line 3") {
 		t.Errorf("a JSON syntax error: %v, want its line", err)
+	}
+}
+
+// TestPackages checks the packages section: each entry's rules are limited
+// to its packages, its thresholds and vet settings apply to the packages
+// its path matches (the first entry that matches), and the file's apply to
+// the others.
+func TestPackages(t *testing.T) {
+	path := write(t, t.TempDir(), ".leakhound.yaml", `thresholds:
+  held: 30s
+vet:
+  disable: [rawfd]
+  skip: [gen/...]
+packages:
+  - path: example.com/app/legacy/...
+    ignore:
+      - finding_reason: closed-by-gc
+        reason: the legacy importer is being replaced
+    thresholds:
+      held: 5m
+      retained: false
+    vet:
+      disable: []
+      skip: [legacy/old.go]
+  - path: example.com/app/legacy/db
+    thresholds:
+      held: 1s
+`)
+	c, err := Read(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Ignore) != 1 || c.Ignore[0].Package != "example.com/app/legacy/..." || c.Ignore[0].Where != path+":9" {
+		t.Errorf("the entry's rule: %+v, want it limited to the entry's path, at line 9", c.Ignore)
+	}
+	for _, tt := range []struct {
+		pkg      string
+		wantHeld time.Duration // 0: no entry
+		disabled int
+		skips    int
+	}{
+		{"example.com/app/legacy", 5 * time.Minute, 0, 2},
+		{"example.com/app/legacy/db", 5 * time.Minute, 0, 2}, // the first entry that matches
+		{"example.com/app", 0, 1, 1},
+		{"example.com/app/legacyx", 0, 1, 1},
+	} {
+		e := c.For(tt.pkg)
+		switch {
+		case tt.wantHeld == 0 && e != nil:
+			t.Errorf("For(%s) = %+v, want none", tt.pkg, e)
+		case tt.wantHeld != 0 && (e == nil || e.Held == nil || *e.Held != tt.wantHeld || e.Retained == nil || *e.Retained):
+			t.Errorf("For(%s) = %+v, want held %v and retained false", tt.pkg, e, tt.wantHeld)
+		}
+		v := c.VetFor(tt.pkg)
+		if len(v.Disable) != tt.disabled || len(v.Skip) != tt.skips {
+			t.Errorf("VetFor(%s) = %+v, want %d disabled and %d skip patterns", tt.pkg, v, tt.disabled, tt.skips)
+		}
+	}
+	if len(c.Vet.Skip) != 1 {
+		t.Errorf("VetFor changed the file's skip list: %+v", c.Vet.Skip)
 	}
 }
 
@@ -174,8 +239,9 @@ func TestSchemaMatchesParser(t *testing.T) {
 	}{
 		{"top", section(data), topKeys},
 		{"rule", section(schema.Defs["rule"]), ruleKeys},
-		{"thresholds", section(schema.Properties["thresholds"]), thresholdKeys},
-		{"vet", section(schema.Properties["vet"]), vetKeys},
+		{"thresholds", section(schema.Defs["thresholds"]), thresholdKeys},
+		{"vet", section(schema.Defs["vet"]), vetKeys},
+		{"packages entry", section(schema.Defs["package"]), packageKeys},
 	} {
 		if want := slices.Sorted(slices.Values(tt.parser)); !slices.Equal(tt.schema, want) {
 			t.Errorf("%s: the schema has %v, the parser %v", tt.name, tt.schema, want)

@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/leakhound/leakhound/report"
 )
@@ -36,6 +37,10 @@ type Policy struct {
 	Known []string `json:"known,omitempty"`
 	// Ignore are the ignore rules of a configuration file.
 	Ignore []Rule `json:"ignore,omitempty"`
+	// Packages are the per-package thresholds of a configuration file, in
+	// its order: the first whose Path matches the package a test binary
+	// tests applies in that binary (see [Policy.ThresholdsFor]).
+	Packages []Thresholds `json:"packages,omitempty"`
 
 	known map[string]bool
 }
@@ -59,6 +64,7 @@ func Read(path string) (*Policy, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read the leakhound policy %s: %w", path, err)
 	}
+	q.Packages = p.Packages
 	return q, nil
 }
 
@@ -108,6 +114,30 @@ func (p *Policy) Write(path string) error {
 		return fmt.Errorf("write the leakhound policy: %w", err)
 	}
 	return nil
+}
+
+// Thresholds are the thresholds of the packages Path matches (an import
+// path, or "path/..." for path and every package below it); nil: the
+// run's.
+type Thresholds struct {
+	Path     string         `json:"path"`
+	Held     *time.Duration `json:"held,omitempty"`
+	Retained *bool          `json:"retained,omitempty"`
+}
+
+// ThresholdsFor returns the thresholds for the package pkg: those of the
+// first entry of Packages whose path matches pkg, nil where it sets none
+// or where none matches. A nil policy has none.
+func (p *Policy) ThresholdsFor(pkg string) (held *time.Duration, retained *bool) {
+	if p == nil || pkg == "" {
+		return nil, nil
+	}
+	for _, t := range p.Packages {
+		if PackageMatches(t.Path, pkg) {
+			return t.Held, t.Retained
+		}
+	}
+	return nil, nil
 }
 
 // IsKnown reports whether a baseline lists the finding with stableID. A nil

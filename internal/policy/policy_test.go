@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/leakhound/leakhound/report"
 )
@@ -55,5 +56,36 @@ func TestReadRejects(t *testing.T) {
 		if _, err := Read(path); err == nil {
 			t.Errorf("%s: Read accepted %s", name, content)
 		}
+	}
+}
+
+// TestThresholdsFor checks that the first entry whose path matches a
+// package gives its thresholds, and that a policy read back keeps them.
+func TestThresholdsFor(t *testing.T) {
+	minute, off := time.Minute, false
+	p, err := New(nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Packages = []Thresholds{{Path: "example.com/a/...", Held: &minute}, {Path: "example.com/a/b", Retained: &off}}
+	path := filepath.Join(t.TempDir(), "policy.json")
+	if err := p.Write(path); err != nil {
+		t.Fatal(err)
+	}
+	q, err := Read(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		pkg  string
+		held bool
+	}{{"example.com/a", true}, {"example.com/a/b", true}, {"example.com/ab", false}, {"", false}} {
+		held, retained := q.ThresholdsFor(tt.pkg)
+		if (held != nil) != tt.held || held != nil && *held != minute || retained != nil {
+			t.Errorf("ThresholdsFor(%q) = %v, %v; want held %v and no retained", tt.pkg, held, retained, tt.held)
+		}
+	}
+	if held, retained := (*Policy)(nil).ThresholdsFor("example.com/a"); held != nil || retained != nil {
+		t.Error("a nil policy has thresholds")
 	}
 }

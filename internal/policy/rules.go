@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/leakhound/leakhound/report"
@@ -53,6 +54,12 @@ func (r *Rule) compile() error {
 		r.Resource == "" && r.FindingReason == "" && r.Test == "" && r.Package == "" {
 		return errors.New("the rule matches nothing: give at least one of top_function, created_by, any_function, kind, resource, finding_reason, test, package")
 	}
+	if r.Kind != "" && r.Kind != string(report.KindStatic) && report.Reasons(report.Kind(r.Kind)) == nil {
+		return fmt.Errorf("kind %q: use goroutine, resource, finalizer or static", r.Kind)
+	}
+	if r.FindingReason != "" && !isReason(report.Reason(r.FindingReason)) {
+		return fmt.Errorf("finding_reason %q is not a reason leakhound reports (see docs/report.md)", r.FindingReason)
+	}
 	if r.Test != "" {
 		re, err := regexp.Compile(r.Test)
 		if err != nil {
@@ -70,7 +77,7 @@ func (r *Rule) Matches(f *report.Finding) bool {
 		r.Resource != "" && f.Resource != r.Resource,
 		r.FindingReason != "" && string(f.Reason) != r.FindingReason,
 		r.test != nil && (f.Test == "" || !r.test.MatchString(f.Test)),
-		r.Package != "" && !packageMatches(r.Package, f.Package),
+		r.Package != "" && !PackageMatches(r.Package, f.Package),
 		r.TopFunction != "" && !funcMatches(r.TopFunction, topFunction(f)),
 		r.CreatedBy != "" && !funcMatches(r.CreatedBy, createdBy(f)):
 		return false
@@ -86,6 +93,17 @@ func (r *Rule) Matches(f *report.Finding) bool {
 		return false
 	}
 	return true
+}
+
+// isReason reports whether r is the reason of a kind of finding the
+// programs report (static findings' reasons are analyzer names).
+func isReason(r report.Reason) bool {
+	for _, k := range []report.Kind{report.KindGoroutine, report.KindResource, report.KindFinalizer} {
+		if slices.Contains(report.Reasons(k), r) {
+			return true
+		}
+	}
+	return false
 }
 
 func topFunction(f *report.Finding) string {
@@ -116,7 +134,10 @@ func funcMatches(pattern, fn string) bool {
 	return fn == pattern
 }
 
-func packageMatches(pattern, pkg string) bool {
+// PackageMatches reports whether the package pattern (an import path, or
+// "path/..." for path and every package below it) matches the import path
+// pkg.
+func PackageMatches(pattern, pkg string) bool {
 	if prefix, ok := strings.CutSuffix(pattern, "/..."); ok {
 		return pkg == prefix || strings.HasPrefix(pkg, prefix+"/")
 	}

@@ -75,3 +75,60 @@ func TestBaselineNotWrittenOnBuildFailure(t *testing.T) {
 		t.Errorf("exit %d, baseline stat error %v; want 1, no file and a note\n%s", r.code, err, r.stderr)
 	}
 }
+
+// TestConfigPackages checks the packages section under leakhound test: an
+// entry's held threshold applies in the test binary of a package its path
+// matches, and only there, over the file's; an entry's ignore rules ignore
+// the findings of its packages only.
+func TestConfigPackages(t *testing.T) {
+	const leaks = "github.com/leakhound/leakhound/internal/runcmd/testdata/leaks"
+	for _, tt := range []struct {
+		name, path string
+		want       int // held-too-long findings of TestHold
+	}{
+		{"matching entry", "github.com/leakhound/leakhound/internal/runcmd/testdata/...", 2},
+		{"entry of another package", leaks + "x", 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			cfg := filepath.Join(t.TempDir(), "lh.yaml")
+			content := "thresholds:\n  held: 0s\npackages:\n  - path: " + tt.path + "\n    thresholds:\n      held: 250ms\n"
+			if err := os.WriteFile(cfg, []byte(content), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			r := runSplit(t, moduleRoot(t), "test", "-config", cfg, "./internal/runcmd/testdata/leaks", "--", "-run", "^TestHold$", "-count=1")
+			n := 0
+			for _, f := range r.report.Findings {
+				if f.Reason == "held-too-long" && strings.Contains(f.Message, "more than 250ms") {
+					n++
+				}
+			}
+			if n != tt.want || len(r.report.Findings) != tt.want || r.code != min(tt.want, 1) {
+				t.Errorf("exit %d, findings:\n%s\nwant %d held-too-long after 250ms\n%s", r.code, strings.Join(describeAll(r.report), "\n"), tt.want, r.stderr)
+			}
+		})
+	}
+	t.Run("entry's ignore rules", func(t *testing.T) {
+		t.Parallel()
+		dir := srcedit.CopyDir(t, "testdata/baselinemod")
+		srcedit.WriteFile(t, dir, ".leakhound.yaml", `packages:
+  - path: example.com/baselinemod/leaky
+    ignore:
+      - resource: os.File
+        reason: the fixture keeps its files open on purpose
+  - path: example.com/baselinemod/other
+    ignore:
+      - kind: goroutine
+        reason: for another package, stale here
+`)
+		r := runSplit(t, dir, "test", "./...", "--", "-count=1")
+		if r.code != 1 || len(r.report.Findings) != 1 || r.report.Findings[0].Kind != "goroutine" {
+			t.Errorf("exit %d, findings:\n%s\nwant 1 and only the goroutine\n%s", r.code, strings.Join(describeAll(r.report), "\n"), r.stderr)
+		}
+		for _, want := range []string{"2 finding(s) ignored by the rules of", filepath.Join(dir, ".leakhound.yaml") + ":8: stale ignore rule"} {
+			if !strings.Contains(r.stderr, want) {
+				t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
+			}
+		}
+	})
+}

@@ -2,7 +2,6 @@ package runcmd
 
 import (
 	"flag"
-	"fmt"
 	"io"
 	"strings"
 	"time"
@@ -51,12 +50,31 @@ func (s *settings) load(fs *flag.FlagSet, dir string, held *time.Duration, retai
 	if s.cfg.Retained != nil && !set["retained"] {
 		*retained = *s.cfg.Retained
 	}
-	if len(s.cfg.Ignore) > 0 || s.base != nil {
+	if len(s.cfg.Ignore) > 0 || len(s.cfg.Packages) > 0 || s.base != nil {
 		if s.pol, err = policy.New(s.base.IDs(), s.cfg.Ignore); err != nil {
 			return cmdutil.Usagef("%v", err)
 		}
+		s.pol.Packages = packageThresholds(s.cfg, set)
 	}
 	return nil
+}
+
+// packageThresholds are the thresholds of the configuration's packages
+// entries, for the tracker; a flag given on the command line holds for
+// every package.
+func packageThresholds(cfg *config.Config, set map[string]bool) []policy.Thresholds {
+	var out []policy.Thresholds
+	for _, e := range cfg.Packages {
+		t := policy.Thresholds{Path: e.Path, Held: e.Held, Retained: e.Retained}
+		if set["held"] {
+			t.Held = nil
+		}
+		if set["retained"] {
+			t.Retained = nil
+		}
+		out = append(out, t)
+	}
+	return out
 }
 
 // apply applies the policy to the report of res, and prints on w how many
@@ -64,16 +82,7 @@ func (s *settings) load(fs *flag.FlagSet, dir string, held *time.Duration, retai
 // It returns the findings that fail the run.
 func (s *settings) apply(res *result, w io.Writer) []report.Finding {
 	kept, hits := s.pol.Apply(res.report.Findings)
-	ignored := len(res.report.Findings) - len(kept)
+	s.cfg.PrintApplied(w, hits, len(res.report.Findings)-len(kept))
 	res.report.Findings = kept
-	if ignored > 0 {
-		fmt.Fprintf(w, "leakhound: %d finding(s) ignored by the rules of %s\n", ignored, s.cfg.Path)
-	}
-	for i, n := range hits {
-		if n == 0 {
-			r := s.pol.Ignore[i]
-			fmt.Fprintf(w, "leakhound: %s: stale ignore rule: it matched nothing in this run (%q): remove it, or run the tests it is for\n", r.Where, r.Reason)
-		}
-	}
 	return policy.Failing(kept)
 }

@@ -4,6 +4,7 @@ import (
 	"slices"
 
 	"github.com/leakhound/leakhound/internal/stack"
+	"github.com/leakhound/leakhound/report"
 )
 
 // Goroutines of the testing package, the runtime and the standard library
@@ -48,6 +49,31 @@ func excused(g *stack.Goroutine, o *Options) bool {
 	}
 	if g.CreatedBy != nil && slices.Contains(o.IgnoreCreatedBy, g.CreatedBy.Func) {
 		return true
+	}
+	return false
+}
+
+// ignoredByRule reports whether a rule of o.IgnoreRules matches the
+// finding g would make in sc: a goroutine still running, or proven leaked.
+func ignoredByRule(g *stack.Goroutine, o *Options, sc Scope) bool {
+	if len(o.IgnoreRules) == 0 {
+		return false
+	}
+	f := report.Finding{
+		Kind:     report.KindGoroutine,
+		Reason:   report.ReasonStillRunning,
+		Resource: "goroutine",
+		Test:     sc.Test,
+		Stack:    stack.ReportFrames(g.Frames),
+		Origin:   originOf(g),
+	}
+	if g.Leaked {
+		f.Reason = report.ReasonUnreachableWait
+	}
+	for i := range o.IgnoreRules {
+		if o.IgnoreRules[i].Matches(&f) {
+			return true
+		}
 	}
 	return false
 }

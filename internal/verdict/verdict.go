@@ -18,6 +18,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/leakhound/leakhound/internal/policy"
 	"github.com/leakhound/leakhound/internal/stack"
 	"github.com/leakhound/leakhound/report"
 )
@@ -32,9 +33,13 @@ type Options struct {
 	IgnoreAny       []string       // functions excused anywhere in a stack
 	IgnoreCreatedBy []string       // go statements' functions excused
 	IgnoreIDs       map[int64]bool // goroutines excused by ID
-	MaxWait         time.Duration  // bound of the wait for unproven goroutines
-	ProvenOnly      bool           // report only proven leaks, never wait
-	Retained        bool           // measure retained memory
+	// IgnoreRules excuse the goroutines whose findings they match: the
+	// ignore rules of a configuration file, compiled
+	// ([policy.ReadConfigJSON]).
+	IgnoreRules []policy.Rule
+	MaxWait     time.Duration // bound of the wait for unproven goroutines
+	ProvenOnly  bool          // report only proven leaks, never wait
+	Retained    bool          // measure retained memory
 	// Settle, when positive, ends the wait before MaxWait once every
 	// unproven goroutine has stayed parked at the same stack for Settle,
 	// waiting on another goroutine, the network poller or a system call,
@@ -171,7 +176,7 @@ func collect(o *Options, sc Scope) ([]stack.Goroutine, error) {
 		if owned != nil && !owned[g.ID] {
 			continue
 		}
-		if excused(&g, o) {
+		if excused(&g, o) || ignoredByRule(&g, o, sc) {
 			continue
 		}
 		in = append(in, g)

@@ -9,7 +9,9 @@ import (
 	"strings"
 
 	"github.com/leakhound/leakhound/internal/config"
+	"github.com/leakhound/leakhound/internal/policy"
 	"github.com/leakhound/leakhound/passes"
+	"github.com/leakhound/leakhound/report"
 )
 
 // analyzerNames are the names of leakhound's analyzers.
@@ -21,51 +23,58 @@ func analyzerNames() []string {
 	return names
 }
 
-// checkVetConfig reports the analyzers the vet section names that do not
-// exist, with the file and line of each.
-func checkVetConfig(v config.Vet) error {
+// checkVetConfig reports the analyzers the vet sections of cfg (the
+// file's and its packages entries') name that do not exist, with the file
+// and line of each.
+func checkVetConfig(cfg *config.Config) error {
 	names := analyzerNames()
 	var errs []error
-	for _, it := range slices.Concat(v.Enable, v.Disable) {
-		if !slices.Contains(names, it.Value) {
-			errs = append(errs, fmt.Errorf("%s: unknown analyzer %q: use one of %s", it.Where, it.Value, strings.Join(names, ", ")))
+	vets := []config.Vet{cfg.Vet}
+	for _, e := range cfg.Packages {
+		vets = append(vets, e.Vet)
+	}
+	for _, v := range vets {
+		for _, it := range slices.Concat(v.Enable, v.Disable) {
+			if !slices.Contains(names, it.Value) {
+				errs = append(errs, fmt.Errorf("%s: unknown analyzer %q: use one of %s", it.Where, it.Value, strings.Join(names, ", ")))
+			}
 		}
 	}
 	return errors.Join(errs...)
 }
 
 // configured returns the diagnostics of ds that the configuration keeps:
-// those of an enabled analyzer (every one unless enable lists some, minus
-// those disable lists) in a file no skip pattern matches.
+// those of an analyzer enabled for their package (every one unless enable
+// lists some, minus those disable lists; see [config.Config.VetFor]) in a
+// file no skip pattern matches.
 func configured(ds []Diagnostic, cfg *config.Config) []Diagnostic {
-	on := func(name string) bool {
-		listed := func(items []config.Item) bool {
-			return slices.ContainsFunc(items, func(it config.Item) bool { return it.Value == name })
-		}
-		return (len(cfg.Vet.Enable) == 0 || listed(cfg.Vet.Enable)) && !listed(cfg.Vet.Disable)
-	}
 	var out []Diagnostic
 	for _, d := range ds {
-		if on(d.Analyzer) && !skipped(d.File, cfg) {
+		v := cfg.VetFor(d.Package)
+		listed := func(items []config.Item) bool {
+			return slices.ContainsFunc(items, func(it config.Item) bool { return it.Value == d.Analyzer })
+		}
+		on := (len(v.Enable) == 0 || listed(v.Enable)) && !listed(v.Disable)
+		if on && !skipped(d.File, v.Skip, cfg.Dir()) {
 			out = append(out, d)
 		}
 	}
 	return out
 }
 
-// skipped reports whether file matches a skip pattern of cfg: a
-// path.Match pattern relative to the configuration's directory, or
-// "dir/..." for every file below dir.
-func skipped(file string, cfg *config.Config) bool {
-	if len(cfg.Vet.Skip) == 0 {
+// skipped reports whether file matches one of the skip patterns: a
+// path.Match pattern relative to dir (the configuration's), or "dir/..."
+// for every file below dir.
+func skipped(file string, skip []config.Item, dir string) bool {
+	if len(skip) == 0 {
 		return false
 	}
-	rel, err := filepath.Rel(cfg.Dir(), file)
+	rel, err := filepath.Rel(dir, file)
 	if err != nil || strings.HasPrefix(rel, "..") {
 		return false
 	}
 	rel = filepath.ToSlash(rel)
-	for _, it := range cfg.Vet.Skip {
+	for _, it := range skip {
 		if dir, ok := strings.CutSuffix(it.Value, "/..."); ok {
 			if rel == dir || strings.HasPrefix(rel, dir+"/") || dir == "." {
 				return true
@@ -77,4 +86,27 @@ func skipped(file string, cfg *config.Config) bool {
 		}
 	}
 	return false
+}
+
+// applyPolicy applies pol (a baseline's known ids, the configuration's
+// ignore rules) to rep, the report [Report] made of ds: the findings a rule
+// ignores are dropped, those the baseline lists marked known. A rule's
+// package matcher sees the package of the finding's diagnostic, which the
+// report does not carry (a static finding's stable id is made without it).
+// It returns how many findings each rule ignored.
+func applyPolicy(pol *policy.Policy, rep *report.Report, ds []Diagnostic) []int {
+	pkgs := map[diagKey]string{}
+	for _, d := range ds {
+		pkgs[d.key()] = d.Package
+	}
+	fs := slices.Clone(rep.Findings)
+	for i := range fs {
+		fs[i].Package = pkgs[findingKey(fs[i])]
+	}
+	kept, hits := pol.Apply(fs)
+	for i := range kept {
+		kept[i].Package = ""
+	}
+	rep.Findings = kept
+	return hits
 }

@@ -45,24 +45,31 @@ func Report(ds []Diagnostic) *report.Report {
 	return report.New(report.ModeVet, fs)
 }
 
-// unknown returns the diagnostics of ds whose findings in rep, made by
-// [Report] from ds, a baseline does not list.
-func unknown(ds []Diagnostic, rep *report.Report) []Diagnostic {
-	type key struct{ pos, analyzer, message string }
-	known := map[key]bool{}
+// failing returns the diagnostics of ds whose findings are in rep, made by
+// [Report] from ds and then filtered by [applyPolicy], and not known to a
+// baseline: those an ignore rule dropped or a baseline lists do not fail.
+func failing(ds []Diagnostic, rep *report.Report) []Diagnostic {
+	fails := map[diagKey]bool{}
 	for _, f := range rep.Findings {
-		if f.Known {
-			known[key{f.Pos, string(f.Reason), f.Message}] = true
+		if !f.Known {
+			fails[findingKey(f)] = true
 		}
 	}
 	var out []Diagnostic
 	for _, d := range ds {
-		if !known[key{d.pos(), d.Analyzer, d.Message}] {
+		if fails[d.key()] {
 			out = append(out, d)
 		}
 	}
 	return out
 }
+
+// diagKey identifies a diagnostic and the finding [Report] makes of it.
+type diagKey struct{ pos, analyzer, message string }
+
+func (d Diagnostic) key() diagKey { return diagKey{d.pos(), d.Analyzer, d.Message} }
+
+func findingKey(f report.Finding) diagKey { return diagKey{f.Pos, string(f.Reason), f.Message} }
 
 // pos is the position of d as a finding gives it: "file:line:col".
 func (d Diagnostic) pos() string { return fmt.Sprintf("%s:%d:%d", d.File, d.Line, d.Column) }

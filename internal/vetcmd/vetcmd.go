@@ -79,7 +79,7 @@ func Main(args []string, stdout, stderr io.Writer) error {
 	}
 	cfg, err := config.Load(*configFile, config.StartDir(patterns))
 	if err == nil {
-		err = checkVetConfig(cfg.Vet)
+		err = checkVetConfig(cfg)
 	}
 	if err != nil {
 		return cmdutil.Usagef("vet: %s", strings.ReplaceAll(err.Error(), "\n", "; "))
@@ -90,12 +90,12 @@ func Main(args []string, stdout, stderr io.Writer) error {
 	}
 	all = configured(all, cfg)
 	rep := Report(all)
-	pol, err := policy.New(base.IDs(), nil)
+	pol, err := policy.New(base.IDs(), cfg.Ignore)
 	if err != nil {
 		return err
 	}
-	rep.Findings, _ = pol.Apply(rep.Findings)
-	findings := unknown(all, rep)
+	cfg.PrintApplied(stderr, applyPolicy(pol, rep, all), len(all)-len(rep.Findings))
+	findings := failing(all, rep)
 	// A report on stdout stays parseable: the diagnostics go to stderr then.
 	textOut := stdout
 	if *jsonFile == "-" || *sarifFile == "-" || *htmlFile == "-" || bl.Write == "-" {
@@ -140,7 +140,10 @@ type Diagnostic struct {
 	Line     int
 	Column   int
 	Func     string // enclosing function, e.g. "example.com/p.(*T).M"
-	Related  []Related
+	// Package is the import path of the package of the file; an external
+	// test package ("p_test") counts as the package it tests.
+	Package string
+	Related []Related
 }
 
 // Related is a position that explains a [Diagnostic], such as the return a
@@ -220,7 +223,8 @@ func Run(patterns []string, tests bool) ([]Diagnostic, error) {
 func resolve(pkg *packages.Package, analyzer string, d analysis.Diagnostic) Diagnostic {
 	pos := pkg.Fset.Position(d.Pos)
 	out := Diagnostic{Analyzer: analyzer, Category: d.Category, Message: d.Message,
-		File: pos.Filename, Line: pos.Line, Column: pos.Column, Func: enclosingFunc(pkg, d)}
+		File: pos.Filename, Line: pos.Line, Column: pos.Column, Func: enclosingFunc(pkg, d),
+		Package: strings.TrimSuffix(pkg.PkgPath, "_test")}
 	for _, r := range d.Related {
 		if !r.Pos.IsValid() {
 			continue
