@@ -449,3 +449,17 @@ func BenchmarkStack(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkOpenClose times what the tracker does for one resource opened
+// and closed (an HTTP response body): its stack, its entry, the table.
+//
+//	leakhound test ./track -- -run XXX -bench OpenClose -benchmem
+func BenchmarkOpenClose(b *testing.B) {
+	tr := newTracker()
+	var key uintptr
+	for b.Loop() {
+		key++
+		tr.opened("http.Response.Body", key, -1, "GET https://127.0.0.1:8443/", "HTTP/2", nil)
+		tr.closed(key)
+	}
+}
