@@ -40,7 +40,6 @@ import (
 	"os/signal"
 	"runtime"
 	"runtime/debug"
-	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -295,13 +294,8 @@ func newTracker() *tracker {
 	}
 }
 
-// maxDepth bounds the opener stacks kept per resource.
-const maxDepth = 32
-
 func (t *tracker) opened(kind string, key uintptr, fd int, name string, local, remote any) {
-	var buf [maxDepth]uintptr
-	n := callerPCs(buf[:])
-	e := &entry{kind: kind, fd: fd, name: name, local: local, remote: remote, pcs: slices.Clone(buf[:n])}
+	e := &entry{kind: kind, fd: fd, name: name, local: local, remote: remote, pcs: callerPCs()}
 	e.owner = owner()
 	if checkedOut(kind) {
 		e.since = time.Now()
