@@ -8,8 +8,8 @@
 //
 //	cd bench && go run ./overhead -d 300ms -rounds 5
 //
-// With -base DIR it also runs the workload under a leakhound built from
-// another source tree (a checkout of an earlier commit), measured in the
+// With -base DIR it also runs the workload of another source tree (a
+// checkout of an earlier commit) under the leakhound built from it, measured in the
 // same rounds, so that a change is timed against its base on the same
 // machine at the same moment. With -untracked it also runs the
 // instrumented workload with the tracker left out (LEAKHOUND_TRACKER=off),
@@ -98,9 +98,13 @@ func run(d time.Duration, rounds, files int, root, base string, untracked bool) 
 		if err := gobuild.Build(base, baseBin, "./cmd/leakhound"); err != nil {
 			return err
 		}
-		// The instrumented GOROOTs of both share the cache: it is keyed by
-		// the patches and the tracker's sources.
-		w, err := start("base", exec.Command(baseBin, "run", "./overhead/workload"), true)
+		// The workload of the base tree, which imports that tree's tracker
+		// (a tracker and a runtime from two trees may not fit). The
+		// instrumented GOROOTs of both share the cache: it is keyed by the
+		// patches and the tracker's sources.
+		cmd := exec.Command(baseBin, "run", "./overhead/workload")
+		cmd.Dir = filepath.Join(base, "bench")
+		w, err := start("base", cmd, true)
 		if err != nil {
 			return err
 		}
