@@ -9,9 +9,9 @@
 //	cd bench && go run ./overhead -d 300ms -rounds 5
 //
 // With -base DIR it also runs the workload of another source tree (a
-// checkout of an earlier commit) under the leakhound built from it, measured in the
-// same rounds, so that a change is timed against its base on the same
-// machine at the same moment. With -untracked it also runs the
+// checkout of an earlier commit) under the leakhound built from it,
+// measured in the same rounds, so that a change is timed against its base
+// on the same machine at the same moment. With -untracked it also runs the
 // instrumented workload with the tracker left out (LEAKHOUND_TRACKER=off),
 // which separates the cost of the patched standard library from that of
 // the tracker.
