@@ -216,7 +216,7 @@ func (a *Agent) serveFDs(w http.ResponseWriter, q url.Values) {
 	if fds == nil {
 		fds = []fdtable.FD{}
 	}
-	writeJSON(w, fdtable.Table{FDs: fds})
+	writeJSON(w, fdtable.Table{FDs: fds, Children: sn.FDs.Children})
 }
 
 // serveLeakProfile writes the goroutineleak profile. Writing it runs a

@@ -57,6 +57,13 @@ func (a *Agent) serveMetrics(w http.ResponseWriter, _ url.Values) {
 	for _, k := range sortedKeys(sn.TCPStates, strings.Compare) {
 		m.sample("leakhound_tcp_sockets", sn.TCPStates[k], "state", k)
 	}
+	m.family("leakhound_child_processes", "gauge", "Child processes of the process not waited for, by state (running, zombie: exited, never waited for).")
+	if sn.FDs != nil {
+		states := sn.FDs.ChildStates()
+		for _, k := range sortedKeys(states, strings.Compare) {
+			m.sample("leakhound_child_processes", states[k], "state", k)
+		}
+	}
 	m.family("leakhound_finalizer_queue", "gauge", "Finalizers queued by the garbage collector and not yet run.")
 	m.sample("leakhound_finalizer_queue", last.Finalizers)
 	m.family("leakhound_cleanup_queue", "gauge", "Cleanups (runtime.AddCleanup) queued and not yet run.")

@@ -19,11 +19,12 @@ var pageHTML string
 
 var pageTemplate = template.Must(template.New("page").Parse(pageHTML))
 
-// maxPageFindings and maxPageSockets bound what the page shows (report.json
-// and fds.json have everything).
+// maxPageFindings, maxPageSockets and maxPageChildren bound what the page
+// shows (report.json and fds.json have everything).
 const (
 	maxPageFindings = 50
 	maxPageSockets  = 20
+	maxPageChildren = 20
 )
 
 // pageData is what page.html renders.
@@ -43,6 +44,8 @@ type pageData struct {
 	FDsByKind    map[string]int
 	Sockets      []fdtable.SocketGroup
 	MoreSockets  int
+	Children     []fdtable.Process
+	MoreChildren int
 	SeriesJSON   template.JS
 	IntervalMS   int64
 }
@@ -67,6 +70,10 @@ func (a *Agent) servePage(w http.ResponseWriter, _ url.Values) {
 		d.Sockets = sn.FDs.SocketGroups()
 		if n := len(d.Sockets); n > maxPageSockets {
 			d.Sockets, d.MoreSockets = d.Sockets[:maxPageSockets], n-maxPageSockets
+		}
+		d.Children = sn.FDs.Children
+		if n := len(d.Children); n > maxPageChildren {
+			d.Children, d.MoreChildren = d.Children[:maxPageChildren], n-maxPageChildren
 		}
 	}
 	findings := sn.report().Findings

@@ -87,6 +87,13 @@ var (
 	runtimeGo func(func())
 	//go:linkname runtimeGOROOT runtime.leakhoundGOROOT
 	runtimeGOROOT string
+
+	// runtimeCallers is the instrumented runtime's stack capture (a
+	// frame-pointer walk where that is safe, the unwinder elsewhere): see
+	// callerPCs.
+	//
+	//go:linkname runtimeCallers runtime.leakhoundCallers
+	runtimeCallers func(skip int) []uintptr
 )
 
 type (

@@ -1,9 +1,9 @@
 package track
 
 import (
-	"os"
-	"strconv"
 	"strings"
+
+	"github.com/leakhound/leakhound/internal/fdtable"
 )
 
 // execKind is the resource of a command started by os/exec.
@@ -27,24 +27,5 @@ func withProcessState(e *entry, detail string) string {
 
 // processState returns "zombie" for a child process that exited and was
 // not waited for, "running" for one that did not exit, or "" when it cannot
-// tell. It reads the state field of /proc/PID/stat:
-//
-//	4242 (true) Z 4200 ...
-func processState(pid int) string {
-	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return ""
-	}
-	s := string(data)
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 || i+2 >= len(s) {
-		return ""
-	}
-	switch s[i+2] {
-	case 'Z':
-		return "zombie"
-	case 'X':
-		return ""
-	}
-	return "running"
-}
+// tell.
+func processState(pid int) string { return fdtable.ProcessState(procRoot, pid) }

@@ -303,19 +303,16 @@ func newTracker() *tracker {
 	}
 }
 
-// maxDepth bounds the opener stacks kept per resource.
-const maxDepth = 32
-
 func (t *tracker) opened(kind string, key uintptr, fd int, name string, local, remote any) {
-	var buf [maxDepth]uintptr
-	n := callerPCs(buf[:])
-	e := &entry{kind: kind, fd: fd, name: name, local: local, remote: remote, pcs: append([]uintptr(nil), buf[:n]...)}
+	e := &entry{kind: kind, fd: fd, name: name, local: local, remote: remote, pcs: callerPCs()}
 	e.owner = owner()
 	if checkedOut(kind) {
 		e.since = time.Now()
 	}
 	t.mu.Lock()
-	e.test = t.names[e.owner]
+	if e.owner != 0 {
+		e.test = t.names[e.owner]
+	}
 	if !t.done {
 		t.open[key] = e
 		if kind != fdKind {
@@ -333,7 +330,9 @@ func (t *tracker) closed(key uintptr) {
 	t.mu.Lock()
 	e := t.open[key]
 	delete(t.open, key)
-	late := e != nil && t.heldTooLong(e, time.Now())
+	// Only a pooled connection checked out has a time (reading the clock
+	// costs every other Close).
+	late := e != nil && !e.since.IsZero() && t.heldTooLong(e, time.Now())
 	t.mu.Unlock()
 	if late {
 		t.reportHeld(e)

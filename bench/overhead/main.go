@@ -2,10 +2,19 @@
 // and tracker cost a program: it builds ./overhead/workload twice, plainly
 // and through "leakhound run", runs both at once and asks them, alternately,
 // to time the same operations with testing.Benchmark. It prints the median
-// time of each operation in each build, their ratio instrumented/plain with
-// its goal, and the heap bytes the tracker keeps per open resource.
+// time of each operation in each build, their ratio instrumented/plain (the
+// median of the ratios of the rounds) with its goal, and the heap bytes the
+// tracker keeps per open resource.
 //
 //	cd bench && go run ./overhead -d 300ms -rounds 5
+//
+// With -base DIR it also runs the workload of another source tree (a
+// checkout of an earlier commit) under the leakhound built from it,
+// measured in the same rounds, so that a change is timed against its base
+// on the same machine at the same moment. With -untracked it also runs the
+// instrumented workload with the tracker left out (LEAKHOUND_TRACKER=off),
+// which separates the cost of the patched standard library from that of
+// the tracker.
 //
 // On Go 1.26 the plain build gets the GOEXPERIMENT leakhound run turns on
 // (goroutineleakprofile), so that the ratios measure the instrumentation
@@ -48,16 +57,18 @@ func main() {
 	rounds := flag.Int("rounds", 5, "measurements of each operation in each build")
 	files := flag.Int("files", 1000, "files held open to measure memory per tracked resource")
 	root := flag.String("root", "..", "leakhound's source directory")
+	base := flag.String("base", "", "also measure the leakhound of this source `directory` (a checkout of an earlier commit)")
+	untracked := flag.Bool("untracked", false, "also measure the instrumented workload with the tracker left out")
 	flag.Parse()
 	if *d <= 0 || *d > 10*time.Second || *rounds < 1 || *rounds > 50 || *files < 1 || *files > 10000 {
 		log.Fatal("bad flags: need 0 < -d <= 10s, 1 <= -rounds <= 50, 1 <= -files <= 10000")
 	}
-	if err := run(*d, *rounds, *files, *root); err != nil {
+	if err := run(*d, *rounds, *files, *root, *base, *untracked); err != nil {
 		log.Fatal(err)
 	}
 }
 
-func run(d time.Duration, rounds, files int, root string) error {
+func run(d time.Duration, rounds, files int, root, base string, untracked bool) error {
 	tmp, err := os.MkdirTemp("", "leakhound-overhead-")
 	if err != nil {
 		return err
@@ -71,53 +82,83 @@ func run(d time.Duration, rounds, files int, root string) error {
 	if err := gobuild.Build(".", plainBin, "./overhead/workload"); err != nil {
 		return err
 	}
-	plain, err := start("plain", exec.Command(plainBin))
+	plain, err := start("plain", exec.Command(plainBin), false)
 	if err != nil {
 		return err
 	}
 	defer plain.stop()
-	inst, err := start("instrumented", exec.Command(leakhound, "run", "./overhead/workload"))
+	inst, err := start("instrumented", exec.Command(leakhound, "run", "./overhead/workload"), true)
 	if err != nil {
 		return err
 	}
 	defer inst.stop()
-	if plain.hello.Instrumented || !inst.hello.Instrumented {
-		return fmt.Errorf("tracker active: plain %v, instrumented %v; want false, true", plain.hello.Instrumented, inst.hello.Instrumented)
+	workers := []*worker{plain, inst}
+	if base != "" {
+		baseBin := filepath.Join(tmp, "leakhound-base")
+		if err := gobuild.Build(base, baseBin, "./cmd/leakhound"); err != nil {
+			return err
+		}
+		// The workload of the base tree, which imports that tree's tracker
+		// (a tracker and a runtime from two trees may not fit). The
+		// instrumented GOROOTs of both share the cache: it is keyed by the
+		// patches and the tracker's sources.
+		cmd := exec.Command(baseBin, "run", "./overhead/workload")
+		cmd.Dir = filepath.Join(base, "bench")
+		w, err := start("base", cmd, true)
+		if err != nil {
+			return err
+		}
+		defer w.stop()
+		workers = append(workers, w)
+	}
+	if untracked {
+		cmd := exec.Command(leakhound, "run", "./overhead/workload")
+		cmd.Env = append(os.Environ(), "LEAKHOUND_TRACKER=off")
+		w, err := start("untracked", cmd, true)
+		if err != nil {
+			return err
+		}
+		defer w.stop()
+		workers = append(workers, w)
 	}
 	fmt.Printf("%s, %d rounds of %s per operation and build\n\n", inst.hello.Go, rounds, d)
 
 	arg := d.String()
-	for _, op := range ops { // warm up both
-		for _, w := range []*worker{plain, inst} {
+	for _, op := range ops { // warm up all
+		for _, w := range workers {
 			if _, err := w.ask(op.name + " " + arg); err != nil {
 				return err
 			}
 		}
 	}
-	fmt.Printf("%-34s %-4s %10s %12s %7s %5s\n", "operation", "time", "plain", "instrumented", "ratio", "goal")
+	fmt.Printf("%-34s %-4s %10s", "operation", "time", "plain")
+	for _, w := range workers[1:] {
+		fmt.Printf(" %12s %7s", w.name, "ratio")
+	}
+	fmt.Printf(" %5s\n", "goal")
 	for _, op := range ops {
-		var p, in, pc, ic []float64
-		var pb, ib float64
+		for _, w := range workers {
+			w.wall, w.cpu = nil, nil
+		}
 		for i := range rounds {
-			order := []*worker{plain, inst}
-			if i%2 == 1 {
-				order = []*worker{inst, plain}
-			}
-			for _, w := range order {
+			// Each round starts with the next worker, so that none is
+			// always timed first.
+			for j := range workers {
+				w := workers[(i+j)%len(workers)]
 				r, err := w.ask(op.name + " " + arg)
 				if err != nil {
 					return err
 				}
-				if w == plain {
-					p, pc, pb = append(p, r.NsPerOp), append(pc, r.CPUNsPerOp), r.BytesPerOp
-				} else {
-					in, ic, ib = append(in, r.NsPerOp), append(ic, r.CPUNsPerOp), r.BytesPerOp
-				}
+				w.wall, w.cpu, w.bytes = append(w.wall, r.NsPerOp), append(w.cpu, r.CPUNsPerOp), r.BytesPerOp
 			}
 		}
-		row(op.desc, "wall", p, in, op.goal)
-		row("", "cpu", pc, ic, op.goal)
-		fmt.Printf("%-34s %-4s %8.0f B %10.0f B\n", "", "heap", pb, ib)
+		row(op.desc, "wall", workers, func(w *worker) []float64 { return w.wall }, op.goal)
+		row("", "cpu", workers, func(w *worker) []float64 { return w.cpu }, op.goal)
+		fmt.Printf("%-34s %-4s %8.0f B", "", "heap", plain.bytes)
+		for _, w := range workers[1:] {
+			fmt.Printf(" %10.0f B %7s", w.bytes, "")
+		}
+		fmt.Println()
 	}
 	var p, in []float64
 	for range rounds {
@@ -135,21 +176,38 @@ func run(d time.Duration, rounds, files int, root string) error {
 	}
 	fmt.Printf("\nlive heap per open os.File (%d held): plain %.0f B, instrumented %.0f B: the tracker keeps %.0f B per tracked resource\n",
 		files, median(p), median(in), median(in)-median(p))
-	if err := plain.stop(); err != nil {
-		return err
+	var errs []error
+	for _, w := range workers {
+		errs = append(errs, w.stop())
 	}
-	return inst.stop()
+	return errors.Join(errs...)
 }
 
-// row prints the medians of one operation's measurements in both builds
-// and their ratio against the goal.
-func row(desc, what string, plain, inst []float64, goal float64) {
-	ratio := median(inst) / median(plain)
-	verdict := "ok"
-	if ratio > goal {
-		verdict = "MISSED"
+// row prints the medians of one operation's measurements (wall or CPU
+// time) in every build, the ratio of each to plain, and the verdict of the
+// instrumented build against the goal. A ratio is the median of the ratios
+// of the rounds, each taken between measurements made one after the
+// other: the load of the machine, which drifts, disturbs it less than the
+// ratio of the medians.
+func row(desc, what string, workers []*worker, times func(*worker) []float64, goal float64) {
+	plain := times(workers[0])
+	fmt.Printf("%-34s %-4s %8.0fns", desc, what, median(plain))
+	var verdict string
+	for i, w := range workers[1:] {
+		ratios := make([]float64, len(plain))
+		for j, t := range times(w) {
+			ratios[j] = t / plain[j]
+		}
+		ratio := median(ratios)
+		fmt.Printf(" %10.0fns %6.3fx", median(times(w)), ratio)
+		if i == 0 {
+			verdict = "ok"
+			if ratio > goal {
+				verdict = "MISSED"
+			}
+		}
 	}
-	fmt.Printf("%-34s %-4s %8.0fns %10.0fns %6.3fx %4.2fx %s\n", desc, what, median(plain), median(inst), ratio, goal, verdict)
+	fmt.Printf(" %4.2fx %s\n", goal, verdict)
 }
 
 // worker is a running workload.
@@ -161,6 +219,9 @@ type worker struct {
 	stderr strings.Builder
 	hello  result
 	done   bool
+	// The measurements of the operation being timed.
+	wall, cpu []float64
+	bytes     float64
 }
 
 // result is the workload's answer (see workload.Result).
@@ -174,7 +235,9 @@ type result struct {
 	Error        string  `json:"error"`
 }
 
-func start(name string, cmd *exec.Cmd) (*worker, error) {
+// start starts a workload and checks that it runs on the instrumented
+// standard library, or not.
+func start(name string, cmd *exec.Cmd, instrumented bool) (*worker, error) {
 	w := &worker{name: name, cmd: cmd}
 	cmd.Stderr = &w.stderr
 	var err error
@@ -192,6 +255,10 @@ func start(name string, cmd *exec.Cmd) (*worker, error) {
 	if w.hello, err = w.read(); err != nil {
 		w.stop()
 		return nil, err
+	}
+	if w.hello.Instrumented != instrumented {
+		w.stop()
+		return nil, fmt.Errorf("%s workload: instrumented %v, want %v", name, w.hello.Instrumented, instrumented)
 	}
 	return w, nil
 }

@@ -1,6 +1,7 @@
 // Package fdtable lists the open file descriptors of the current process on
 // Linux, by kind, with the addresses and TCP state of its sockets, from
-// /proc/self/fd and the /proc/net tables.
+// /proc/self/fd and the /proc/net tables, and its child processes not
+// waited for.
 package fdtable
 
 import (
@@ -22,8 +23,9 @@ import (
 type FD struct {
 	Num int `json:"fd"`
 	// Kind is "tcp", "tcp6", "udp", "udp6", "unix", "socket" (another
-	// family), "pipe", "epoll", "eventfd", "timerfd", "anon" (another
-	// anonymous inode), "device" (under /dev) or "file".
+	// family), "pipe", "epoll", "eventfd", "timerfd", "pidfd" (a handle on
+	// a child process, which os/exec and os.StartProcess keep until Wait),
+	// "anon" (another anonymous inode), "device" (under /dev) or "file".
 	Kind string `json:"kind"`
 	// Target is what /proc/self/fd/N links to: a path, "socket:[123]"...
 	Target string `json:"target"`
@@ -33,14 +35,27 @@ type FD struct {
 	Remote string `json:"remote,omitempty"`
 	// State is the TCP state ("ESTABLISHED", "LISTEN", "CLOSE_WAIT"...).
 	State string `json:"state,omitempty"`
+	// PID is the process a pidfd refers to (-1: it was waited for).
+	PID int `json:"pid,omitempty"`
 }
 
 // Kinds are the values of [FD.Kind].
-var Kinds = []string{"tcp", "tcp6", "udp", "udp6", "unix", "socket", "pipe", "epoll", "eventfd", "timerfd", "anon", "device", "file"}
+var Kinds = []string{"tcp", "tcp6", "udp", "udp6", "unix", "socket", "pipe", "epoll", "eventfd", "timerfd", "pidfd", "anon", "device", "file"}
 
-// Table is a snapshot of the open descriptors.
+// Table is a snapshot of the open descriptors, and of the child processes.
 type Table struct {
 	FDs []FD `json:"fds"`
+	// Children are the child processes not waited for, by PID.
+	Children []Process `json:"children,omitempty"`
+}
+
+// ChildStates counts the child processes by state.
+func (t *Table) ChildStates() map[string]int {
+	m := map[string]int{}
+	for _, p := range t.Children {
+		m[p.State]++
+	}
+	return m
 }
 
 // ByKind counts descriptors by Kind.
@@ -127,8 +142,8 @@ func port(addr string) string {
 // ErrUnsupported is returned where /proc/self/fd does not exist.
 var ErrUnsupported = errors.New("open descriptors are only listed on Linux (/proc/self/fd)")
 
-// Read lists the descriptors of the current process, reading procRoot
-// ("/proc" in production).
+// Read lists the descriptors and the child processes of the current
+// process, reading procRoot ("/proc" in production).
 func Read(procRoot string) (*Table, error) {
 	dir := filepath.Join(procRoot, "self", "fd")
 	entries, err := os.ReadDir(dir)
@@ -160,8 +175,12 @@ func Read(procRoot string) (*Table, error) {
 				fd.Kind, fd.Local, fd.Remote, fd.State = s.kind, s.local, s.remote, s.state
 			}
 		}
+		if fd.Kind == "pidfd" {
+			fd.PID = pidfdPID(procRoot, num)
+		}
 		t.FDs = append(t.FDs, fd)
 	}
+	t.Children = children(procRoot)
 	return t, nil
 }
 
@@ -203,6 +222,8 @@ func kindOf(target string) string {
 		return "eventfd"
 	case strings.HasPrefix(target, "anon_inode:[timerfd]"):
 		return "timerfd"
+	case target == "anon_inode:[pidfd]":
+		return "pidfd"
 	case strings.HasPrefix(target, "anon_inode:"):
 		return "anon"
 	case strings.HasPrefix(target, "/dev/"):

@@ -32,7 +32,7 @@ import (
 
 // Version identifies the instrumentation this package generates. It is part
 // of the cache key; change it whenever a patch or an added file changes.
-const Version = "10"
+const Version = "11"
 
 //go:embed stdfiles/*.go.txt
 var stdFiles embed.FS
