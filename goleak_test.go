@@ -28,16 +28,25 @@ func TestVerifyNoneReportsLeakAtTheCall(t *testing.T) {
 		t.Errorf("VerifyNone registered %d cleanups: it must check at the call", len(ft.cleanups))
 	}
 	r := ft.report(t)
-	if r == nil || len(r.Findings) != 1 {
-		t.Fatalf("got %v, want one finding for the goroutine blocked forever", r.Err())
+	if r == nil {
+		t.Fatal("no report, want one finding for the goroutine blocked forever")
 	}
-	f := r.Findings[0]
+	// VerifyNone looks at every goroutine of the process: on a loaded
+	// machine a goroutine of an earlier test may still be exiting. Only
+	// the findings of goroutines this test started count.
+	var mine []report.Finding
+	for _, f := range r.Findings {
+		if len(f.Origin) > 0 && strings.Contains(f.Origin[0].Func, "TestVerifyNoneReportsLeakAtTheCall") {
+			mine = append(mine, f)
+		}
+	}
+	if len(mine) != 1 {
+		t.Fatalf("%d findings of this test's goroutines in %v, want one for the goroutine blocked forever", len(mine), r.Err())
+	}
+	f := mine[0]
 	certainty, reason := wantCertainty()
 	if f.Certainty != certainty || f.Reason != reason || f.Count != 1 || f.Test != "" || r.Mode != report.ModeTest {
 		t.Errorf("got %s/%s count %d test %q mode %q; want %s/%s, 1, no test, mode test", f.Certainty, f.Reason, f.Count, f.Test, r.Mode, certainty, reason)
-	}
-	if len(f.Origin) == 0 || !strings.Contains(f.Origin[0].Func, "TestVerifyNoneReportsLeakAtTheCall") {
-		t.Errorf("origin %v is not the go statement in this test", f.Origin)
 	}
 }
 

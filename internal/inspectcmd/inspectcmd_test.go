@@ -265,17 +265,23 @@ func TestTokenToAgent(t *testing.T) {
 		return ""
 	}
 
+	// A goroutine parked on a channel for the scans to find, whatever
+	// state the test's own goroutine is in while it waits for the dump.
+	release := make(chan struct{})
+	defer close(release)
+	go parkedForScan(release)
+
 	stdout, stderr, code := run("-min-count", "1", url)
 	if code != 2 || !strings.Contains(stderr, "HTTP 401") || !strings.Contains(stderr, "-token-file") {
 		t.Errorf("without a token: exit %d\n%s\n%s", code, stdout, stderr)
 	}
 	stdout, stderr, code = run("-min-count", "1", "-token-file", file, url)
-	if code != 1 || !strings.Contains(stdout, "TestTokenToAgent") {
+	if code != 1 || !strings.Contains(stdout, "parkedForScan") {
 		t.Errorf("-token-file: exit %d\n%s\n%s", code, stdout, stderr)
 	}
 	env = token
 	stdout, stderr, code = run("-min-count", "1", url)
-	if code != 1 || !strings.Contains(stdout, "TestTokenToAgent") {
+	if code != 1 || !strings.Contains(stdout, "parkedForScan") {
 		t.Errorf("LEAKHOUND_TOKEN: exit %d\n%s\n%s", code, stdout, stderr)
 	}
 	if strings.Contains(stdout+stderr, token) {
@@ -294,6 +300,9 @@ func TestTokenToAgent(t *testing.T) {
 		t.Errorf("password shown or URL not named:\n%s\n%s", stdout, stderr)
 	}
 }
+
+// parkedForScan waits on release: a goroutine blocked at a site of its own.
+func parkedForScan(release <-chan struct{}) { <-release }
 
 // TestTruncatedDump inspects a dump cut in the middle of a goroutine: the
 // goroutines before the cut are ranked, and stderr, stdout and the report
