@@ -27,3 +27,7 @@ func TestTypesFlagRejectsBadNames(t *testing.T) {
 		}
 	}
 }
+
+func TestSuggestedFixes(t *testing.T) {
+	analysistest.RunWithSuggestedFixes(t, analysistest.TestData(), unclosed.Analyzer, "fixes")
+}
