@@ -45,6 +45,14 @@
 // also when its error is kept in a variable or tested with os.IsNotExist or
 // errors.Is. Rows are also released when rows.Next returns false.
 //
+// When the fix is local and unambiguous, the diagnostic carries a suggested
+// fix: "defer x.Close()" ("defer resp.Body.Close()", "defer t.Stop()") on the
+// line after the "if err != nil { return ... }" that follows the opening
+// call, or after the call when it returns no error. It is offered only when
+// the function uses the value in place (method calls, fields, standard
+// library readers) and never releases, returns, stores, sends, captures or
+// passes it on, when the call is not in a loop, and not for transactions.
+//
 // User types are declared closable with a comment on the type declaration,
 // optionally naming the methods that release it (default Close):
 //
