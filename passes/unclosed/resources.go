@@ -3,6 +3,10 @@ package unclosed
 import (
 	"go/types"
 	"strings"
+
+	"golang.org/x/tools/go/ssa"
+
+	"github.com/leakhound/leakhound/passes/internal/passutil"
 )
 
 // A kind is one type of value that must be released, with the methods that
@@ -99,13 +103,26 @@ var notOpeners = map[string]bool{
 	"(*net/http.Client).Head": true,
 }
 
-// wrapperFuncs are standard library functions whose result wraps the
-// connection or listener passed as their first argument: they open nothing,
-// and closing the result closes the argument.
-var wrapperFuncs = map[string]bool{
-	"crypto/tls.Client":      true,
-	"crypto/tls.Server":      true,
-	"crypto/tls.NewListener": true,
+// wrapperFuncs are standard library functions whose result wraps one of
+// their arguments, at the index given: they open nothing, and closing the
+// result closes the argument (tls.Client(conn, cfg) is the connection;
+// http.MaxBytesReader(w, body, n) is the body, and dropping it leaks it).
+var wrapperFuncs = map[string]int{
+	"crypto/tls.Client":       0,
+	"crypto/tls.Server":       0,
+	"crypto/tls.NewListener":  0,
+	"net/http.MaxBytesReader": 1,
+}
+
+// wrappedArg returns the argument of call whose resource the result of
+// call wraps, or nil when call is not a wrapper.
+func wrappedArg(call *ssa.CallCommon) ssa.Value {
+	name, _ := passutil.CalleeName(call)
+	i, ok := wrapperFuncs[name]
+	if !ok || i >= len(call.Args) {
+		return nil
+	}
+	return call.Args[i]
 }
 
 // errorPredicates are functions of an error that report true only for a

@@ -279,7 +279,7 @@ func (c *checker) openedResults(call *ssa.CallCommon) []int {
 		return nil
 	}
 	if openerPackages[pkg] {
-		if notOpeners[name] || wrapperFuncs[name] || (pkg == "time" && name != "time.NewTicker") {
+		if _, wrapper := wrapperFuncs[name]; wrapper || notOpeners[name] || (pkg == "time" && name != "time.NewTicker") {
 			return nil
 		}
 		var idx []int
