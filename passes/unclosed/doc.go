@@ -40,8 +40,12 @@
 // A helper that takes an any or an io interface and closes it after a type
 // assertion to io.Closer releases what it is given. Calls into the standard
 // library's fmt, io, bufio, encoding and similar packages only borrow the
-// value; tls.Client, tls.Server and tls.NewListener wrap it (closing the
-// result closes it). The path on which the opening call failed owes nothing,
+// value; tls.Client, tls.Server, tls.NewListener and http.MaxBytesReader
+// wrap it (closing the result closes it, dropping the result leaks it). A
+// closure capturing the value hands it over only when it is called, stored
+// or passed on; a function whose doc comment carries bodyclose's
+// //bodyclose:handled directive returns responses its callers need not
+// close. The path on which the opening call failed owes nothing,
 // also when its error is kept in a variable or tested with os.IsNotExist or
 // errors.Is. Rows are also released when rows.Next returns false.
 //
