@@ -47,7 +47,8 @@
 // //bodyclose:handled directive returns responses its callers need not
 // close. The path on which the opening call failed owes nothing,
 // also when its error is kept in a variable or tested with os.IsNotExist or
-// errors.Is. Rows are also released when rows.Next returns false.
+// errors.Is, and on the path where testify's assert.NoError or assert.Nil
+// of that error reported false (assert.Error true). Rows are also released when rows.Next returns false.
 //
 // When the fix is local and unambiguous, the diagnostic carries a suggested
 // fix: "defer x.Close()" ("defer resp.Body.Close()", "defer t.Stop()") on the

@@ -132,6 +132,25 @@ var errorPredicates = map[string]bool{
 	"errors.Is": true, "errors.As": true,
 }
 
+// testifyAssert is the path of testify's assert package, whose checks report
+// whether they held.
+const testifyAssert = "github.com/stretchr/testify/assert"
+
+// nilCheckers are test assertions that report true only when their error
+// argument is nil: where one reported false, the call that returned the
+// error opened nothing.
+var nilCheckers = map[string]bool{
+	testifyAssert + ".NoError": true, testifyAssert + ".Nil": true,
+	"(*" + testifyAssert + ".Assertions).NoError": true, "(*" + testifyAssert + ".Assertions).Nil": true,
+}
+
+// nonNilCheckers are test assertions that report true only when their error
+// argument is not nil.
+var nonNilCheckers = map[string]bool{
+	testifyAssert + ".Error": true, testifyAssert + ".NotNil": true,
+	"(*" + testifyAssert + ".Assertions).Error": true, "(*" + testifyAssert + ".Assertions).NotNil": true,
+}
+
 // borrowerPackages are standard library packages whose functions use a value
 // passed to them without taking the duty to close it.
 var borrowerPackages = map[string]bool{

@@ -320,6 +320,10 @@ func (t *tracker) feasible(x *ssa.If, from *ssa.BasicBlock) []*ssa.BasicBlock {
 		switch {
 		case errorPredicates[name] && len(c.Call.Args) > 0 && t.on(t.freeOnFailure, c.Call.Args[0]):
 			drop = 0
+		case nilCheckers[name] && t.checksOutcome(&c.Call):
+			drop = 1 // false: the error was not nil, the resource is
+		case nonNilCheckers[name] && t.checksOutcome(&c.Call):
+			drop = 0
 		case t.kind == rowsKind && !c.Call.IsInvoke() && len(c.Call.Args) == 1 && t.aliases[c.Call.Args[0]]:
 			if fn := c.Call.StaticCallee(); fn != nil && fn.Name() == "Next" {
 				drop = 1
@@ -351,6 +355,23 @@ func (t *tracker) feasible(x *ssa.If, from *ssa.BasicBlock) []*ssa.BasicBlock {
 		drop = 1 - drop
 	}
 	return []*ssa.BasicBlock{succs[1-drop]}
+}
+
+// checksOutcome reports whether an argument of call is an error that is not
+// nil only when the resource was not opened (the opening call's error).
+func (t *tracker) checksOutcome(call *ssa.CallCommon) bool {
+	for _, a := range call.Args {
+		switch conv := a.(type) {
+		case *ssa.MakeInterface:
+			a = conv.X
+		case *ssa.ChangeInterface:
+			a = conv.X
+		}
+		if t.on(t.freeOnFailure, a) {
+			return true
+		}
+	}
+	return false
 }
 
 // selectSends reports whether cmp compares the index a select chose with
