@@ -3,7 +3,9 @@
 package assert
 
 // TestingT is what the assertions report failures to.
-type TestingT interface{ Errorf(format string, args ...any) }
+type TestingT interface {
+	Errorf(format string, args ...any)
+}
 
 // NoError reports whether err is nil.
 func NoError(t TestingT, err error, msgAndArgs ...any) bool { return err == nil }
