@@ -51,6 +51,7 @@ func Main(args []string, stdout, stderr io.Writer) error {
 	sarifFile := fs.String("sarif", "", "write a SARIF 2.1.0 log to `FILE`; \"-\" for stdout")
 	htmlFile := fs.String("html", "", "write the HTML report to `FILE`; \"-\" for stdout")
 	tests := fs.Bool("tests", true, "also check the packages' test files")
+	fix := fs.Bool("fix", false, "apply the suggested fixes of the findings printed, gofmt the files changed, and print only the findings left")
 	bl := baseline.AddFlags(fs)
 	configFile := fs.String("config", "", "read the configuration `FILE` (default: .leakhound.yaml or .leakhound.json found from the package directory up to the module root): analyzers to enable or disable, paths to skip")
 	for _, a := range passes.Analyzers {
@@ -68,6 +69,9 @@ func Main(args []string, stdout, stderr io.Writer) error {
 		cmdutil.Output{Flag: "-write-baseline", Path: bl.Write},
 	); err != nil {
 		return cmdutil.Usagef("vet: %v", err)
+	}
+	if *fix && bl.Write != "" {
+		return cmdutil.Usagef("vet: -fix and -write-baseline do not go together: fix first, then write the baseline")
 	}
 	base, err := bl.Load()
 	if err != nil {
@@ -96,6 +100,11 @@ func Main(args []string, stdout, stderr io.Writer) error {
 	}
 	cfg.PrintApplied(stderr, applyPolicy(pol, rep, all), len(all)-len(rep.Findings))
 	findings := failing(all, rep)
+	if *fix {
+		if findings, err = applyFixes(findings, stderr); err != nil {
+			return err
+		}
+	}
 	// A report on stdout stays parseable: the diagnostics go to stderr then.
 	textOut := stdout
 	if *jsonFile == "-" || *sarifFile == "-" || *htmlFile == "-" || bl.Write == "-" {
@@ -144,6 +153,7 @@ type Diagnostic struct {
 	// test package ("p_test") counts as the package it tests.
 	Package string
 	Related []Related
+	Fixes   []Fix // suggested fixes, most likely first
 }
 
 // Related is a position that explains a [Diagnostic], such as the return a
@@ -225,6 +235,7 @@ func resolve(pkg *packages.Package, analyzer string, d analysis.Diagnostic) Diag
 	out := Diagnostic{Analyzer: analyzer, Category: d.Category, Message: d.Message,
 		File: pos.Filename, Line: pos.Line, Column: pos.Column, Func: enclosingFunc(pkg, d),
 		Package: strings.TrimSuffix(pkg.PkgPath, "_test")}
+	out.Fixes = resolveFixes(pkg, d)
 	for _, r := range d.Related {
 		if !r.Pos.IsValid() {
 			continue

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/leakhound/leakhound/passes/internal/passutil"
 	"golang.org/x/tools/go/analysis"
 	"golang.org/x/tools/go/ast/astutil"
 	"golang.org/x/tools/go/ssa"
@@ -190,31 +191,7 @@ func enclosed(stack []ast.Node, tok token.Token, from token.Pos) bool {
 // lineAfter returns the edit inserting "runtime.KeepAlive(name)" on a new
 // line after stmt, indented like it.
 func (x *fixer) lineAfter(stmt ast.Stmt, name string) (analysis.TextEdit, bool) {
-	tf := x.pass.Fset.File(stmt.Pos())
-	if x.pass.ReadFile == nil {
-		return analysis.TextEdit{}, false
-	}
-	content, err := x.pass.ReadFile(tf.Name())
-	if err != nil || tf.Size() != len(content) {
-		return analysis.TextEdit{}, false
-	}
-	lineStart := tf.Offset(tf.LineStart(tf.Line(stmt.Pos())))
-	indent := content[lineStart:tf.Offset(stmt.Pos())]
-	if len(bytes.TrimLeft(indent, " \t")) != 0 {
-		return analysis.TextEdit{}, false // stmt does not start its line
-	}
-	end := tf.Offset(stmt.End())
-	rest, _, _ := bytes.Cut(content[end:], []byte("\n"))
-	if r := bytes.TrimSpace(rest); len(r) > 0 && !bytes.HasPrefix(r, []byte("//")) {
-		return analysis.TextEdit{}, false // more code on the line
-	}
-	at := end + len(rest) + 1
-	if at > len(content) {
-		return analysis.TextEdit{}, false
-	}
-	text := string(indent) + "runtime.KeepAlive(" + name + ")\n"
-	pos := tf.Pos(at)
-	return analysis.TextEdit{Pos: pos, End: pos, NewText: []byte(text)}, true
+	return passutil.LineAfter(x.pass, stmt, "runtime.KeepAlive("+name+")")
 }
 
 // runtimeImport returns the name under which file can call package runtime

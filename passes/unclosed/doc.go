@@ -40,10 +40,23 @@
 // A helper that takes an any or an io interface and closes it after a type
 // assertion to io.Closer releases what it is given. Calls into the standard
 // library's fmt, io, bufio, encoding and similar packages only borrow the
-// value; tls.Client, tls.Server and tls.NewListener wrap it (closing the
-// result closes it). The path on which the opening call failed owes nothing,
+// value; tls.Client, tls.Server, tls.NewListener and http.MaxBytesReader
+// wrap it (closing the result closes it, dropping the result leaks it). A
+// closure capturing the value hands it over only when it is called, stored
+// or passed on; a function whose doc comment carries bodyclose's
+// //bodyclose:handled directive returns responses its callers need not
+// close. The path on which the opening call failed owes nothing,
 // also when its error is kept in a variable or tested with os.IsNotExist or
-// errors.Is. Rows are also released when rows.Next returns false.
+// errors.Is, and on the path where testify's assert.NoError or assert.Nil
+// of that error reported false (assert.Error true). Rows are also released when rows.Next returns false.
+//
+// When the fix is local and unambiguous, the diagnostic carries a suggested
+// fix: "defer x.Close()" ("defer resp.Body.Close()", "defer t.Stop()") on the
+// line after the "if err != nil { return ... }" that follows the opening
+// call, or after the call when it returns no error. It is offered only when
+// the function uses the value in place (method calls, fields, standard
+// library readers) and never releases, returns, stores, sends, captures or
+// passes it on, when the call is not in a loop, and not for transactions.
 //
 // User types are declared closable with a comment on the type declaration,
 // optionally naming the methods that release it (default Close):

@@ -3,6 +3,10 @@ package unclosed
 import (
 	"go/types"
 	"strings"
+
+	"golang.org/x/tools/go/ssa"
+
+	"github.com/leakhound/leakhound/passes/internal/passutil"
 )
 
 // A kind is one type of value that must be released, with the methods that
@@ -99,13 +103,26 @@ var notOpeners = map[string]bool{
 	"(*net/http.Client).Head": true,
 }
 
-// wrapperFuncs are standard library functions whose result wraps the
-// connection or listener passed as their first argument: they open nothing,
-// and closing the result closes the argument.
-var wrapperFuncs = map[string]bool{
-	"crypto/tls.Client":      true,
-	"crypto/tls.Server":      true,
-	"crypto/tls.NewListener": true,
+// wrapperFuncs are standard library functions whose result wraps one of
+// their arguments, at the index given: they open nothing, and closing the
+// result closes the argument (tls.Client(conn, cfg) is the connection;
+// http.MaxBytesReader(w, body, n) is the body, and dropping it leaks it).
+var wrapperFuncs = map[string]int{
+	"crypto/tls.Client":       0,
+	"crypto/tls.Server":       0,
+	"crypto/tls.NewListener":  0,
+	"net/http.MaxBytesReader": 1,
+}
+
+// wrappedArg returns the argument of call whose resource the result of
+// call wraps, or nil when call is not a wrapper.
+func wrappedArg(call *ssa.CallCommon) ssa.Value {
+	name, _ := passutil.CalleeName(call)
+	i, ok := wrapperFuncs[name]
+	if !ok || i >= len(call.Args) {
+		return nil
+	}
+	return call.Args[i]
 }
 
 // errorPredicates are functions of an error that report true only for a
@@ -113,6 +130,25 @@ var wrapperFuncs = map[string]bool{
 var errorPredicates = map[string]bool{
 	"os.IsExist": true, "os.IsNotExist": true, "os.IsPermission": true, "os.IsTimeout": true,
 	"errors.Is": true, "errors.As": true,
+}
+
+// testifyAssert is the path of testify's assert package, whose checks report
+// whether they held.
+const testifyAssert = "github.com/stretchr/testify/assert"
+
+// nilCheckers are test assertions that report true only when their error
+// argument is nil: where one reported false, the call that returned the
+// error opened nothing.
+var nilCheckers = map[string]bool{
+	testifyAssert + ".NoError": true, testifyAssert + ".Nil": true,
+	"(*" + testifyAssert + ".Assertions).NoError": true, "(*" + testifyAssert + ".Assertions).Nil": true,
+}
+
+// nonNilCheckers are test assertions that report true only when their error
+// argument is not nil.
+var nonNilCheckers = map[string]bool{
+	testifyAssert + ".Error": true, testifyAssert + ".NotNil": true,
+	"(*" + testifyAssert + ".Assertions).Error": true, "(*" + testifyAssert + ".Assertions).NotNil": true,
 }
 
 // borrowerPackages are standard library packages whose functions use a value

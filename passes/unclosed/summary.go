@@ -1,8 +1,10 @@
 package unclosed
 
 import (
+	"go/ast"
 	"go/types"
 	"slices"
+	"strings"
 
 	"golang.org/x/tools/go/ssa"
 
@@ -65,6 +67,9 @@ func (c *checker) summarize(funcs []*ssa.Function) {
 // openedReturns returns the indices of fn's results that are, on some path,
 // a resource fn opened (or a new value of a closable user type it allocated).
 func (c *checker) openedReturns(fn *ssa.Function) []int {
+	if handledDirective(fn) {
+		return nil
+	}
 	res := fn.Signature.Results()
 	var idx []int
 	for i := range res.Len() {
@@ -91,8 +96,8 @@ func (c *checker) isOpened(v ssa.Value, seen map[ssa.Value]bool) bool {
 	seen[v] = true
 	switch v := v.(type) {
 	case *ssa.Call:
-		if name, _ := passutil.CalleeName(v.Common()); wrapperFuncs[name] {
-			return c.isOpened(v.Call.Args[0], seen)
+		if arg := wrappedArg(v.Common()); arg != nil {
+			return c.isOpened(arg, seen)
 		}
 		return len(c.openedResults(v.Common())) > 0
 	case *ssa.Extract:
@@ -186,4 +191,22 @@ func (c *checker) trackedParamKind(t types.Type) (k *kind, borrowed bool) {
 		}
 	}
 	return nil, false
+}
+
+// handledDirective reports whether the declaration of fn carries bodyclose's
+// "//bodyclose:handled" directive (also written "// bodyclose:handled"): the
+// responses it returns are closed elsewhere, and its callers owe nothing.
+// Code annotated for bodyclose needs no second annotation.
+func handledDirective(fn *ssa.Function) bool {
+	fd, ok := fn.Syntax().(*ast.FuncDecl)
+	if !ok || fd.Doc == nil {
+		return false
+	}
+	for _, cm := range fd.Doc.List {
+		text := strings.TrimSpace(strings.TrimPrefix(cm.Text, "//"))
+		if text == "bodyclose:handled" {
+			return true
+		}
+	}
+	return false
 }

@@ -73,11 +73,19 @@ func (t *tracker) addAlias(v ssa.Value) {
 	for _, r := range *refs {
 		switch r := r.(type) {
 		case *ssa.Call:
-			if wraps(r.Common(), v) {
+			if wrappedArg(r.Common()) == v {
 				t.addAlias(r) // tls.Client(conn, cfg) is the connection
 			}
 		case *ssa.ChangeType, *ssa.MakeInterface, *ssa.ChangeInterface, *ssa.Phi, *ssa.Convert:
 			t.addAlias(r.(ssa.Value))
+		case *ssa.Store:
+			if r.Val == v && localCell(r.Addr) {
+				for _, rr := range *r.Addr.Referrers() {
+					if load, ok := rr.(*ssa.UnOp); ok && load.Op == token.MUL {
+						t.addAlias(load) // the variable still holds the resource
+					}
+				}
+			}
 		case *ssa.TypeAssert:
 			if !r.CommaOk {
 				t.addAlias(r)
@@ -312,6 +320,10 @@ func (t *tracker) feasible(x *ssa.If, from *ssa.BasicBlock) []*ssa.BasicBlock {
 		switch {
 		case errorPredicates[name] && len(c.Call.Args) > 0 && t.on(t.freeOnFailure, c.Call.Args[0]):
 			drop = 0
+		case nilCheckers[name] && t.checksOutcome(&c.Call):
+			drop = 1 // false: the error was not nil, the resource is
+		case nonNilCheckers[name] && t.checksOutcome(&c.Call):
+			drop = 0
 		case t.kind == rowsKind && !c.Call.IsInvoke() && len(c.Call.Args) == 1 && t.aliases[c.Call.Args[0]]:
 			if fn := c.Call.StaticCallee(); fn != nil && fn.Name() == "Next" {
 				drop = 1
@@ -343,6 +355,23 @@ func (t *tracker) feasible(x *ssa.If, from *ssa.BasicBlock) []*ssa.BasicBlock {
 		drop = 1 - drop
 	}
 	return []*ssa.BasicBlock{succs[1-drop]}
+}
+
+// checksOutcome reports whether an argument of call is an error that is not
+// nil only when the resource was not opened (the opening call's error).
+func (t *tracker) checksOutcome(call *ssa.CallCommon) bool {
+	for _, a := range call.Args {
+		switch conv := a.(type) {
+		case *ssa.MakeInterface:
+			a = conv.X
+		case *ssa.ChangeInterface:
+			a = conv.X
+		}
+		if t.on(t.freeOnFailure, a) {
+			return true
+		}
+	}
+	return false
 }
 
 // selectSends reports whether cmp compares the index a select chose with
@@ -458,7 +487,7 @@ func (t *tracker) releases(instr ssa.Instruction) bool {
 	case *ssa.Return:
 		return !t.borrowed && slices.ContainsFunc(i.Results, t.isAlias)
 	case *ssa.Store:
-		if !t.aliases[i.Val] || t.borrowed && !outlivesCall(i.Addr) {
+		if !t.aliases[i.Val] || t.borrowed && !outlivesCall(i.Addr) || localCell(i.Addr) {
 			return false
 		}
 		if call, j, ok := passutil.VarargsCall(i); ok {
@@ -548,7 +577,7 @@ func (t *tracker) callReleases(c *ssa.CallCommon) bool {
 	if b, ok := c.Value.(*ssa.Builtin); ok {
 		return !t.borrowed && b.Name() == "append" && slices.ContainsFunc(c.Args, t.isAlias)
 	}
-	if len(c.Args) > 0 && wraps(c, c.Args[0]) {
+	if arg := wrappedArg(c); arg != nil && t.aliases[arg] {
 		return false // the result is the resource
 	}
 	callee := c.StaticCallee()
@@ -573,6 +602,37 @@ func (t *tracker) callReleases(c *ssa.CallCommon) bool {
 	return false
 }
 
+// localCell reports whether addr is a variable of the function (kept in
+// memory because a closure captures it) that only the function itself uses:
+// it is loaded and stored, and the closures capturing it are never called,
+// stored or passed on. A resource stored there stays in the function.
+func localCell(addr ssa.Value) bool {
+	alloc, ok := addr.(*ssa.Alloc)
+	if !ok {
+		return false
+	}
+	for _, r := range *alloc.Referrers() {
+		switch r := r.(type) {
+		case *ssa.Store:
+			if r.Val == alloc {
+				return false
+			}
+		case *ssa.UnOp:
+			if r.Op != token.MUL {
+				return false
+			}
+		case *ssa.MakeClosure:
+			if len(*r.Referrers()) > 0 {
+				return false
+			}
+		case *ssa.DebugRef:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
 // outlivesCall reports whether the memory at addr may outlive the call of
 // the function that stores into it: it is not reached from a variable or
 // allocation of the function's own.
@@ -589,10 +649,4 @@ func outlivesCall(addr ssa.Value) bool {
 			return true
 		}
 	}
-}
-
-// wraps reports whether call is a wrapper (tls.Client) of the value v.
-func wraps(call *ssa.CallCommon, v ssa.Value) bool {
-	name, _ := passutil.CalleeName(call)
-	return wrapperFuncs[name] && len(call.Args) > 0 && call.Args[0] == v
 }

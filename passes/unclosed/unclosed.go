@@ -279,7 +279,7 @@ func (c *checker) openedResults(call *ssa.CallCommon) []int {
 		return nil
 	}
 	if openerPackages[pkg] {
-		if notOpeners[name] || wrapperFuncs[name] || (pkg == "time" && name != "time.NewTicker") {
+		if _, wrapper := wrapperFuncs[name]; wrapper || notOpeners[name] || (pkg == "time" && name != "time.NewTicker") {
 			return nil
 		}
 		var idx []int
@@ -414,6 +414,8 @@ func (c *checker) checkOpen(call *ssa.Call, b *ssa.BasicBlock, i, result int) {
 	}
 	if len(roots) == 0 {
 		d.Message = fmt.Sprintf("%s is discarded and never %s (%s)", k.noun, k.verb, k.leaks)
+	} else {
+		d.SuggestedFixes = c.deferFix(k, call.Pos(), result)
 	}
 	c.pass.Report(d)
 }

@@ -27,3 +27,11 @@ func TestTypesFlagRejectsBadNames(t *testing.T) {
 		}
 	}
 }
+
+func TestSuggestedFixes(t *testing.T) {
+	analysistest.RunWithSuggestedFixes(t, analysistest.TestData(), unclosed.Analyzer, "fixes")
+}
+
+func TestTestifyCheckers(t *testing.T) {
+	analysistest.Run(t, analysistest.TestData(), unclosed.Analyzer, "testify")
+}
