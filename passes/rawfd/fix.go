@@ -35,7 +35,7 @@ func (x *fixer) keepAlive(fd *ssa.Call, uses []descriptorUse) (analysis.Suggeste
 		}
 		first, last = min(first, u.instr.Pos()), max(last, u.instr.Pos())
 	}
-	file := x.fileOf(fd.Pos())
+	file := passutil.FileOf(x.pass, fd.Pos())
 	id, obj := x.fileVar(fd.Pos())
 	if file == nil || obj == nil {
 		return analysis.SuggestedFix{}, false
@@ -61,15 +61,6 @@ func (x *fixer) keepAlive(fd *ssa.Call, uses []descriptorUse) (analysis.Suggeste
 		Message:   "Insert runtime.KeepAlive(" + id.Name + ") after the last use of the descriptor",
 		TextEdits: edits,
 	}, true
-}
-
-func (x *fixer) fileOf(pos token.Pos) *ast.File {
-	for _, f := range x.pass.Files {
-		if f.FileStart <= pos && pos <= f.FileEnd {
-			return f
-		}
-	}
-	return nil
 }
 
 // fileVar returns the local variable the Fd call at lparen is made on

@@ -26,7 +26,7 @@ func (c *checker) deferFix(k *kind, lparen token.Pos, r int) []analysis.Suggeste
 	if len(k.methods) != 1 {
 		return nil // a transaction is committed or rolled back: the caller decides
 	}
-	file := c.fileOf(lparen)
+	file := passutil.FileOf(c.pass, lparen)
 	if file == nil {
 		return nil
 	}
@@ -82,15 +82,6 @@ func (c *checker) deferFix(k *kind, lparen token.Pos, r int) []analysis.Suggeste
 		return nil
 	}
 	return []analysis.SuggestedFix{{Message: "Insert " + code, TextEdits: []analysis.TextEdit{edit}}}
-}
-
-func (c *checker) fileOf(pos token.Pos) *ast.File {
-	for _, f := range c.pass.Files {
-		if f.FileStart <= pos && pos <= f.FileEnd {
-			return f
-		}
-	}
-	return nil
 }
 
 // definedVar returns the identifier e and the local variable it defines, or
@@ -256,7 +247,7 @@ func (c *checker) isCallee(sel *ast.SelectorExpr) bool {
 
 // parentOf returns the parent of node n of the file holding it.
 func (c *checker) parentOf(n ast.Node) ast.Node {
-	file := c.fileOf(n.Pos())
+	file := passutil.FileOf(c.pass, n.Pos())
 	if file == nil {
 		return nil
 	}

@@ -423,13 +423,12 @@ func (c *checker) checkOpen(call *ssa.Call, b *ssa.BasicBlock, i, result int) {
 // tickersLeak reports whether an unstopped ticker leaks in the file at pos:
 // from Go 1.23 on, the garbage collector reclaims unreferenced tickers.
 func (c *checker) tickersLeak(pos token.Pos) bool {
-	for _, f := range c.pass.Files {
-		if f.FileStart <= pos && pos <= f.FileEnd {
-			v := c.pass.TypesInfo.FileVersions[f]
-			return v == "" || version.Compare(v, "go1.23") < 0
-		}
+	f := passutil.FileOf(c.pass, pos)
+	if f == nil {
+		return true
 	}
-	return true
+	v := c.pass.TypesInfo.FileVersions[f]
+	return v == "" || version.Compare(v, "go1.23") < 0
 }
 
 // resultValues returns the values holding result index r of call, and the

@@ -3,6 +3,7 @@ package passutil
 import (
 	"bytes"
 	"go/ast"
+	"go/token"
 
 	"golang.org/x/tools/go/analysis"
 )
@@ -35,4 +36,14 @@ func LineAfter(pass *analysis.Pass, stmt ast.Stmt, code string) (analysis.TextEd
 	}
 	pos := tf.Pos(at)
 	return analysis.TextEdit{Pos: pos, End: pos, NewText: []byte(string(indent) + code + "\n")}, true
+}
+
+// FileOf returns the file of pass that contains pos, or nil.
+func FileOf(pass *analysis.Pass, pos token.Pos) *ast.File {
+	for _, f := range pass.Files {
+		if f.FileStart <= pos && pos <= f.FileEnd {
+			return f
+		}
+	}
+	return nil
 }
