@@ -87,8 +87,10 @@ func TestPrometheusScrape(t *testing.T) {
 		t.Errorf("Content-Type %q: Prometheus needs the 0.0.4 text format type", ct)
 	}
 	series := checkExposition(t, body)
-	if v := series[`leakhound_findings{kind="goroutine",reason="long-blocked",certainty="suspected"}`]; v != 12 {
-		t.Errorf("long-blocked findings = %v, want 12", v)
+	// An earlier run's leak (-count, -cpu) is still there, suspected unless
+	// a dump already shows it proven: exactly 12 in a fresh test binary.
+	if v := series[`leakhound_findings{kind="goroutine",reason="long-blocked",certainty="suspected"}`]; v < 12 || v > float64(12+leakedForever) {
+		t.Errorf("long-blocked findings = %v, want 12 (up to %d with an earlier run's leak)", v, 12+leakedForever)
 	}
 	if series["leakhound_goroutines"] < 12 {
 		t.Errorf("leakhound_goroutines = %v, want >= 12", series["leakhound_goroutines"])

@@ -71,16 +71,35 @@ func TestCreatorMemory(t *testing.T) {
 	}
 }
 
-var leakCountedOnce sync.Once
+var (
+	leakCountedOnce sync.Once
+	// leakedForever counts the goroutines leakCounted leaked, which stay
+	// for the rest of the test binary (seen by later tests with -count).
+	leakedForever int
+)
 
 // leakCounted leaks n goroutines, each on a channel nobody else can reach,
-// once per test binary: the collector proves them leaked, and they stay.
-func leakCounted(n int) {
+// once per test binary, and waits until all are parked: the collector proves
+// them leaked, and they stay. A goroutine not yet parked cannot be proven.
+func leakCounted(t *testing.T, n int) {
+	t.Helper()
 	leakCountedOnce.Do(func() {
 		for range n {
 			ch := make(chan int)
 			go func() { ch <- 1 }()
 		}
+		leakedForever = n
+	})
+	waitFor(t, "the leaked goroutines to park", func() bool {
+		buf := make([]byte, 1<<20)
+		dump := string(buf[:runtime.Stack(buf, true)])
+		parked := 0
+		for _, g := range strings.Split(dump, "\n\n") {
+			if strings.Contains(g, "[chan send") && strings.Contains(g, "leakCounted") {
+				parked++
+			}
+		}
+		return parked == n
 	})
 }
 
@@ -89,7 +108,7 @@ func leakCounted(n int) {
 // cycle marks some leaked, and that a proven goroutine is in no suspect.
 func TestCountsMatchRuntime(t *testing.T) {
 	const leaked = 30
-	leakCounted(leaked)
+	leakCounted(t, leaked)
 	blockAt(t, 40)
 	for _, tt := range []struct {
 		name string
@@ -103,11 +122,14 @@ func TestCountsMatchRuntime(t *testing.T) {
 			s := newState(o)
 			check := func(when string) {
 				t.Helper()
-				want := runtime.NumGoroutine()
+				// Goroutines of an earlier run (-count, -cpu) may still be
+				// exiting: the sample must lie between the counts around it.
+				before := runtime.NumGoroutine()
 				s.sample(time.Now())
+				after := runtime.NumGoroutine()
 				got := s.snapshot().Points
-				if n := got[len(got)-1].Goroutines; n < want-2 || n > want+2 {
-					t.Errorf("%s: sample counts %d goroutines, runtime.NumGoroutine %d", when, n, want)
+				if n := got[len(got)-1].Goroutines; n < min(before, after)-2 || n > max(before, after)+2 {
+					t.Errorf("%s: sample counts %d goroutines, runtime.NumGoroutine %d before it and %d after", when, n, before, after)
 				}
 			}
 			check("before a proven cycle")
