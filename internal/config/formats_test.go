@@ -230,7 +230,7 @@ func TestSyntaxErrorsNameTheLine(t *testing.T) {
 		{"YAML, a tab", ".leakhound.yaml", "version: 1\nignore:\n\t- kind: goroutine\n", ":3: syntax error: found character that cannot start any token"},
 		{"JSON, bad token", ".leakhound.json", "{\"version\": 1,\n\"ignore\": [}\n", ":2: syntax error: invalid character '}'"},
 		{"JSON, a missing comma", ".leakhound.json", "{\"version\": 1\n\n\"ignore\": []}\n", ":3: syntax error: invalid character '\"' after object key:value pair"},
-		{"JSON, cut short", ".leakhound.json", "{\"version\": 1,\n\"ignore\": [\n", ":3: syntax error: the file ends before the JSON value does"},
+		{"JSON, cut short", ".leakhound.json", "{\"version\": 1,\n\"ignore\": [\n", ":2: syntax error: the file ends before the JSON value does"},
 		{"JSON, after the end", ".leakhound.json", "{\"version\": 1}\n{}\n", ":2: syntax error: more after the end of the JSON value"},
 		{"JSON, too deep", ".leakhound.json", "{\"ignore\":\n" + strings.Repeat("[", 40) + strings.Repeat("]", 40) + "}", ":2: values nested deeper than 32 levels"},
 		{"YAML, too deep", ".leakhound.yaml", "ignore:\n  " + strings.Repeat("[", 40) + strings.Repeat("]", 40) + "\n", ":2: values nested deeper than 32 levels"},

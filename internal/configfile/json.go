@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 )
 
 // ParseJSON returns the document tree of data, a configuration written as
@@ -43,21 +44,7 @@ func (p *jsonParser) token() (json.Token, error) {
 	start := p.dec.InputOffset()
 	tok, err := p.dec.Token()
 	if err != nil {
-		var syn *json.SyntaxError
-		switch {
-		case errors.As(err, &syn):
-			// The offset of an error inside a value counts from where the
-			// decoder's buffer stood; a whole scan gives it from the start.
-			var v any
-			if errors.As(json.Unmarshal(p.data, &v), &syn) {
-				p.advance(max(syn.Offset-1, 0)) // the offset is past the bad byte
-			}
-			return nil, p.errorf("syntax error: %v", syn)
-		case err == io.EOF || err == io.ErrUnexpectedEOF:
-			p.advance(int64(len(p.data)))
-			return nil, p.errorf("syntax error: the file ends before the JSON value does")
-		}
-		return nil, err
+		return nil, p.syntaxError(err)
 	}
 	// Between the end of the last token and this one: white space, and the
 	// ',' or ':' the decoder consumed with this token.
@@ -66,6 +53,28 @@ func (p *jsonParser) token() (json.Token, error) {
 	}
 	p.advance(start)
 	return tok, nil
+}
+
+// syntaxError returns the decoder's error err with the line it is at.
+// The decoder counts the offset of an error inside a value from where its
+// buffer stood, so the whole document is scanned again for it.
+func (p *jsonParser) syntaxError(err error) error {
+	var v any
+	full := json.Unmarshal(p.data, &v)
+	var syn *json.SyntaxError
+	switch {
+	case err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF) ||
+		full != nil && strings.Contains(full.Error(), "unexpected end of JSON input"):
+		p.advance(int64(len(bytes.TrimRight(p.data, " \t\r\n")) - 1)) // the last line written
+		return p.errorf("syntax error: the file ends before the JSON value does")
+	case errors.As(full, &syn):
+		p.advance(max(syn.Offset-1, 0)) // the offset is past the bad byte
+		return p.errorf("syntax error: %v", syn)
+	case errors.As(err, &syn):
+		p.advance(syn.Offset)
+		return p.errorf("syntax error: %v", syn)
+	}
+	return p.errorf("%v", err)
 }
 
 // advance moves the line count to off and notes its line as the current

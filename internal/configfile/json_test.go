@@ -53,12 +53,12 @@ func TestParseJSON(t *testing.T) {
 func TestParseJSONErrors(t *testing.T) {
 	for _, tt := range []struct{ name, give, want string }{
 		{"bad token", "{\n\"a\": [}", "f.json:2: syntax error: invalid character '}'"},
-		{"cut short", "{\n\"a\": [\n", "f.json:3: syntax error: the file ends before the JSON value does"},
+		{"cut short", "{\n\"a\": [\n\n", "f.json:2: syntax error: the file ends before the JSON value does"},
 		{"cut after a key", "{\"a\"", "f.json:1: syntax error: the file ends before the JSON value does"},
 		{"more after the end", "{}\n\n[]", "f.json:3: syntax error: more after the end of the JSON value"},
 		{"a bare word", "{\"a\":\n yes}", "f.json:2: syntax error: invalid character 'y'"},
 		{"a bare word in a list", "{\"a\":\n\n   [1,\n  yes]}", "f.json:4: syntax error: invalid character 'y'"},
-		{"a line break in a string", "{\"a\":   \n\"x\n\"}", "f.json:2: syntax error: invalid character '\\n' in string literal"},
+		{"a line break in a string", "{\"a\":   \n\"x\n\"}", "f.json:2: syntax error: invalid character '\\n' in string"},
 		{"a missing comma", "{\"a\": 1\n\n\"b\": 2}", "f.json:3: syntax error: invalid character '\"' after object key:value pair"},
 		{"too deep", strings.Repeat("[", MaxDepth) + "\n[]" + strings.Repeat("]", MaxDepth+1), fmt.Sprintf("f.json:2: values nested deeper than %d levels", MaxDepth)},
 	} {
