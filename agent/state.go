@@ -397,8 +397,8 @@ type snapshot struct {
 	// Matched tells, for each rule of Ignore, whether it ignored a finding
 	// since the agent started.
 	Matched []bool
-	Points []point
-	Latest *inspect.Sample
+	Points  []point
+	Latest  *inspect.Sample
 	// LatestFromDump tells that Latest came from a full dump (proven
 	// goroutines left out), not from the goroutine profile.
 	LatestFromDump bool

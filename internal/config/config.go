@@ -2,7 +2,9 @@
 // .leakhound.json (docs/config.md): ignore rules, thresholds, and what
 // leakhound vet checks. A command finds it by walking up from the package
 // directory to the module root, or is given one with -config. Errors name
-// the file and line.
+// the file and line. The format itself is read by package configfile, from
+// a document tree that this package builds from YAML (and configfile from
+// JSON), so that both formats read the same.
 package config
 
 import (
