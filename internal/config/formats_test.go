@@ -21,7 +21,7 @@ func TestYAMLAndJSONReadTheSame(t *testing.T) {
 ignore:
   - top_function: "example.com/app.worker"
     reason: stopped at exit
-  - {kind: resource, resource: os.File, finding_reason: closed-by-gc, test: "^TestOld", package: "example.com/app/...", reason: old}
+  - {kind: resource, resource: os.File, finding_reason: closed-by-gc, test: "^TestOld", package: "example.com/app/...", any_function: "example.com/app.*", reason: old}
 thresholds:
   held: 30s
   retained: true
@@ -41,7 +41,7 @@ packages:
 "ignore": [
   {"top_function": "example.com/app.worker",
    "reason": "stopped at exit"},
-  {"kind": "resource", "resource": "os.File", "finding_reason": "closed-by-gc", "test": "^TestOld", "package": "example.com/app/...", "reason": "old"}],
+  {"kind": "resource", "resource": "os.File", "finding_reason": "closed-by-gc", "test": "^TestOld", "package": "example.com/app/...", "any_function": "example.com/app.*", "reason": "old"}],
 "thresholds": {
   "held": "30s",
   "retained": true},

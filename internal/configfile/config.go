@@ -211,34 +211,20 @@ func (w *walker) rules(n *Node, pkg string) {
 
 func (w *walker) rule(n *Node, pkg string) {
 	r := policy.Rule{Where: w.where(n.Line), Package: pkg}
+	// The field of each key of ruleKeys; policy.New checks the values of
+	// kind and finding_reason, and compiles test.
+	field := map[string]*string{
+		"top_function": &r.TopFunction, "created_by": &r.CreatedBy, "any_function": &r.AnyFunction,
+		"kind": &r.Kind, "resource": &r.Resource, "finding_reason": &r.FindingReason,
+		"test": &r.Test, "package": &r.Package, "reason": &r.Reason,
+	}
 	w.fields(n, "an ignore rule", ruleKeys, func(key string, v *Node) {
-		s, ok := w.str(key, v)
-		if !ok {
+		if key == "package" && pkg != "" {
+			w.errorf(v.Line, "package in a rule of a packages entry: the entry's path (%s) says the packages; move the rule to the top-level ignore list or to an entry of its own", pkg)
 			return
 		}
-		switch key {
-		case "top_function":
-			r.TopFunction = s
-		case "created_by":
-			r.CreatedBy = s
-		case "any_function":
-			r.AnyFunction = s
-		case "kind":
-			r.Kind = s // checked by policy.New, as the reason below
-		case "resource":
-			r.Resource = s
-		case "finding_reason":
-			r.FindingReason = s
-		case "test":
-			r.Test = s
-		case "package":
-			if pkg != "" {
-				w.errorf(v.Line, "package in a rule of a packages entry: the entry's path (%s) says the packages; move the rule to the top-level ignore list or to an entry of its own", pkg)
-				return
-			}
-			r.Package = s
-		case "reason":
-			r.Reason = s
+		if s, ok := w.str(key, v); ok {
+			*field[key] = s
 		}
 	})
 	if n.Kind == Mapping {
