@@ -198,14 +198,15 @@ func (t *tracker) heldFds() map[int]bool {
 
 // anyNewFd reports whether a descriptor is open that was not at since,
 // that nothing holds and that was not reported, after giving such
-// descriptors up to testGrace to be closed (a server's goroutine closing
-// the connection its test's client just closed): only then is the
+// descriptors until deadline to be closed (a server's goroutine closing
+// the connection its test's client just closed; the test's tracked
+// resources had the same grace, so a leaking test waits for both at once,
+// not one after the other): only then is the
 // descriptor table (a readlink per descriptor, the kernel's socket tables)
 // worth reading at the end of a test. Listing the numbers is one directory
 // read. When they cannot be listed, it says true: the caller reads the
 // table, which says what it can.
-func (t *tracker) anyNewFd(since map[int]bool) bool {
-	deadline := time.Now().Add(testGrace)
+func (t *tracker) anyNewFd(since map[int]bool, deadline time.Time) bool {
 	for step := time.Millisecond; ; step = min(2*step, 20*time.Millisecond) {
 		nums := fdNumbers()
 		if nums == nil {

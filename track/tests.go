@@ -111,7 +111,7 @@ func (t *tracker) testEnded(owner uint64) string {
 		}
 		time.Sleep(step)
 	}
-	left = t.fdsOf(owner, run, left)
+	left = t.fdsOf(owner, run, left, deadline)
 	ended := t.group(left, report.ReasonOpenAtEnd)
 	goroutines := t.goroutinesOf(owner, run.name)
 	t.mu.Lock()
@@ -230,8 +230,9 @@ func (t *tracker) forgetFd(e *entry) {
 // fdsOf returns left, what test owner leaves open, with its descriptor
 // records completed (those closed meanwhile by a call leakhound does not
 // see dropped) and, when no other test ran while it did, followed by the
-// descriptors its run opened that nothing recorded (suspected).
-func (t *tracker) fdsOf(owner uint64, run *testRun, left []*entry) []*entry {
+// descriptors its run opened that nothing recorded (suspected), which may
+// be closed until deadline, the end of the grace its tracked resources had.
+func (t *tracker) fdsOf(owner uint64, run *testRun, left []*entry, deadline time.Time) []*entry {
 	records := false
 	for _, e := range left {
 		records = records || e.kind == fdKind
@@ -239,7 +240,7 @@ func (t *tracker) fdsOf(owner uint64, run *testRun, left []*entry) []*entry {
 	t.mu.Lock()
 	solo := run.fdsAtStart != nil && !run.shared
 	t.mu.Unlock()
-	if !records && (!solo || !t.anyNewFd(run.fdsAtStart)) {
+	if !records && (!solo || !t.anyNewFd(run.fdsAtStart, deadline)) {
 		return left
 	}
 	tab := readFds()

@@ -248,7 +248,7 @@ func TestTestScenarios(t *testing.T) {
 			t.Errorf("TestUnrecordedFd: detail %q, want the eventfd and its number", f.Detail)
 		}
 	}
-	passed := []string{"TestParallel/clean", "TestHold", "TestBlockFinalizers", "TestSlowFinalizers", "TestUnrecordedFdClosed", "TestUnrecordedFdParallel/a", "TestUnrecordedFdParallel/b"}
+	passed := []string{"TestParallel/clean", "TestHold", "TestBlockFinalizers", "TestSlowFinalizers", "TestUnrecordedFdClosed", "TestUnrecordedFdClosedLate", "TestUnrecordedFdParallel/a", "TestUnrecordedFdParallel/b"}
 	for _, s := range cleanScenarios {
 		passed = append(passed, "TestScenarios/"+s)
 	}

@@ -5,6 +5,7 @@ package leaks_test
 import (
 	"syscall"
 	"testing"
+	"time"
 )
 
 // These tests run one at a time (before the parallel ones of
@@ -28,6 +29,20 @@ func TestUnrecordedFdClosed(t *testing.T) {
 	if err := syscall.Close(fd); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestUnrecordedFdClosedLate is a clean twin too: its eventfd is closed by
+// a goroutine just after the test returned, as a server's goroutine closes
+// the connection its test's client closed, within the grace a test gets.
+func TestUnrecordedFdClosedLate(t *testing.T) {
+	fd, err := eventfd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		time.Sleep(30 * time.Millisecond)
+		syscall.Close(fd)
+	}()
 }
 
 // TestUnrecordedFdParallel keeps an eventfd in each of two parallel
