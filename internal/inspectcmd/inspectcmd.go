@@ -39,8 +39,8 @@ the module root, or -config FILE) apply: see docs/config.md. With -baseline
 FILE, the suspects the baseline lists are reported as known and do not
 count; -write-baseline FILE writes the suspects of this run as a baseline.
 
-Exit status: 0 no suspect (but known ones); 1 suspects found; 2 usage error
-or no source readable.
+Exit status: 0 no suspect (but ignored or known ones); 1 suspects found; 2
+usage error or no source readable.
 
 Flags:
 `
