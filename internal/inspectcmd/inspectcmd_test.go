@@ -108,19 +108,9 @@ func TestJSONReport(t *testing.T) {
 	if code != 1 {
 		t.Fatalf("exit %d, want 1", code)
 	}
-	data, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var r report.Report
-	if err := json.Unmarshal(data, &r); err != nil {
-		t.Fatal(err)
-	}
-	if err := r.Validate(); err != nil {
-		t.Errorf("the report breaks the format: %v\n%s", err, data)
-	}
+	r := readReportFile(t, out)
 	if r.Schema != report.Schema || r.Mode != "inspect" || len(r.Findings) != 1 {
-		t.Fatalf("report = %s", data)
+		t.Fatalf("report = %+v", r)
 	}
 	f := r.Findings[0]
 	if f.Kind != "goroutine" || f.Reason != "unreachable-wait" || f.Certainty != "proven" || f.Count != 3 || f.Wait != "chan send" ||
