@@ -3,6 +3,7 @@ package leakhound
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"runtime/pprof"
 	"strconv"
@@ -103,12 +104,13 @@ func enableTracebackLabels() error {
 //
 // It calls os.Exit with the tests' status, or 1 when leaks were found, or 2
 // when the options are rejected (the tests do not run then); a [Cleanup]
-// function runs first, with that status.
+// function runs first, with that status. With a [ConfigFile], it also
+// prints the file's stale rules once the tests passed.
 func VerifyTestMain(m TestingM, opts ...Option) {
 	os.Exit(verifyTestMain(m, os.Stderr, opts...))
 }
 
-func verifyTestMain(m TestingM, w interface{ Write([]byte) (int, error) }, opts ...Option) (code int) {
+func verifyTestMain(m TestingM, w io.Writer, opts ...Option) (code int) {
 	o, err := collectOptions(opts)
 	if o.cleanup != nil {
 		defer func() { o.cleanup(code) }()
@@ -125,6 +127,7 @@ func verifyTestMain(m TestingM, w interface{ Write([]byte) (int, error) }, opts 
 		fmt.Fprintf(w, "leakhound: %v\n", err)
 		return 1
 	}
+	printStaleRules(w, o.IgnoreRules)
 	if err := r.Err(); err != nil {
 		fmt.Fprintln(w, err)
 		return 1

@@ -31,8 +31,12 @@ var layers = map[string][]string{
 	"internal/policy":  {"report"},
 	"track":            {"internal/fdtable", "internal/gcqueue", "internal/policy", "internal/stack", "internal/verdict", "report"},
 
+	// The configuration file's schema, read by the library, the agent and
+	// (with YAML) the commands: the standard library only.
+	"internal/configfile": {"internal/policy"},
+
 	// The test author's API.
-	"": {"internal/policy", "internal/verdict", "report"},
+	"": {"internal/configfile", "internal/policy", "internal/verdict", "report"},
 
 	// Static analysis, x/tools style.
 	"passes/internal/passutil": {"golang.org/x/tools/..."},
@@ -46,7 +50,7 @@ var layers = map[string][]string{
 	// Production.
 	"internal/inspect": {"internal/stack", "report"},
 	"agent": {
-		"internal/fdtable", "internal/gcqueue", "internal/htmlreport", "internal/inspect",
+		"internal/configfile", "internal/fdtable", "internal/gcqueue", "internal/htmlreport", "internal/inspect",
 		"internal/policy", "internal/stack", "internal/verdict", "report",
 	},
 
@@ -54,7 +58,7 @@ var layers = map[string][]string{
 	"internal/htmlreport": {"report"},
 	"internal/cmdutil":    {"internal/htmlreport", "report"},
 	"internal/baseline":   {"internal/cmdutil", "report"},
-	"internal/config":     {"internal/baseline", "internal/policy", "report", "go.yaml.in/yaml/v3"},
+	"internal/config":     {"internal/baseline", "internal/configfile", "internal/policy", "report", "go.yaml.in/yaml/v3"},
 	"internal/runcmd":     {"internal/baseline", "internal/cmdutil", "internal/config", "internal/instrument", "internal/policy", "report", "track", "golang.org/x/mod/modfile"},
 	"internal/vetcmd":     {"internal/baseline", "internal/cmdutil", "internal/config", "internal/policy", "passes", "report", "golang.org/x/tools/..."},
 	"internal/inspectcmd": {"internal/cmdutil", "internal/config", "internal/inspect", "internal/policy", "report"},
@@ -98,6 +102,24 @@ func TestLayering(t *testing.T) {
 			}
 			if !slices.ContainsFunc(allowed, func(a string) bool { return matches(a, rel) }) {
 				t.Errorf("%s imports %s, which layers does not allow", show(pkg), show(rel))
+			}
+		}
+	}
+}
+
+// TestUsersGetOnlyTheStandardLibrary checks that the packages users import
+// into their programs and tests, the library and the agent, depend on
+// nothing outside the standard library and this module: no YAML parser, no
+// x/tools.
+func TestUsersGetOnlyTheStandardLibrary(t *testing.T) {
+	out, err := exec.Command("go", "list", "-deps", "-f", "{{if not .Standard}}{{.ImportPath}}{{end}}", ".", "./agent").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	for line := range strings.Lines(string(out)) {
+		if path := strings.TrimSpace(line); path != "" {
+			if _, ok := relative(path); !ok {
+				t.Errorf("the library or the agent depends on %s, outside the standard library", path)
 			}
 		}
 	}

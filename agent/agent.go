@@ -27,6 +27,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/leakhound/leakhound/internal/configfile"
 	"github.com/leakhound/leakhound/internal/policy"
 )
 
@@ -192,7 +193,12 @@ func newAgent(opts Options) (*Agent, error) {
 	}
 	st := newState(o)
 	if o.ConfigFile != "" {
-		if st.ignore, err = policy.ReadConfigJSON(o.ConfigFile); err != nil {
+		cfg, err := configfile.ReadJSON(o.ConfigFile)
+		if err == nil {
+			st.ignore, err = policy.New(nil, cfg.Ignore)
+			st.matched = make([]bool, len(cfg.Ignore))
+		}
+		if err != nil {
 			return nil, fmt.Errorf("agent options: ConfigFile: %w", err)
 		}
 	}

@@ -46,6 +46,7 @@ type pageData struct {
 	MoreSockets  int
 	Children     []fdtable.Process
 	MoreChildren int
+	Ignore       *ignoreStatus // nil without Options.ConfigFile
 	SeriesJSON   template.JS
 	IntervalMS   int64
 }
@@ -76,7 +77,9 @@ func (a *Agent) servePage(w http.ResponseWriter, _ url.Values) {
 			d.Children, d.MoreChildren = d.Children[:maxPageChildren], n-maxPageChildren
 		}
 	}
-	findings := sn.report().Findings
+	rep, hits := sn.reportWithHits()
+	d.Ignore = sn.ignoreStatus(hits)
+	findings := rep.Findings
 	if n := len(findings); n > maxPageFindings {
 		findings, d.MoreHidden = findings[:maxPageFindings], n-maxPageFindings
 	}

@@ -66,6 +66,9 @@ type state struct {
 	// ignore holds the ignore rules of Options.ConfigFile (nil: none); set
 	// before the agent starts, never changed.
 	ignore *policy.Policy
+	// matched tells, for each rule of ignore, whether it ignored a finding
+	// since the agent started ([state.noteIgnored]); guarded by mu.
+	matched []bool
 
 	// proveMu serializes what runs the collector's leak detection (proven
 	// cycles, the leak profile) with retained-memory measurements, which
@@ -125,6 +128,7 @@ const (
 
 // sample takes one sample of goroutines, descriptors and queues.
 func (s *state) sample(now time.Time) {
+	defer s.noteIgnored() // after mu is released
 	start := time.Now()
 	p := point{Time: now}
 	gs, err := s.goroutines()
@@ -375,6 +379,7 @@ func (s *state) prove(now time.Time) {
 // proveWith runs one proven detection cycle with find and keeps its result;
 // s.proveMu is held.
 func (s *state) proveWith(find func() (*report.Report, error), now time.Time) (*report.Report, error) {
+	defer s.noteIgnored() // after mu is released
 	start := time.Now()
 	r, err := find()
 	cost := time.Since(start)
@@ -389,8 +394,11 @@ func (s *state) proveWith(find func() (*report.Report, error), now time.Time) (*
 type snapshot struct {
 	Opts   Options
 	Ignore *policy.Policy // the ignore rules of Opts.ConfigFile, or nil
-	Points []point
-	Latest *inspect.Sample
+	// Matched tells, for each rule of Ignore, whether it ignored a finding
+	// since the agent started.
+	Matched []bool
+	Points  []point
+	Latest  *inspect.Sample
 	// LatestFromDump tells that Latest came from a full dump (proven
 	// goroutines left out), not from the goroutine profile.
 	LatestFromDump bool
@@ -417,7 +425,7 @@ func (s *state) snapshot() *snapshot {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return &snapshot{
-		Opts: s.opts, Ignore: s.ignore, Points: s.history.points(), Latest: s.latest, LatestFromDump: s.latestFromDump, FDs: s.fds, FDErr: s.fdErr,
+		Opts: s.opts, Ignore: s.ignore, Matched: slices.Clone(s.matched), Points: s.history.points(), Latest: s.latest, LatestFromDump: s.latestFromDump, FDs: s.fds, FDErr: s.fdErr,
 		SampleErr: s.sampleErr, SampleCost: s.sampleCost, Samples: s.samples, SampleSource: s.sampleSource(),
 		Proven: s.proven, ProvenAt: s.provenAt, ProvenErr: s.provenErr, ProvenCost: s.provenCost,
 		ProvenRuns: s.provenRuns, TCPStates: s.tcpStates, Finalizers: s.finalizers, FinFinding: s.finFinding, Backlogs: s.backlogs.current(), Retained: s.retained,
@@ -466,6 +474,13 @@ func (sn *snapshot) suspects() (*inspect.Aggregation, []inspect.Suspect) {
 // the stalled finalizer goroutine, and the long-blocked suspects of the
 // latest sample, less those the ignore rules of Options.ConfigFile ignore.
 func (sn *snapshot) report() *report.Report {
+	rep, _ := sn.reportWithHits()
+	return rep
+}
+
+// reportWithHits is report, with the number of findings each ignore rule
+// ignored (nil without rules).
+func (sn *snapshot) reportWithHits() (*report.Report, []int) {
 	var fs []report.Finding
 	if sn.Proven != nil {
 		fs = append(fs, sn.Retained.fill(sn.Proven.Findings)...)
@@ -477,6 +492,7 @@ func (sn *snapshot) report() *report.Report {
 	agg, sus := sn.suspects()
 	fs = append(fs, inspect.Findings(sus, agg.Instances)...)
 	rep := report.New(report.ModeRun, fs)
-	rep.Findings, _ = sn.Ignore.Apply(rep.Findings)
-	return rep
+	var hits []int
+	rep.Findings, hits = sn.Ignore.Apply(rep.Findings)
+	return rep, hits
 }

@@ -4,7 +4,9 @@
 // to time the same operations with testing.Benchmark. It prints the median
 // time of each operation in each build, their ratio instrumented/plain (the
 // median of the ratios of the rounds) with its goal, and the heap bytes the
-// tracker keeps per open resource.
+// tracker keeps per open resource. A "work" line per operation counts its
+// read and write system calls and the goroutines it starts in each build:
+// the instrumentation must not change them.
 //
 //	cd bench && go run ./overhead -d 300ms -rounds 5
 //
@@ -150,6 +152,7 @@ func run(d time.Duration, rounds, files int, root, base string, untracked bool) 
 					return err
 				}
 				w.wall, w.cpu, w.bytes = append(w.wall, r.NsPerOp), append(w.cpu, r.CPUNsPerOp), r.BytesPerOp
+				w.syscalls, w.goroutines = r.SyscallsPerOp, r.GoroutinesPerOp
 			}
 		}
 		row(op.desc, "wall", workers, func(w *worker) []float64 { return w.wall }, op.goal)
@@ -157,6 +160,13 @@ func run(d time.Duration, rounds, files int, root, base string, untracked bool) 
 		fmt.Printf("%-34s %-4s %8.0f B", "", "heap", plain.bytes)
 		for _, w := range workers[1:] {
 			fmt.Printf(" %10.0f B %7s", w.bytes, "")
+		}
+		fmt.Println()
+		// The same work in every build: system calls and goroutines started
+		// per operation are counts, exact however loaded the machine.
+		fmt.Printf("%-34s %-4s %10s", "", "work", work(plain))
+		for _, w := range workers[1:] {
+			fmt.Printf(" %12s %7s", work(w), "")
 		}
 		fmt.Println()
 	}
@@ -210,6 +220,13 @@ func row(desc, what string, workers []*worker, times func(*worker) []float64, go
 	fmt.Printf(" %4.2fx %s\n", goal, verdict)
 }
 
+// work formats the system calls and goroutines of one operation of w's
+// last measurement: "6.0rw 4.0go" is 6 read and write system calls and 4
+// goroutines started.
+func work(w *worker) string {
+	return fmt.Sprintf("%.1frw %.1fgo", w.syscalls, w.goroutines)
+}
+
 // worker is a running workload.
 type worker struct {
 	name   string
@@ -222,17 +239,24 @@ type worker struct {
 	// The measurements of the operation being timed.
 	wall, cpu []float64
 	bytes     float64
+	// syscalls and goroutines count the read and write system calls and
+	// the goroutines started per operation in the last measurement.
+	syscalls, goroutines float64
 }
 
 // result is the workload's answer (see workload.Result).
 type result struct {
-	Op           string  `json:"op"`
-	NsPerOp      float64 `json:"ns_per_op"`
-	CPUNsPerOp   float64 `json:"cpu_ns_per_op"`
-	BytesPerOp   float64 `json:"bytes_per_op"`
-	Instrumented bool    `json:"instrumented"`
-	Go           string  `json:"go"`
-	Error        string  `json:"error"`
+	Op         string  `json:"op"`
+	NsPerOp    float64 `json:"ns_per_op"`
+	CPUNsPerOp float64 `json:"cpu_ns_per_op"`
+	BytesPerOp float64 `json:"bytes_per_op"`
+	// SyscallsPerOp and GoroutinesPerOp count the read and write system
+	// calls and the goroutines started per operation.
+	SyscallsPerOp   float64 `json:"syscalls_per_op"`
+	GoroutinesPerOp float64 `json:"goroutines_per_op"`
+	Instrumented    bool    `json:"instrumented"`
+	Go              string  `json:"go"`
+	Error           string  `json:"error"`
 }
 
 // start starts a workload and checks that it runs on the instrumented

@@ -72,6 +72,9 @@ func ignoredByRule(g *stack.Goroutine, o *Options, sc Scope) bool {
 	}
 	for i := range o.IgnoreRules {
 		if o.IgnoreRules[i].Matches(&f) {
+			if o.RuleMatched != nil {
+				o.RuleMatched(&o.IgnoreRules[i])
+			}
 			return true
 		}
 	}

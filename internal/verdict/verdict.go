@@ -34,9 +34,11 @@ type Options struct {
 	IgnoreCreatedBy []string       // go statements' functions excused
 	IgnoreIDs       map[int64]bool // goroutines excused by ID
 	// IgnoreRules excuse the goroutines whose findings they match: the
-	// ignore rules of a configuration file, compiled
-	// ([policy.ReadConfigJSON]).
+	// ignore rules of a configuration file, compiled ([policy.New]).
 	IgnoreRules []policy.Rule
+	// RuleMatched, when set, is called with each rule of IgnoreRules that
+	// excuses a goroutine (the first that matches it), at every look.
+	RuleMatched func(*policy.Rule)
 	MaxWait     time.Duration // bound of the wait for unproven goroutines
 	ProvenOnly  bool          // report only proven leaks, never wait
 	Retained    bool          // measure retained memory

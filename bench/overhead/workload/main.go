@@ -29,6 +29,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/metrics"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -51,6 +52,11 @@ type Result struct {
 	// BytesPerOp is what one operation allocates (dial, http, open), or the
 	// heap bytes one open file keeps (mem).
 	BytesPerOp float64 `json:"bytes_per_op"`
+	// SyscallsPerOp counts the read and write system calls of one
+	// operation, and GoroutinesPerOp the goroutines it starts: counts, not
+	// times, so that two builds compare exactly however loaded the machine.
+	SyscallsPerOp   float64 `json:"syscalls_per_op,omitempty"`
+	GoroutinesPerOp float64 `json:"goroutines_per_op,omitempty"`
 	// Instrumented is the first answer: whether the tracker is active.
 	Instrumented bool   `json:"instrumented,omitempty"`
 	Go           string `json:"go,omitempty"`
@@ -165,11 +171,13 @@ func (w *workload) do(line string) (Result, error) {
 		return Result{}, err
 	}
 	var cpu time.Duration
+	var syscalls, goroutines uint64
 	r := testing.Benchmark(func(b *testing.B) {
 		// With b.Loop the function runs once, whatever the iterations.
-		start := cpuTime()
+		start, sys, gos := cpuTime(), syscallCount(), goroutinesCreated()
 		bench(b)
 		cpu = cpuTime() - start
+		syscalls, goroutines = syscallCount()-sys, goroutinesCreated()-gos
 	})
 	if r.N == 0 {
 		return Result{}, errors.New("benchmark failed")
@@ -179,7 +187,38 @@ func (w *workload) do(line string) (Result, error) {
 		NsPerOp:    float64(r.T.Nanoseconds()) / float64(r.N),
 		CPUNsPerOp: float64(cpu.Nanoseconds()) / float64(r.N),
 		BytesPerOp: float64(r.MemBytes) / float64(r.N),
+
+		SyscallsPerOp:   float64(syscalls) / float64(r.N),
+		GoroutinesPerOp: float64(goroutines) / float64(r.N),
 	}, nil
+}
+
+// syscallCount returns the read and write system calls the process made so
+// far (Linux: /proc/self/io), or 0 where they cannot be read.
+func syscallCount() uint64 {
+	data, err := os.ReadFile("/proc/self/io")
+	if err != nil {
+		return 0
+	}
+	var n uint64
+	for _, line := range strings.Split(string(data), "\n") {
+		k, v, _ := strings.Cut(line, ": ")
+		if k == "syscr" || k == "syscw" {
+			c, _ := strconv.ParseUint(v, 10, 64)
+			n += c
+		}
+	}
+	return n
+}
+
+// goroutinesCreated returns the goroutines the process started so far.
+func goroutinesCreated() uint64 {
+	s := []metrics.Sample{{Name: "/sched/goroutines-created:goroutines"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return s[0].Value.Uint64()
 }
 
 // cpuTime returns the CPU time the process used so far.
