@@ -55,23 +55,19 @@ func (u *usedRules) note(r *policy.Rule) {
 	u.used[r.Where] = true
 }
 
-// stale returns the rules of rules that excused nothing so far.
+// stale returns the rules of rules that excused nothing so far, of those
+// that can match a finding of the library ([policy.Rule.CanMatch]).
 func (u *usedRules) stale(rules []policy.Rule) []policy.Rule {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	var out []policy.Rule
 	for _, r := range rules {
-		if !u.used[r.Where] && canMatchInLibrary(&r) {
+		if !u.used[r.Where] && r.CanMatch(policy.ModeLibrary) {
 			out = append(out, r)
 		}
 	}
 	return out
 }
-
-// canMatchInLibrary reports whether the rule r can match a finding of the
-// library at all; one that cannot is meant for another mode and is not
-// stale here. Every rule can, until policy tells the modes apart.
-func canMatchInLibrary(r *policy.Rule) bool { return true }
 
 // printStaleRules prints on w the rules of rules that excused no goroutine
 // in this test binary.

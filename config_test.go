@@ -70,8 +70,9 @@ func TestConfigFileErrors(t *testing.T) {
 
 // TestStaleRulesAtTheEndOfTheBinary runs testdata/configstale, whose
 // configuration has a rule that a Check uses, one that VerifyTestMain's
-// verdict uses, and one that nothing uses, and checks that VerifyTestMain
-// prints the stale rules of the whole binary, with their lines, once.
+// verdict uses, one that nothing uses, and one for files, which the library
+// never reports, and checks that VerifyTestMain prints the stale rules of
+// the whole binary, with their lines, once (not the rule for files).
 func TestStaleRulesAtTheEndOfTheBinary(t *testing.T) {
 	bin := filepath.Join(t.TempDir(), "configstale.test")
 	if out, err := goCommand(t, nil, "test", "-c", "-o", bin, "./testdata/configstale"); err != nil {

@@ -58,10 +58,10 @@ var layers = map[string][]string{
 	"internal/htmlreport": {"report"},
 	"internal/cmdutil":    {"internal/htmlreport", "report"},
 	"internal/baseline":   {"internal/cmdutil", "report"},
-	"internal/config":     {"internal/configfile", "internal/policy", "report", "go.yaml.in/yaml/v3"},
+	"internal/config":     {"internal/baseline", "internal/configfile", "internal/policy", "report", "go.yaml.in/yaml/v3"},
 	"internal/runcmd":     {"internal/baseline", "internal/cmdutil", "internal/config", "internal/instrument", "internal/policy", "report", "track", "golang.org/x/mod/modfile"},
 	"internal/vetcmd":     {"internal/baseline", "internal/cmdutil", "internal/config", "internal/policy", "passes", "report", "golang.org/x/tools/..."},
-	"internal/inspectcmd": {"internal/cmdutil", "internal/inspect", "report"},
+	"internal/inspectcmd": {"internal/cmdutil", "internal/config", "internal/inspect", "internal/policy", "report"},
 	"internal/cli":        {"internal/cmdutil", "internal/inspectcmd", "internal/runcmd", "internal/vetcmd"},
 	"cmd/leakhound":       {"internal/cli"},
 

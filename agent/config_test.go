@@ -71,7 +71,8 @@ func TestConfigFile(t *testing.T) {
 
 // TestStaleRules checks what the page says of the ignore rules: the
 // findings they ignore now, and the rules that matched no finding since
-// the agent started, which stay matched after their findings are gone.
+// the agent started, which stay matched after their findings are gone; a
+// rule for findings the agent never reports (resources) is not stale.
 func TestStaleRules(t *testing.T) {
 	release := make(chan struct{})
 	defer func() {
@@ -87,7 +88,8 @@ func TestStaleRules(t *testing.T) {
 	path := filepath.Join(t.TempDir(), ".leakhound.json")
 	rules := `{"ignore": [
 		{"any_function": "github.com/leakhound/leakhound/agent.TestStaleRules*", "reason": "blocked on purpose"},
-		{"kind": "resource", "reason": "a rule for files"}
+		{"created_by": "example.com/never.start", "reason": "a rule for nothing"},
+		{"kind": "resource", "reason": "a rule for files: the agent reports none, never stale here"}
 	]}`
 	if err := os.WriteFile(path, []byte(rules), 0o644); err != nil {
 		t.Fatal(err)
@@ -114,14 +116,14 @@ func TestStaleRules(t *testing.T) {
 
 	waitFor(t, "the rule to ignore the blocked site", ignoring(true))
 	p := page()
-	if !strings.Contains(p, "2 ignore rule(s) of "+path+": 1 finding(s) ignored now") || !stale(p, 3) || stale(p, 2) {
+	if !strings.Contains(p, "3 ignore rule(s) of "+path+": 1 finding(s) ignored now") || !stale(p, 3) || stale(p, 2) || stale(p, 4) {
 		t.Errorf("while the site is ignored, the page does not say 1 finding ignored and only the rule at line 3 stale:\n%s", p)
 	}
 
 	close(release)
 	waitFor(t, "the blocked goroutines to exit", ignoring(false))
 	p = page()
-	if !strings.Contains(p, "0 finding(s) ignored now") || !stale(p, 3) || stale(p, 2) {
+	if !strings.Contains(p, "0 finding(s) ignored now") || !stale(p, 3) || stale(p, 2) || stale(p, 4) {
 		t.Errorf("once the site is gone, the rule that ignored it is stale, or the counts are wrong:\n%s", p)
 	}
 

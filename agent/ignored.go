@@ -26,7 +26,8 @@ type ignoreStatus struct {
 	Path    string
 	Rules   int
 	Ignored int // findings of the current report the rules ignore
-	// Stale are the rules that matched no finding since the agent started.
+	// Stale are the rules that matched no finding since the agent started,
+	// of those that can match one of its findings ([policy.Rule.CanMatch]).
 	Stale []policy.Rule
 }
 
@@ -40,14 +41,9 @@ func (sn *snapshot) ignoreStatus(hits []int) *ignoreStatus {
 	for i := range sn.Ignore.Ignore {
 		st.Ignored += hits[i]
 		r := &sn.Ignore.Ignore[i]
-		if hits[i] == 0 && !sn.Matched[i] && canMatchInAgent(r) {
+		if hits[i] == 0 && !sn.Matched[i] && r.CanMatch(policy.ModeAgent) {
 			st.Stale = append(st.Stale, *r)
 		}
 	}
 	return st
 }
-
-// canMatchInAgent reports whether the rule r can match a finding of the
-// agent at all; one that cannot is meant for another mode and is not
-// stale here. Every rule can, until policy tells the modes apart.
-func canMatchInAgent(r *policy.Rule) bool { return true }

@@ -13,7 +13,9 @@ import (
 	"time"
 
 	"github.com/leakhound/leakhound/internal/cmdutil"
+	"github.com/leakhound/leakhound/internal/config"
 	"github.com/leakhound/leakhound/internal/inspect"
+	"github.com/leakhound/leakhound/internal/policy"
 	"github.com/leakhound/leakhound/report"
 )
 
@@ -32,11 +34,19 @@ URLs of agents started with a token need it: -token-file FILE, or the
 environment variable LEAKHOUND_TOKEN (never on the command line, where
 process listings would show it).
 
+The ignore rules of .leakhound.yaml (found from the current directory up to
+the module root, or -config FILE) apply: see docs/config.md. With -baseline
+FILE, the suspects the baseline lists are reported as known and do not
+count; -write-baseline FILE writes the suspects of this run as a baseline.
+
+Exit status: 0 no suspect (but ignored or known ones); 1 suspects found; 2
+usage error or no source readable.
+
 Flags:
 `
 
-// config is the parsed command line.
-type config struct {
+// options is the parsed command line.
+type options struct {
 	jsonOut   string
 	htmlOut   string
 	workers   int
@@ -46,10 +56,11 @@ type config struct {
 	token     string
 	threshold inspect.Thresholds
 	sources   []inspect.Source
+	settings  *config.Settings // -config, -baseline, -write-baseline
 }
 
-func parseArgs(args []string, stdout io.Writer) (*config, error) {
-	c := &config{threshold: inspect.DefaultThresholds}
+func parseArgs(args []string, stdout io.Writer) (*options, error) {
+	c := &options{threshold: inspect.DefaultThresholds}
 	fs := flag.NewFlagSet("inspect", flag.ContinueOnError)
 	fs.StringVar(&c.jsonOut, "json", "", "write the JSON report (leakhound.report/v1) to `FILE`; \"-\" for stdout")
 	fs.StringVar(&c.htmlOut, "html", "", "write the HTML report to `FILE`; \"-\" for stdout")
@@ -62,8 +73,7 @@ func parseArgs(args []string, stdout io.Writer) (*config, error) {
 	fs.IntVar(&c.threshold.MinCount, "min-count", c.threshold.MinCount, "rank a site with at least `N` blocked goroutines (all instances)")
 	fs.DurationVar(&c.threshold.MinAge, "min-age", c.threshold.MinAge, "rank a site whose goroutines have waited at least `D`")
 	fs.IntVar(&c.threshold.MinGrowth, "min-growth", c.threshold.MinGrowth, "rank a site that grew by at least `N` between two samples of one instance")
-	configFile := fs.String("config", "", "not supported yet by inspect: the configuration file applies to test, run and vet")
-	baselineFile := fs.String("baseline", "", "not supported yet by inspect: baselines apply to test, run and vet")
+	c.settings = config.AddFlags(fs, policy.ModeInspect)
 	if helped, err := cmdutil.Parse(fs, args, usage, stdout); helped || err != nil {
 		if err == nil {
 			err = flag.ErrHelp
@@ -71,10 +81,6 @@ func parseArgs(args []string, stdout io.Writer) (*config, error) {
 		return nil, err
 	}
 	switch {
-	case *configFile != "":
-		return nil, cmdutil.Usagef("inspect: -config is not supported yet: the configuration file applies to leakhound test, run and vet")
-	case *baselineFile != "":
-		return nil, cmdutil.Usagef("inspect: -baseline is not supported yet: baselines apply to leakhound test, run and vet")
 	case c.workers < 1:
 		return nil, cmdutil.Usagef("inspect: -j must be at least 1")
 	case c.timeout <= 0:
@@ -86,7 +92,13 @@ func parseArgs(args []string, stdout io.Writer) (*config, error) {
 	case fs.NArg() == 0:
 		return nil, cmdutil.Usagef("inspect: no source given: name goroutine dump or profile files or http(s):// URLs")
 	}
-	if err := cmdutil.CheckStdout(cmdutil.Output{Flag: "-json", Path: c.jsonOut}, cmdutil.Output{Flag: "-html", Path: c.htmlOut}); err != nil {
+	if err := cmdutil.CheckStdout(cmdutil.Output{Flag: "-json", Path: c.jsonOut}, cmdutil.Output{Flag: "-html", Path: c.htmlOut},
+		cmdutil.Output{Flag: "-write-baseline", Path: c.settings.Baseline.Write}); err != nil {
+		return nil, cmdutil.Usagef("inspect: %v", err)
+	}
+	// The sources are dumps, not packages: the configuration is searched
+	// from where inspect runs, as from the package directory of the others.
+	if err := c.settings.Load("."); err != nil {
 		return nil, cmdutil.Usagef("inspect: %v", err)
 	}
 	token, err := readToken(tokenFile, getenv("LEAKHOUND_TOKEN"))
@@ -160,22 +172,55 @@ func Main(args []string, stdout, stderr io.Writer) error {
 	}
 	agg := inspect.Aggregate(obs)
 	suspects := inspect.Rank(agg, c.threshold)
-	rep := report.New(report.ModeInspect, inspect.Findings(suspects, agg.Instances))
+	rep, failing := judge(c.settings, suspects, agg.Instances)
+	c.settings.PrintApplied(stderr)
 	if err := cmdutil.WriteReports(c.jsonOut, c.htmlOut, rep, stdout); err != nil {
 		return fmt.Errorf("inspect: %w", err)
 	}
-	if c.jsonOut != "-" && c.htmlOut != "-" {
-		writeText(stdout, c, agg, suspects, len(obs), failed, truncated)
+	if c.jsonOut != "-" && c.htmlOut != "-" && c.settings.Baseline.Write != "-" {
+		writeText(stdout, c, agg, failing, len(suspects)-len(failing), len(obs), failed, truncated)
 	}
-	if len(rep.Findings) > 0 {
+	if err := c.settings.Finish(rep, stdout, stderr); err != nil {
+		return fmt.Errorf("inspect: %w", err)
+	}
+	if len(failing) > 0 {
 		return cmdutil.ErrFindings
 	}
 	return nil
 }
 
+// judge applies the ignore rules and the baseline of set to the findings
+// of suspects. It returns the report of the findings no rule ignores
+// (those the baseline lists marked known), and the suspects with a finding
+// that fails: reported, neither ignored nor known. Stable ids are given
+// over the findings of every suspect, before any is dropped, as the other
+// commands do.
+func judge(set *config.Settings, suspects []inspect.Suspect, instances int) (*report.Report, []inspect.Suspect) {
+	var all []report.Finding
+	ends := make([]int, len(suspects))
+	for i := range suspects {
+		all = append(all, inspect.Findings(suspects[i:i+1], instances)...)
+		ends[i] = len(all)
+	}
+	report.AssignStableIDs(all)
+	rep := report.New(report.ModeInspect, nil)
+	var failing []inspect.Suspect
+	start := 0
+	for i, end := range ends {
+		kept := set.Apply(all[start:end])
+		start = end
+		rep.Findings = append(rep.Findings, kept...)
+		if len(policy.Failing(kept)) > 0 {
+			failing = append(failing, suspects[i])
+		}
+	}
+	report.Sort(rep.Findings)
+	return rep, failing
+}
+
 // resample fetches every URL source again after c.resample, so that growth
 // can be measured between the two samples.
-func resample(ctx context.Context, loader *inspect.Loader, c *config) []inspect.Result {
+func resample(ctx context.Context, loader *inspect.Loader, c *options) []inspect.Result {
 	var urls []inspect.Source
 	for _, s := range c.sources {
 		if s.IsURL() {
@@ -193,7 +238,9 @@ func oneLine(err error) string {
 	return strings.ReplaceAll(err.Error(), "\n", "; ")
 }
 
-func writeText(w io.Writer, c *config, agg *inspect.Aggregation, suspects []inspect.Suspect, samples, failed, truncated int) {
+// writeText prints the summary of the samples and the suspects that fail;
+// passed counts the others, ignored or known.
+func writeText(w io.Writer, c *options, agg *inspect.Aggregation, suspects []inspect.Suspect, passed, samples, failed, truncated int) {
 	total := 0
 	for _, s := range agg.Sites {
 		total += s.Count
@@ -207,6 +254,10 @@ func writeText(w io.Writer, c *config, agg *inspect.Aggregation, suspects []insp
 		fmt.Fprintf(w, "; %d truncated dump(s): counts are lower bounds", truncated)
 	}
 	fmt.Fprintln(w)
+	if len(suspects) == 0 && passed > 0 {
+		fmt.Fprintf(w, "no new suspects: the %d found are ignored by the configuration's rules or known from the baseline\n", passed)
+		return
+	}
 	if len(suspects) == 0 {
 		fmt.Fprintf(w, "no suspects: no proven leak, and no site with >= %d blocked goroutines, waits >= %s or growth >= %d\n",
 			c.threshold.MinCount, c.threshold.MinAge, c.threshold.MinGrowth)

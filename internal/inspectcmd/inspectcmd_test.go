@@ -65,8 +65,9 @@ func TestMain_(t *testing.T) {
 		{name: "all sources bad", give: []string{fixture("garbage.gz")}, wantCode: 2, wantStderr: []string{"garbage.gz:"}},
 		{name: "no source", give: nil, wantCode: 2},
 		{name: "bad flag", give: []string{"-j", "0", "x"}, wantCode: 2},
-		{name: "config not supported yet", give: []string{"-config", ".leakhound.yaml", "x"}, wantCode: 2, wantStderr: []string{"inspect: -config is not supported yet"}},
-		{name: "baseline not supported yet", give: []string{"-baseline", "b.json", "x"}, wantCode: 2, wantStderr: []string{"inspect: -baseline is not supported yet"}},
+		{name: "missing configuration", give: []string{"-config", "nosuch.yaml", "x"}, wantCode: 2, wantStderr: []string{"leakhound: inspect: read the leakhound configuration: open nosuch.yaml"}},
+		{name: "missing baseline", give: []string{"-baseline", "nosuch.json", "x"}, wantCode: 2, wantStderr: []string{"leakhound: inspect: read the baseline: open nosuch.json"}},
+		{name: "report and baseline on stdout", give: []string{"-json", "-", "-write-baseline", "-", "x"}, wantCode: 2, wantStderr: []string{"-json - and -write-baseline - both write to stdout"}},
 		{name: "two reports on stdout", give: []string{"-json", "-", "-html", "-", "x"}, wantCode: 2},
 		{name: "unknown flag", give: []string{"-nosuch", "x"}, wantCode: 2, wantStderr: []string{`leakhound: inspect: flag provided but not defined: -nosuch: run "leakhound inspect -h" for usage`}},
 		{name: "bad flag value", give: []string{"-j", "many", "x"}, wantCode: 2, wantStderr: []string{`inspect: invalid value "many" for flag -j`}},
@@ -107,19 +108,9 @@ func TestJSONReport(t *testing.T) {
 	if code != 1 {
 		t.Fatalf("exit %d, want 1", code)
 	}
-	data, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var r report.Report
-	if err := json.Unmarshal(data, &r); err != nil {
-		t.Fatal(err)
-	}
-	if err := r.Validate(); err != nil {
-		t.Errorf("the report breaks the format: %v\n%s", err, data)
-	}
+	r := readReportFile(t, out)
 	if r.Schema != report.Schema || r.Mode != "inspect" || len(r.Findings) != 1 {
-		t.Fatalf("report = %s", data)
+		t.Fatalf("report = %+v", r)
 	}
 	f := r.Findings[0]
 	if f.Kind != "goroutine" || f.Reason != "unreachable-wait" || f.Certainty != "proven" || f.Count != 3 || f.Wait != "chan send" ||

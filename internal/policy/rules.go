@@ -143,3 +143,101 @@ func PackageMatches(pattern, pkg string) bool {
 	}
 	return pkg == pattern
 }
+
+// Mode is where ignore rules are applied: one configuration file serves
+// every leakhound command, the agent and the library, and each of them
+// reports its own kinds of findings. [Rule.CanMatch] says whether a rule
+// can match there, so that a rule is reported stale only where it could
+// have matched.
+type Mode string
+
+// The modes. Their findings are those documented in docs/report.md and
+// docs/config.md.
+const (
+	ModeTest    Mode = "test"    // leakhound test
+	ModeRun     Mode = "run"     // leakhound run
+	ModeVet     Mode = "vet"     // leakhound vet
+	ModeInspect Mode = "inspect" // leakhound inspect
+	ModeAgent   Mode = "agent"   // the agent package
+	ModeLibrary Mode = "library" // Check, VerifyNone, VerifyTestMain and Find
+)
+
+// yield describes the findings a mode reports.
+type yield struct {
+	// reasons are the kinds of findings, each with its reasons; a static
+	// finding's reason is the name of an analyzer, so KindStatic has none.
+	reasons map[report.Kind][]report.Reason
+	// resources are the resources of the findings; nil: any.
+	resources []string
+	// tests: findings are attributed to tests; packages: they carry the
+	// package they were found in.
+	tests, packages bool
+}
+
+// yields lists what each mode reports. leakhound run's goroutine verdict
+// at exit is proven only (no still-running); the agent and inspect rank
+// long-blocked sites; the library checks goroutines only; no tool reports
+// finalizer unrunnable yet.
+var yields = map[Mode]yield{
+	ModeTest: {reasons: map[report.Kind][]report.Reason{
+		report.KindGoroutine: {report.ReasonUnreachableWait, report.ReasonStillRunning},
+		report.KindResource:  {report.ReasonClosedByGC, report.ReasonOpenAtEnd, report.ReasonFDUsedAfterGC, report.ReasonHeldTooLong},
+		report.KindFinalizer: {report.ReasonBlocked, report.ReasonBacklog},
+	}, tests: true, packages: true},
+	ModeRun: {reasons: map[report.Kind][]report.Reason{
+		report.KindGoroutine: {report.ReasonUnreachableWait},
+		report.KindResource:  {report.ReasonClosedByGC, report.ReasonOpenAtEnd, report.ReasonFDUsedAfterGC, report.ReasonHeldTooLong},
+		report.KindFinalizer: {report.ReasonBlocked, report.ReasonBacklog},
+	}},
+	ModeVet: {reasons: map[report.Kind][]report.Reason{report.KindStatic: nil}, packages: true},
+	ModeInspect: {reasons: map[report.Kind][]report.Reason{
+		report.KindGoroutine: {report.ReasonUnreachableWait, report.ReasonLongBlocked},
+	}, resources: []string{"goroutine"}},
+	ModeAgent: {reasons: map[report.Kind][]report.Reason{
+		report.KindGoroutine: {report.ReasonUnreachableWait, report.ReasonLongBlocked},
+		report.KindFinalizer: {report.ReasonBlocked, report.ReasonBacklog},
+	}, resources: []string{"goroutine", "finalizer", "cleanup"}},
+	ModeLibrary: {reasons: map[report.Kind][]report.Reason{
+		report.KindGoroutine: {report.ReasonUnreachableWait, report.ReasonStillRunning},
+	}, resources: []string{"goroutine"}, tests: true},
+}
+
+// CanMatch reports whether r can match a finding of mode m: whether m
+// reports findings of r's kind and finding_reason, of its resource, and
+// attributed to a test or a package when r names one. A rule that cannot
+// match in m is not stale there (a test rule under leakhound run, a
+// runtime reason under vet). Function matchers can match in every mode.
+// CanMatch is true for a mode it does not know.
+func (r *Rule) CanMatch(m Mode) bool {
+	y, ok := yields[m]
+	switch {
+	case !ok:
+		return true
+	case r.Test != "" && !y.tests,
+		r.Package != "" && !y.packages,
+		r.Resource != "" && y.resources != nil && !slices.Contains(y.resources, r.Resource):
+		return false
+	}
+	for kind, reasons := range y.reasons {
+		if r.Kind != "" && string(kind) != r.Kind {
+			continue
+		}
+		if r.FindingReason == "" || slices.Contains(reasons, report.Reason(r.FindingReason)) {
+			return true
+		}
+	}
+	return false
+}
+
+// Stale returns the rules that ignored nothing in a run of mode m although
+// they could match there: hits[i] counts the findings rules[i] ignored
+// ([Policy.Apply]). With no hits (no policy applied), none is stale.
+func Stale(rules []Rule, hits []int, m Mode) []Rule {
+	var out []Rule
+	for i, n := range hits {
+		if n == 0 && i < len(rules) && rules[i].CanMatch(m) {
+			out = append(out, rules[i])
+		}
+	}
+	return out
+}

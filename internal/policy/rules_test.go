@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/leakhound/leakhound/report"
@@ -92,5 +93,72 @@ func TestNewRejectsBadRules(t *testing.T) {
 		if _, err := New(nil, []Rule{r}); err == nil || err.Error()[:9] != "x.yaml:3:" {
 			t.Errorf("%s: New = %v, want an error at x.yaml:3", name, err)
 		}
+	}
+}
+
+func TestRuleCanMatch(t *testing.T) {
+	all := []Mode{ModeTest, ModeRun, ModeVet, ModeInspect, ModeAgent, ModeLibrary}
+	tests := []struct {
+		name string
+		rule Rule
+		want []Mode // the modes it can match in
+	}{
+		{"function matchers match everywhere", Rule{TopFunction: "a.F", CreatedBy: "a.G", AnyFunction: "a.*"}, all},
+		{"test: findings attributed to tests", Rule{Test: "TestX"}, []Mode{ModeTest, ModeLibrary}},
+		{"package: findings that carry a package", Rule{Package: "example.com/p/..."}, []Mode{ModeTest, ModeVet}},
+		{"kind goroutine", Rule{Kind: "goroutine"}, []Mode{ModeTest, ModeRun, ModeInspect, ModeAgent, ModeLibrary}},
+		{"kind resource", Rule{Kind: "resource"}, []Mode{ModeTest, ModeRun}},
+		{"kind finalizer", Rule{Kind: "finalizer"}, []Mode{ModeTest, ModeRun, ModeAgent}},
+		{"kind static", Rule{Kind: "static"}, []Mode{ModeVet}},
+		{"reason unreachable-wait", Rule{FindingReason: "unreachable-wait"}, []Mode{ModeTest, ModeRun, ModeInspect, ModeAgent, ModeLibrary}},
+		{"reason still-running", Rule{FindingReason: "still-running"}, []Mode{ModeTest, ModeLibrary}},
+		{"reason long-blocked", Rule{FindingReason: "long-blocked"}, []Mode{ModeInspect, ModeAgent}},
+		{"reason closed-by-gc", Rule{FindingReason: "closed-by-gc"}, []Mode{ModeTest, ModeRun}},
+		{"reason backlog", Rule{FindingReason: "backlog"}, []Mode{ModeTest, ModeRun, ModeAgent}},
+		{"reason unrunnable: no tool reports it yet", Rule{FindingReason: "unrunnable"}, nil},
+		{"kind and reason of another kind", Rule{Kind: "goroutine", FindingReason: "closed-by-gc"}, nil},
+		{"resource goroutine", Rule{Resource: "goroutine"}, all},
+		{"resource os.File", Rule{Resource: "os.File"}, []Mode{ModeTest, ModeRun, ModeVet}},
+		{"resource finalizer", Rule{Resource: "finalizer"}, []Mode{ModeTest, ModeRun, ModeVet, ModeAgent}},
+		{"a test rule of a package", Rule{Test: "TestX", Package: "example.com/p"}, []Mode{ModeTest}},
+		{"a goroutine rule of a package", Rule{Kind: "goroutine", Package: "example.com/p"}, []Mode{ModeTest}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, m := range all {
+				if got, want := tt.rule.CanMatch(m), slices.Contains(tt.want, m); got != want {
+					t.Errorf("CanMatch(%s) = %v, want %v", m, got, want)
+				}
+			}
+		})
+	}
+	if !(&Rule{Test: "TestX"}).CanMatch("a mode added later") {
+		t.Error("CanMatch of an unknown mode is false, want true: no rule may be silenced by a mode this table lacks")
+	}
+}
+
+func TestStale(t *testing.T) {
+	rules := []Rule{
+		{Kind: "goroutine", Where: "a:1"},     // ignored something
+		{AnyFunction: "a.Gone", Where: "a:2"}, // could match anywhere: stale
+		{Test: "TestX", Where: "a:3"},         // cannot match in run
+		{Kind: "static", Where: "a:4"},        // cannot match in run
+	}
+	var where []string
+	for _, r := range Stale(rules, []int{2, 0, 0, 0}, ModeRun) {
+		where = append(where, r.Where)
+	}
+	if !slices.Equal(where, []string{"a:2"}) {
+		t.Errorf("stale in run: %q, want [a:2]", where)
+	}
+	where = nil
+	for _, r := range Stale(rules, []int{2, 0, 0, 0}, ModeTest) {
+		where = append(where, r.Where)
+	}
+	if !slices.Equal(where, []string{"a:2", "a:3"}) {
+		t.Errorf("stale in test: %q, want [a:2 a:3]", where)
+	}
+	if s := Stale(rules, nil, ModeTest); s != nil {
+		t.Errorf("stale without a policy applied: %v, want none", s)
 	}
 }

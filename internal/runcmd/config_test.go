@@ -10,19 +10,24 @@ import (
 )
 
 // configIgnoringBlock ignores the goroutine testdata/baselinemod's Block
-// starts, and has a rule that matches nothing there (line 5).
+// starts, and has a rule that matches nothing there (line 5) and a rule
+// for a test that does not exist (line 7: stale in test, and never stale
+// in run, which attributes nothing to tests).
 const configIgnoringBlock = `version: 1
 ignore:
   - created_by: example.com/baselinemod/leaky.Block
     reason: the fixture's goroutine blocks on purpose
   - resource: net.TCPConn
     reason: matches nothing in the fixture
+  - test: ^TestNoSuchTest$
+    reason: a rule for a test
 `
 
 // TestConfig runs test and run on a copy of testdata/baselinemod with a
 // .leakhound.yaml at its root: the ignored goroutine neither fails its test
 // nor shows in the report, the two files still do, and the rule that
-// matched nothing is reported stale with its line.
+// matched nothing is reported stale with its line; the test rule is stale
+// in test only.
 func TestConfig(t *testing.T) {
 	for _, args := range [][]string{
 		{"test", "./...", "--", "-count=1"},
@@ -49,6 +54,10 @@ func TestConfig(t *testing.T) {
 				if !strings.Contains(r.stderr, want) {
 					t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
 				}
+			}
+			testRuleStale := strings.Contains(r.stderr, filepath.Join(dir, ".leakhound.yaml")+":7: stale ignore rule")
+			if testRuleStale != (args[0] == "test") {
+				t.Errorf("the test rule reported stale: %v, want %v\n%s", testRuleStale, !testRuleStale, r.stderr)
 			}
 		})
 	}

@@ -90,7 +90,7 @@ func finish(res *result, s *settings, jsonOut, htmlOut string, stdout, stderr io
 			fmt.Fprintf(stderr, "\n%s\n", f.Text())
 		}
 	}
-	if err := s.bl.Finish(s.base, res.report, stdout, stderr); err != nil {
+	if err := s.Finish(res.report, stdout, stderr); err != nil {
 		return nil, err
 	}
 	return fs, cmdutil.WriteReports(jsonOut, htmlOut, res.report, stdout)

@@ -19,6 +19,7 @@ import (
 
 	"github.com/leakhound/leakhound/internal/cmdutil"
 	"github.com/leakhound/leakhound/internal/config"
+	"github.com/leakhound/leakhound/internal/policy"
 	"github.com/leakhound/leakhound/report"
 	"github.com/leakhound/leakhound/track"
 )
@@ -56,11 +57,11 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	tags := fs.String("tags", "", "build `tags` passed to go build")
 	retained := retainedFlag(fs)
 	held := heldFlag(fs)
-	set := settingsFlags(fs)
+	set := settingsFlags(fs, policy.ModeRun)
 	if helped, err := cmdutil.Parse(fs, args, runUsage, stdout); helped || err != nil {
 		return err
 	}
-	if err := cmdutil.CheckStdout(cmdutil.Output{Flag: "-json", Path: *jsonOut}, cmdutil.Output{Flag: "-html", Path: *htmlOut}, cmdutil.Output{Flag: "-write-baseline", Path: set.bl.Write}); err != nil {
+	if err := cmdutil.CheckStdout(cmdutil.Output{Flag: "-json", Path: *jsonOut}, cmdutil.Output{Flag: "-html", Path: *htmlOut}, cmdutil.Output{Flag: "-write-baseline", Path: set.Baseline.Write}); err != nil {
 		return err
 	}
 	if err := checkHeld(*held); err != nil {
@@ -81,7 +82,7 @@ func Run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		return err
 	}
 	reportPath := filepath.Join(b.work, "report.jsonl")
-	policyEnv, err := b.writePolicy(set.pol)
+	policyEnv, err := b.writePolicy(set.Policy)
 	if err != nil {
 		return err
 	}

@@ -3,58 +3,44 @@ package runcmd
 import (
 	"flag"
 	"io"
-	"strings"
 	"time"
 
-	"github.com/leakhound/leakhound/internal/baseline"
 	"github.com/leakhound/leakhound/internal/cmdutil"
 	"github.com/leakhound/leakhound/internal/config"
 	"github.com/leakhound/leakhound/internal/policy"
 	"github.com/leakhound/leakhound/report"
 )
 
-// settings are what a run or test takes beyond its packages: the baseline,
-// the configuration file, and the policy made of both for the tracker.
+// settings are what a run or test takes beyond its packages: the baseline
+// and the configuration file ([config.Settings]), with the per-package
+// thresholds of the configuration in the policy for the tracker.
 type settings struct {
-	bl     *baseline.Flags
-	base   *baseline.File
-	cfg    *config.Config
-	pol    *policy.Policy
-	config *string // -config
+	*config.Settings
 }
 
-// settingsFlags defines -baseline, -write-baseline and -config on fs.
-func settingsFlags(fs *flag.FlagSet) *settings {
-	return &settings{
-		bl:     baseline.AddFlags(fs),
-		config: fs.String("config", "", "read the configuration `FILE` (default: .leakhound.yaml or .leakhound.json found from the package directory up to the module root)"),
-	}
+// settingsFlags defines -baseline, -write-baseline and -config on fs, for
+// a command of mode m.
+func settingsFlags(fs *flag.FlagSet, m policy.Mode) *settings {
+	return &settings{config.AddFlags(fs, m)}
 }
 
 // load reads the baseline and the configuration (searched from dir), and
 // sets held and retained from the configuration where the command line
 // did not set them. Errors are usage errors: nothing ran yet.
 func (s *settings) load(fs *flag.FlagSet, dir string, held *time.Duration, retained *bool) error {
-	var err error
-	if s.base, err = s.bl.Load(); err != nil {
-		return err
-	}
-	if s.cfg, err = config.Load(*s.config, dir); err != nil {
-		return cmdutil.Usagef("%s", strings.ReplaceAll(err.Error(), "\n", "; "))
+	if err := s.Load(dir); err != nil {
+		return cmdutil.Usagef("%v", err)
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	if s.cfg.Held != nil && !set["held"] {
-		*held = *s.cfg.Held
+	if s.Config.Held != nil && !set["held"] {
+		*held = *s.Config.Held
 	}
-	if s.cfg.Retained != nil && !set["retained"] {
-		*retained = *s.cfg.Retained
+	if s.Config.Retained != nil && !set["retained"] {
+		*retained = *s.Config.Retained
 	}
-	if len(s.cfg.Ignore) > 0 || len(s.cfg.Packages) > 0 || s.base != nil {
-		if s.pol, err = policy.New(s.base.IDs(), s.cfg.Ignore); err != nil {
-			return cmdutil.Usagef("%v", err)
-		}
-		s.pol.Packages = packageThresholds(s.cfg, set)
+	if s.Policy != nil {
+		s.Policy.Packages = packageThresholds(s.Config, set)
 	}
 	return nil
 }
@@ -81,8 +67,7 @@ func packageThresholds(cfg *config.Config, set map[string]bool) []policy.Thresho
 // findings the rules ignored and which rules matched none (stale rules).
 // It returns the findings that fail the run.
 func (s *settings) apply(res *result, w io.Writer) []report.Finding {
-	kept, hits := s.pol.Apply(res.report.Findings)
-	s.cfg.PrintApplied(w, hits, len(res.report.Findings)-len(kept))
-	res.report.Findings = kept
-	return policy.Failing(kept)
+	res.report.Findings = s.Apply(res.report.Findings)
+	s.PrintApplied(w)
+	return policy.Failing(res.report.Findings)
 }

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/leakhound/leakhound/internal/policy"
 )
 
 // TestSettingsThresholds checks that the thresholds of the configuration
@@ -29,7 +31,7 @@ func TestSettingsThresholds(t *testing.T) {
 	} {
 		fs := flag.NewFlagSet("test", flag.ContinueOnError)
 		retained, held := retainedFlag(fs), heldFlag(fs)
-		set := settingsFlags(fs)
+		set := settingsFlags(fs, policy.ModeTest)
 		if err := fs.Parse(tt.args); err != nil {
 			t.Fatal(err)
 		}
@@ -39,7 +41,7 @@ func TestSettingsThresholds(t *testing.T) {
 		if *held != tt.wantHeld || *retained != tt.wantRetained {
 			t.Errorf("%q: held %v, retained %v; want %v, %v", tt.args, *held, *retained, tt.wantHeld, tt.wantRetained)
 		}
-		if set.pol != nil {
+		if set.Policy != nil {
 			t.Errorf("%q: a policy without rules or baseline", tt.args)
 		}
 	}

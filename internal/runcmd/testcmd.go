@@ -9,6 +9,7 @@ import (
 
 	"github.com/leakhound/leakhound/internal/cmdutil"
 	"github.com/leakhound/leakhound/internal/config"
+	"github.com/leakhound/leakhound/internal/policy"
 	"github.com/leakhound/leakhound/report"
 	"github.com/leakhound/leakhound/track"
 )
@@ -49,11 +50,11 @@ func Test(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	htmlOut := fs.String("html", "", "write the HTML report to `FILE`; \"-\" for stdout")
 	retained := retainedFlag(fs)
 	held := heldFlag(fs)
-	set := settingsFlags(fs)
+	set := settingsFlags(fs, policy.ModeTest)
 	if helped, err := cmdutil.Parse(fs, args, testUsage, stdout); helped || err != nil {
 		return err
 	}
-	if err := cmdutil.CheckStdout(cmdutil.Output{Flag: "-json", Path: *jsonOut}, cmdutil.Output{Flag: "-html", Path: *htmlOut}, cmdutil.Output{Flag: "-write-baseline", Path: set.bl.Write}); err != nil {
+	if err := cmdutil.CheckStdout(cmdutil.Output{Flag: "-json", Path: *jsonOut}, cmdutil.Output{Flag: "-html", Path: *htmlOut}, cmdutil.Output{Flag: "-write-baseline", Path: set.Baseline.Write}); err != nil {
 		return err
 	}
 	if err := checkHeld(*held); err != nil {
@@ -66,7 +67,7 @@ func Test(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if err := set.load(fs, config.StartDir(pkgs), held, retained); err != nil {
 		return err
 	}
-	if (*jsonOut == "-" || *htmlOut == "-" || set.bl.Write == "-") && slices.Contains(goFlags, "-json") {
+	if (*jsonOut == "-" || *htmlOut == "-" || set.Baseline.Write == "-") && slices.Contains(goFlags, "-json") {
 		return cmdutil.Usagef("a report to stdout (\"-\") and go test's -json both write to stdout: write the report to a file")
 	}
 	b, err := newBuild(".")
@@ -75,7 +76,7 @@ func Test(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	}
 	defer b.cleanup()
 	reportPath := filepath.Join(b.work, "report.jsonl")
-	policyEnv, err := b.writePolicy(set.pol)
+	policyEnv, err := b.writePolicy(set.Policy)
 	if err != nil {
 		return err
 	}
@@ -91,11 +92,11 @@ func Test(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if code != 0 && len(res.report.Findings) == 0 && set.bl.Write != "" {
+	if code != 0 && len(res.report.Findings) == 0 && set.Baseline.Write != "" {
 		// A build failure looks the same: an empty baseline would lose
 		// every entry of the file it replaces.
-		fmt.Fprintf(stderr, "leakhound: go test failed and no leak was found: the baseline %s is not written (fix the tests or the build first)\n", set.bl.Write)
-		set.bl.Write = ""
+		fmt.Fprintf(stderr, "leakhound: go test failed and no leak was found: the baseline %s is not written (fix the tests or the build first)\n", set.Baseline.Write)
+		set.Baseline.Write = ""
 	}
 	failing, err := finish(res, set, *jsonOut, *htmlOut, stdout, stderr)
 	if err != nil {

@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/leakhound/leakhound/internal/config"
-	"github.com/leakhound/leakhound/internal/policy"
 	"github.com/leakhound/leakhound/passes"
 	"github.com/leakhound/leakhound/report"
 )
@@ -88,13 +87,13 @@ func skipped(file string, skip []config.Item, dir string) bool {
 	return false
 }
 
-// applyPolicy applies pol (a baseline's known ids, the configuration's
-// ignore rules) to rep, the report [Report] made of ds: the findings a rule
-// ignores are dropped, those the baseline lists marked known. A rule's
-// package matcher sees the package of the finding's diagnostic, which the
-// report does not carry (a static finding's stable id is made without it).
-// It returns how many findings each rule ignored.
-func applyPolicy(pol *policy.Policy, rep *report.Report, ds []Diagnostic) []int {
+// applyPolicy applies the settings' policy (a baseline's known ids, the
+// configuration's ignore rules) to rep, the report [Report] made of ds: the
+// findings a rule ignores are dropped, those the baseline lists marked
+// known. A rule's package matcher sees the package of the finding's
+// diagnostic, which the report does not carry (a static finding's stable
+// id is made without it).
+func applyPolicy(set *config.Settings, rep *report.Report, ds []Diagnostic) {
 	pkgs := map[diagKey]string{}
 	for _, d := range ds {
 		pkgs[d.key()] = d.Package
@@ -103,10 +102,9 @@ func applyPolicy(pol *policy.Policy, rep *report.Report, ds []Diagnostic) []int 
 	for i := range fs {
 		fs[i].Package = pkgs[findingKey(fs[i])]
 	}
-	kept, hits := pol.Apply(fs)
+	kept := set.Apply(fs)
 	for i := range kept {
 		kept[i].Package = ""
 	}
 	rep.Findings = kept
-	return hits
 }

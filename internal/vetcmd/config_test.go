@@ -27,7 +27,8 @@ func Status(url string) (int, error) {
 // vetIgnoreConfig ignores the diagnostics of leaky.go (by function) and
 // rawfd.go (by kind, resource and package), and the body leak of package
 // legacy (a packages entry); its third rule names a reason no static
-// finding has (line 8: stale).
+// finding has (line 8: never stale in vet), its fourth a function that is
+// not there (line 10: stale).
 const vetIgnoreConfig = `ignore:
   - any_function: example.com/leaky.Fetch
     reason: the fixture leaks on purpose
@@ -37,6 +38,8 @@ const vetIgnoreConfig = `ignore:
     reason: the fixture hands out descriptors on purpose
   - finding_reason: closed-by-gc
     reason: a reason of leakhound test, never of vet
+  - any_function: example.com/leaky.Gone
+    reason: a function the fixture does not have
 packages:
   - path: example.com/leaky/legacy
     ignore:
@@ -47,8 +50,8 @@ packages:
 // TestVetIgnoreRules runs vet on a copy of testdata/leaky, with the same
 // leak in two new packages, legacy and fresh: the rules hide what they
 // name and only that, in the text and in the report; the stale rule is
-// reported with its line; a packages entry's vet section disables an
-// analyzer for its packages only.
+// reported with its line, and the rule of a runtime reason is not; a
+// packages entry's vet section disables an analyzer for its packages only.
 func TestVetIgnoreRules(t *testing.T) {
 	bin := buildLeakhound(t)
 	src, err := filepath.Abs(filepath.Join("testdata", "leaky"))
@@ -81,7 +84,7 @@ func TestVetIgnoreRules(t *testing.T) {
 			}
 		}
 	}
-	for _, w := range []string{"3 finding(s) ignored by the rules of " + cfg, cfg + ":8: stale ignore rule"} {
+	for _, w := range []string{"3 finding(s) ignored by the rules of " + cfg, cfg + ":10: stale ignore rule"} {
 		if !strings.Contains(r.stderr, w) {
 			t.Errorf("stderr lacks %q:\n%s", w, r.stderr)
 		}

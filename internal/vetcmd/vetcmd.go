@@ -17,7 +17,6 @@ import (
 	"golang.org/x/tools/go/analysis/unitchecker"
 	"golang.org/x/tools/go/packages"
 
-	"github.com/leakhound/leakhound/internal/baseline"
 	"github.com/leakhound/leakhound/internal/cmdutil"
 	"github.com/leakhound/leakhound/internal/config"
 	"github.com/leakhound/leakhound/internal/policy"
@@ -52,8 +51,7 @@ func Main(args []string, stdout, stderr io.Writer) error {
 	htmlFile := fs.String("html", "", "write the HTML report to `FILE`; \"-\" for stdout")
 	tests := fs.Bool("tests", true, "also check the packages' test files")
 	fix := fs.Bool("fix", false, "apply the suggested fixes of the findings printed, gofmt the files changed, and print only the findings left")
-	bl := baseline.AddFlags(fs)
-	configFile := fs.String("config", "", "read the configuration `FILE` (default: .leakhound.yaml or .leakhound.json found from the package directory up to the module root): analyzers to enable or disable, paths to skip")
+	set := config.AddFlags(fs, policy.ModeVet)
 	for _, a := range passes.Analyzers {
 		a.Flags.VisitAll(func(f *flag.Flag) {
 			fs.Var(f.Value, a.Name+"."+f.Name, f.Usage)
@@ -66,24 +64,20 @@ func Main(args []string, stdout, stderr io.Writer) error {
 		cmdutil.Output{Flag: "-json", Path: *jsonFile},
 		cmdutil.Output{Flag: "-html", Path: *htmlFile},
 		cmdutil.Output{Flag: "-sarif", Path: *sarifFile},
-		cmdutil.Output{Flag: "-write-baseline", Path: bl.Write},
+		cmdutil.Output{Flag: "-write-baseline", Path: set.Baseline.Write},
 	); err != nil {
 		return cmdutil.Usagef("vet: %v", err)
 	}
-	if *fix && bl.Write != "" {
+	if *fix && set.Baseline.Write != "" {
 		return cmdutil.Usagef("vet: -fix and -write-baseline do not go together: fix first, then write the baseline")
-	}
-	base, err := bl.Load()
-	if err != nil {
-		return err
 	}
 	patterns := fs.Args()
 	if len(patterns) == 0 {
 		patterns = []string{"."}
 	}
-	cfg, err := config.Load(*configFile, config.StartDir(patterns))
+	err := set.Load(config.StartDir(patterns))
 	if err == nil {
-		err = checkVetConfig(cfg)
+		err = checkVetConfig(set.Config)
 	}
 	if err != nil {
 		return cmdutil.Usagef("vet: %s", strings.ReplaceAll(err.Error(), "\n", "; "))
@@ -92,13 +86,10 @@ func Main(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	all = configured(all, cfg)
+	all = configured(all, set.Config)
 	rep := Report(all)
-	pol, err := policy.New(base.IDs(), cfg.Ignore)
-	if err != nil {
-		return err
-	}
-	cfg.PrintApplied(stderr, applyPolicy(pol, rep, all), len(all)-len(rep.Findings))
+	applyPolicy(set, rep, all)
+	set.PrintApplied(stderr)
 	findings := failing(all, rep)
 	if *fix {
 		if findings, err = applyFixes(findings, stderr); err != nil {
@@ -107,7 +98,7 @@ func Main(args []string, stdout, stderr io.Writer) error {
 	}
 	// A report on stdout stays parseable: the diagnostics go to stderr then.
 	textOut := stdout
-	if *jsonFile == "-" || *sarifFile == "-" || *htmlFile == "-" || bl.Write == "-" {
+	if *jsonFile == "-" || *sarifFile == "-" || *htmlFile == "-" || set.Baseline.Write == "-" {
 		textOut = stderr
 	}
 	if err := writeText(textOut, findings); err != nil {
@@ -119,7 +110,7 @@ func Main(args []string, stdout, stderr io.Writer) error {
 	if err := cmdutil.WriteReports(*jsonFile, *htmlFile, rep, stdout); err != nil {
 		return fmt.Errorf("vet: %w", err)
 	}
-	if err := bl.Finish(base, rep, stdout, stderr); err != nil {
+	if err := set.Finish(rep, stdout, stderr); err != nil {
 		return fmt.Errorf("vet: %w", err)
 	}
 	if len(findings) > 0 {
