@@ -12,6 +12,10 @@
 //
 // which must exit 0 with every finding known, then adds a test file with
 // one new leak and runs it a third time: exactly one finding must be new.
+// leakhound vet goes through the same three steps on the same copy
+// (-write-baseline before the edit, -baseline after it and after a new
+// file with one static leak): its findings must all be known after the
+// edit, and exactly one new after the leak.
 //
 //	cd bench && go run ./baseline
 //	go run ./baseline -module github.com/DATA-DOG/go-sqlmock@v1.5.2 -leakhound /path/to/leakhound
@@ -91,11 +95,20 @@ func run(module, skip, pkg, lh string, keep bool) error {
 	if skip != "" {
 		goFlags = append(goFlags, "-skip", skip)
 	}
+	vetBase := filepath.Join(work, "vet-baseline.json")
 	step := func(name, flag string) (outcome, error) {
 		args := append([]string{"test", flag, base, "-json", filepath.Join(work, name+".json"), "./..."}, goFlags...)
 		o, err := leakhound(lh, dir, args)
 		if err == nil {
-			fmt.Printf("%-22s %s\n", name, o)
+			fmt.Printf("test %-22s %s\n", name, o)
+		}
+		return o, err
+	}
+	vetStep := func(name, flag string) (outcome, error) {
+		args := []string{"vet", flag, vetBase, "-json", filepath.Join(work, "vet-"+name+".json"), "./..."}
+		o, err := leakhound(lh, dir, args)
+		if err == nil {
+			fmt.Printf("vet  %-22s %s\n", name, o)
 		}
 		return o, err
 	}
@@ -106,6 +119,13 @@ func run(module, skip, pkg, lh string, keep bool) error {
 	if first.findings == 0 {
 		return &expectationError{fmt.Sprintf("%s leaks nothing under leakhound test: pick a module whose suite leaks", module)}
 	}
+	vetFirst, err := vetStep("write-baseline", "-write-baseline")
+	if err != nil {
+		return err
+	}
+	if vetFirst.findings == 0 {
+		return &expectationError{fmt.Sprintf("leakhound vet finds nothing in %s: pick a module it has findings in", module)}
+	}
 	files, err := srcedit.Shift(dir)
 	if err != nil {
 		return err
@@ -115,7 +135,14 @@ func run(module, skip, pkg, lh string, keep bool) error {
 	if err != nil {
 		return err
 	}
-	newLeak := fmt.Sprintf("package %s\n\nimport (\n\t\"os\"\n\t\"testing\"\n)\n\nvar leakhoundNewLeak *os.File\n\nfunc TestLeakhoundNewLeak(t *testing.T) {\n\tf, err := os.Open(\"go.mod\")\n\tif err != nil {\n\t\tt.Fatal(err)\n\t}\n\tleakhoundNewLeak = f\n}\n", pkg)
+	vetEdited, err := vetStep("after-edit", "-baseline")
+	if err != nil {
+		return err
+	}
+	// One new leak for each command: the test keeps a file open in a
+	// package variable (which vet accepts: the variable owns it), and a
+	// function no test calls drops one (which only vet sees).
+	newLeak := fmt.Sprintf("package %s\n\nimport (\n\t\"os\"\n\t\"testing\"\n)\n\nvar leakhoundNewLeak *os.File\n\nfunc TestLeakhoundNewLeak(t *testing.T) {\n\tf, err := os.Open(\"go.mod\")\n\tif err != nil {\n\t\tt.Fatal(err)\n\t}\n\tleakhoundNewLeak = f\n}\n\nfunc leakhoundNewStaticLeak() (string, error) {\n\tf, err := os.Open(\"go.mod\")\n\tif err != nil {\n\t\treturn \"\", err\n\t}\n\treturn f.Name(), nil\n}\n", pkg)
 	if err := os.WriteFile(filepath.Join(dir, "leakhound_new_leak_test.go"), []byte(newLeak), 0o644); err != nil {
 		return err
 	}
@@ -123,17 +150,27 @@ func run(module, skip, pkg, lh string, keep bool) error {
 	if err != nil {
 		return err
 	}
+	vetAdded, err := vetStep("after-new-leak", "-baseline")
+	if err != nil {
+		return err
+	}
 	var problems []string
 	if edited.code != 0 || edited.unknown != 0 || edited.failingTests != 0 {
-		problems = append(problems, fmt.Sprintf("after the edit: exit %d, %d new findings, %d failing tests; want 0, 0, 0", edited.code, edited.unknown, edited.failingTests))
+		problems = append(problems, fmt.Sprintf("test after the edit: exit %d, %d new findings, %d failing tests; want 0, 0, 0", edited.code, edited.unknown, edited.failingTests))
 	}
 	if added.code != 1 || added.unknown != 1 || added.failingTests != 1 {
-		problems = append(problems, fmt.Sprintf("after adding a leak: exit %d, %d new findings, %d failing tests; want 1, 1, 1", added.code, added.unknown, added.failingTests))
+		problems = append(problems, fmt.Sprintf("test after adding a leak: exit %d, %d new findings, %d failing tests; want 1, 1, 1", added.code, added.unknown, added.failingTests))
+	}
+	if vetEdited.code != 0 || vetEdited.unknown != 0 || vetEdited.known != vetFirst.findings {
+		problems = append(problems, fmt.Sprintf("vet after the edit: exit %d, %d new findings, %d known; want 0, 0, %d", vetEdited.code, vetEdited.unknown, vetEdited.known, vetFirst.findings))
+	}
+	if vetAdded.code != 1 || vetAdded.unknown != 1 {
+		problems = append(problems, fmt.Sprintf("vet after adding a leak: exit %d, %d new findings; want 1, 1", vetAdded.code, vetAdded.unknown))
 	}
 	if len(problems) > 0 {
 		return &expectationError{strings.Join(problems, "; ")}
 	}
-	fmt.Println("ok: the baseline knows every finding after the edit, and only the new leak fails")
+	fmt.Println("ok: the baselines of test and vet know every finding after the edit, and only the new leak fails each")
 	return nil
 }
 
@@ -157,7 +194,7 @@ func download(module, dir string) error {
 	return nil
 }
 
-// outcome is what one leakhound test run gave.
+// outcome is what one leakhound test or vet run gave.
 type outcome struct {
 	code         int
 	findings     int // groups in the report
