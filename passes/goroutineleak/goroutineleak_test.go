@@ -11,3 +11,7 @@ import (
 func TestAnalyzer(t *testing.T) {
 	analysistest.Run(t, analysistest.TestData(), goroutineleak.Analyzer, "patterns", "daemon")
 }
+
+func TestHelpersThatEndTheProcess(t *testing.T) {
+	analysistest.Run(t, analysistest.TestData(), goroutineleak.Analyzer, "exits")
+}

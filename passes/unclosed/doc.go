@@ -50,6 +50,16 @@
 // errors.Is, and on the path where testify's assert.NoError or assert.Nil
 // of that error reported false (assert.Error true). Rows are also released when rows.Next returns false.
 //
+// A path ends at a call that never returns: panic, os.Exit, log.Fatal,
+// runtime.Goexit, t.Fatal, t.FailNow, t.Skip and their variants, testify's
+// require.Fail and require.FailNow, and functions of any package that end
+// in one of those on every path (learned as facts, so a test helper of
+// another package counts). testify's require checks stop the test when they
+// fail: after require.NoError(t, err) or require.Nil(t, err) the path goes
+// on with err nil (the resource is live, and a later err != nil branch is
+// never taken); after require.Error(t, err) or require.NotNil(t, err) of the
+// opening call's error it owes nothing.
+//
 // When the fix is local and unambiguous, the diagnostic carries a suggested
 // fix: "defer x.Close()" ("defer resp.Body.Close()", "defer t.Stop()") on the
 // line after the "if err != nil { return ... }" that follows the opening

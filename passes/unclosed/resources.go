@@ -151,6 +151,25 @@ var nonNilCheckers = map[string]bool{
 	"(*" + testifyAssert + ".Assertions).Error": true, "(*" + testifyAssert + ".Assertions).NotNil": true,
 }
 
+// testifyRequire is the path of testify's require package, whose checks
+// call t.FailNow when they fail.
+const testifyRequire = "github.com/stretchr/testify/require"
+
+// requireCheckers are testify's require checks of one value (the argument
+// after t), with whether the path goes on after them only when that value is
+// nil (true) or only when it is not nil (false).
+var requireCheckers = map[string]bool{}
+
+func init() {
+	for name, nilAfter := range map[string]bool{
+		"NoError": true, "Nil": true,
+		"Error": false, "NotNil": false, "ErrorContains": false, "EqualError": false, "ErrorAs": false,
+	} {
+		requireCheckers[testifyRequire+"."+name] = nilAfter
+		requireCheckers["(*"+testifyRequire+".Assertions)."+name] = nilAfter
+	}
+}
+
 // borrowerPackages are standard library packages whose functions use a value
 // passed to them without taking the duty to close it.
 var borrowerPackages = map[string]bool{

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/tools/go/analysis"
 	"golang.org/x/tools/go/ssa"
 
+	"github.com/leakhound/leakhound/passes/internal/noreturn"
 	"github.com/leakhound/leakhound/passes/internal/passutil"
 )
 
@@ -26,6 +27,7 @@ var Analyzer = &analysis.Analyzer{
 	Doc:       passutil.Doc(doc, "unclosed"),
 	URL:       "https://pkg.go.dev/github.com/leakhound/leakhound/passes/unclosed",
 	Run:       run,
+	Requires:  []*analysis.Analyzer{noreturn.Analyzer},
 	FactTypes: []analysis.Fact{new(opensFact), new(consumesFact), new(closableFact)},
 }
 
@@ -95,6 +97,7 @@ type checker struct {
 	opens    map[*ssa.Function][]int         // this package's openers
 	consumes map[*ssa.Function]*consumesFact // this package's parameter summaries
 	starts   map[token.Pos]token.Pos         // call Lparen -> call start
+	ends     *noreturn.Funcs                 // functions that end the goroutine
 }
 
 func run(pass *analysis.Pass) (any, error) {
@@ -102,7 +105,8 @@ func run(pass *analysis.Pass) (any, error) {
 		return nil, nil // the standard library is described by tables
 	}
 	c := &checker{pass: pass, kinds: map[string]*kind{},
-		opens: map[*ssa.Function][]int{}, consumes: map[*ssa.Function]*consumesFact{}}
+		opens: map[*ssa.Function][]int{}, consumes: map[*ssa.Function]*consumesFact{},
+		ends: pass.ResultOf[noreturn.Analyzer].(*noreturn.Funcs)}
 	c.exportClosableTypes()
 	uses := c.resourceUses()
 	if len(uses) == 0 {

@@ -35,3 +35,7 @@ func TestSuggestedFixes(t *testing.T) {
 func TestTestifyCheckers(t *testing.T) {
 	analysistest.Run(t, analysistest.TestData(), unclosed.Analyzer, "testify")
 }
+
+func TestNeverReturningCalls(t *testing.T) {
+	analysistest.Run(t, analysistest.TestData(), unclosed.Analyzer, "noreturn")
+}
