@@ -68,6 +68,15 @@
 // library readers) and never releases, returns, stores, sends, captures or
 // passes it on, when the call is not in a loop, and not for transactions.
 //
+// A value is owed because of where it comes from (a standard library
+// opener, a function summarized as returning what it opened, a new value of
+// a closable type), not because it has a Close method: an in-memory test
+// double of a net.Conn or net.Listener opens nothing, also through an
+// interface method when the function sees its concrete type. The two ends
+// of net.Pipe are one resource, a pipe rather than a socket: closing either
+// end releases it, and giving an end to a goroutine hands it over only when
+// that goroutine closes it on every path.
+//
 // User types are declared closable with a comment on the type declaration,
 // optionally naming the methods that release it (default Close):
 //

@@ -60,11 +60,18 @@ func (l *typeList) Set(s string) error {
 }
 
 // opensFact marks a function that returns a resource it opened, in the
-// results at the listed indices: callers own it.
-type opensFact struct{ Results []int }
+// results at the listed indices: callers own it. Pipes lists those of them
+// that are ends of an in-memory pipe (net.Pipe), not of the kind their type
+// says.
+type opensFact struct{ Results, Pipes []int }
 
-func (*opensFact) AFact()           {}
-func (f *opensFact) String() string { return fmt.Sprintf("opens%v", f.Results) }
+func (*opensFact) AFact() {}
+func (f *opensFact) String() string {
+	if len(f.Pipes) > 0 {
+		return fmt.Sprintf("opens%v pipes%v", f.Results, f.Pipes)
+	}
+	return fmt.Sprintf("opens%v", f.Results)
+}
 
 // consumesFact says, for each parameter of a function (receiver first), whether
 // the function releases it or takes it over on every path (Params), on every
@@ -95,6 +102,7 @@ type checker struct {
 	pass     *analysis.Pass
 	kinds    map[string]*kind                // user kinds by "pkgpath.Type"
 	opens    map[*ssa.Function][]int         // this package's openers
+	pipes    map[*ssa.Function][]int         // their results that are pipe ends
 	consumes map[*ssa.Function]*consumesFact // this package's parameter summaries
 	starts   map[token.Pos]token.Pos         // call Lparen -> call start
 	ends     *noreturn.Funcs                 // functions that end the goroutine
@@ -105,7 +113,7 @@ func run(pass *analysis.Pass) (any, error) {
 		return nil, nil // the standard library is described by tables
 	}
 	c := &checker{pass: pass, kinds: map[string]*kind{},
-		opens: map[*ssa.Function][]int{}, consumes: map[*ssa.Function]*consumesFact{},
+		opens: map[*ssa.Function][]int{}, pipes: map[*ssa.Function][]int{}, consumes: map[*ssa.Function]*consumesFact{},
 		ends: pass.ResultOf[noreturn.Analyzer].(*noreturn.Funcs)}
 	c.exportClosableTypes()
 	uses := c.resourceUses()
@@ -282,6 +290,17 @@ func (c *checker) openedResults(call *ssa.CallCommon) []int {
 	if name == "" {
 		return nil
 	}
+	if call.IsInvoke() {
+		// A method of a standard library interface opens what it returns,
+		// unless the function made the interface from a user type: that
+		// type's method says (an in-memory listener's Accept opens nothing).
+		if fn := c.callee(call); fn != nil && !openerFunc(fn) {
+			return c.summaryOpens(fn)
+		}
+		if !openerPackages[pkg] {
+			return nil
+		}
+	}
 	if openerPackages[pkg] {
 		if _, wrapper := wrapperFuncs[name]; wrapper || notOpeners[name] || (pkg == "time" && name != "time.NewTicker") {
 			return nil
@@ -295,18 +314,142 @@ func (c *checker) openedResults(call *ssa.CallCommon) []int {
 		}
 		return idx
 	}
-	if call.IsInvoke() {
+	return c.summaryOpens(call.StaticCallee())
+}
+
+// openerFunc reports whether fn is declared in one of the openerPackages.
+func openerFunc(fn *ssa.Function) bool {
+	obj := passutil.FuncObj(fn)
+	return obj != nil && obj.Pkg() != nil && openerPackages[obj.Pkg().Path()]
+}
+
+// summaryOpens returns the results fn opens, from this package's summaries
+// or from a fact.
+func (c *checker) summaryOpens(fn *ssa.Function) []int {
+	if fn == nil {
 		return nil
 	}
-	fn := call.StaticCallee()
 	if idx, ok := c.opens[fn]; ok {
 		return idx
 	}
-	var fact opensFact
-	if obj := passutil.FuncObj(fn); obj != nil && obj.Pkg() != c.pass.Pkg && c.pass.ImportObjectFact(obj, &fact) {
+	if fact := c.opensFact(fn); fact != nil {
 		return fact.Results
 	}
 	return nil
+}
+
+// openedKind returns the kind of resource result r of call is, when the
+// call opens it: the kind of the result's type, or pipeKind for the ends of
+// an in-memory pipe.
+func (c *checker) openedKind(call *ssa.CallCommon, r int) *kind {
+	if name, _ := passutil.CalleeName(call); pipeOpeners[name] {
+		return pipeKind
+	}
+	if fn := c.callee(call); fn != nil {
+		pipes := c.pipes[fn]
+		if fact := c.opensFact(fn); fact != nil {
+			pipes = fact.Pipes
+		}
+		if slices.Contains(pipes, r) {
+			return pipeKind
+		}
+	}
+	return c.kindOf(call.Signature().Results().At(r).Type())
+}
+
+// opensFact returns the opensFact of fn when fn is a function of another
+// package that has one.
+func (c *checker) opensFact(fn *ssa.Function) *opensFact {
+	var fact opensFact
+	if obj := passutil.FuncObj(fn); obj != nil && obj.Pkg() != c.pass.Pkg && c.pass.ImportObjectFact(obj, &fact) {
+		return &fact
+	}
+	return nil
+}
+
+// callee returns the function call runs: its static callee, or for a call
+// of an interface method on a value of a user type converted to the
+// interface in the function itself (var l net.Listener = &memListener{}) or
+// in a function of the package that returns it (l := newMemListener()), the
+// method of that concrete type. nil when it cannot be known.
+func (c *checker) callee(call *ssa.CallCommon) *ssa.Function {
+	if !call.IsInvoke() {
+		return call.StaticCallee()
+	}
+	typ := c.concreteType(call.Value, maxConcreteDepth)
+	if typ == nil {
+		return nil
+	}
+	fn := call.Value.Parent()
+	if fn == nil {
+		return nil
+	}
+	sel := fn.Prog.MethodSets.MethodSet(typ).Lookup(call.Method.Pkg(), call.Method.Name())
+	if sel == nil {
+		return nil
+	}
+	if obj, ok := sel.Obj().(*types.Func); !ok || obj.Pkg() == nil || fn.Prog.Package(obj.Pkg()) == nil {
+		return nil // a package the program did not create: nothing known
+	}
+	return fn.Prog.MethodValue(sel)
+}
+
+// maxConcreteDepth bounds the calls concreteType follows.
+const maxConcreteDepth = 2
+
+// concreteType returns the one concrete type every value v can hold: v
+// is made from a concrete value (through phis) or returned by a function of
+// the package that always returns values made so, depth calls deep; nil
+// when there is no such type.
+func (c *checker) concreteType(v ssa.Value, depth int) types.Type {
+	switch v := v.(type) {
+	case *ssa.MakeInterface:
+		return v.X.Type()
+	case *ssa.ChangeInterface:
+		return c.concreteType(v.X, depth)
+	case *ssa.Call:
+		return c.returnedType(v.Common(), 0, depth)
+	case *ssa.Extract:
+		if call, ok := v.Tuple.(*ssa.Call); ok {
+			return c.returnedType(call.Common(), v.Index, depth)
+		}
+	case *ssa.Phi:
+		var typ types.Type
+		for _, e := range v.Edges {
+			if _, self := e.(*ssa.Phi); self {
+				return nil // loops: keep it simple
+			}
+			t := c.concreteType(e, depth)
+			if t == nil || typ != nil && !types.Identical(t, typ) {
+				return nil
+			}
+			typ = t
+		}
+		return typ
+	}
+	return nil
+}
+
+// returnedType returns the one concrete type result r of call holds, when
+// the callee is a function of the package whose every return makes it.
+func (c *checker) returnedType(call *ssa.CallCommon, r, depth int) types.Type {
+	fn := call.StaticCallee()
+	if depth == 0 || fn == nil || fn.Pkg == nil || fn.Pkg.Pkg != c.pass.Pkg || len(fn.Blocks) == 0 {
+		return nil
+	}
+	var typ types.Type
+	for _, b := range fn.Blocks {
+		ret, ok := b.Instrs[len(b.Instrs)-1].(*ssa.Return)
+		if !ok || r >= len(ret.Results) {
+			continue
+		}
+		t := c.concreteType(ret.Results[r], depth-1)
+		if t == nil || typ != nil && !types.Identical(t, typ) {
+			return nil
+		}
+		typ = t
+	}
+	return typ
 }
 
 // argConsumed reports whether the callee of c takes over argument j (the
@@ -388,6 +531,9 @@ func (c *checker) checkFunc(fn *ssa.Function) {
 				continue
 			}
 			for _, r := range c.openedResults(call.Common()) {
+				if r > 0 && c.openedKind(call.Common(), 0) == pipeKind && c.openedKind(call.Common(), r) == pipeKind {
+					continue // the two ends of a pipe are one resource, checked at the first
+				}
 				c.checkOpen(call, b, i, r)
 			}
 		}
@@ -396,7 +542,15 @@ func (c *checker) checkFunc(fn *ssa.Function) {
 
 func (c *checker) checkOpen(call *ssa.Call, b *ssa.BasicBlock, i, result int) {
 	roots, errs := resultValues(call, result)
-	k := c.kindOf(resultType(call, result))
+	k := c.openedKind(call.Common(), result)
+	if k == pipeKind {
+		for _, r := range c.openedResults(call.Common()) {
+			if r != result && c.openedKind(call.Common(), r) == pipeKind {
+				other, _ := resultValues(call, r)
+				roots = append(roots, other...) // the other end
+			}
+		}
+	}
 	if k == tickerKind && !c.tickersLeak(call.Pos()) {
 		return
 	}

@@ -39,3 +39,7 @@ func TestTestifyCheckers(t *testing.T) {
 func TestNeverReturningCalls(t *testing.T) {
 	analysistest.Run(t, analysistest.TestData(), unclosed.Analyzer, "noreturn")
 }
+
+func TestInMemoryDoubles(t *testing.T) {
+	analysistest.Run(t, analysistest.TestData(), unclosed.Analyzer, "doubles")
+}
