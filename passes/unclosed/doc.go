@@ -58,7 +58,8 @@
 // fail: after require.NoError(t, err) or require.Nil(t, err) the path goes
 // on with err nil (the resource is live, and a later err != nil branch is
 // never taken); after require.Error(t, err) or require.NotNil(t, err) of the
-// opening call's error it owes nothing.
+// opening call's error it owes nothing. A loop over a channel the standard
+// library never closes (ticker.C, time.Tick) ends only by break or return.
 //
 // When the fix is local and unambiguous, the diagnostic carries a suggested
 // fix: "defer x.Close()" ("defer resp.Body.Close()", "defer t.Stop()") on the

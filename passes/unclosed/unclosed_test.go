@@ -43,3 +43,7 @@ func TestNeverReturningCalls(t *testing.T) {
 func TestInMemoryDoubles(t *testing.T) {
 	analysistest.Run(t, analysistest.TestData(), unclosed.Analyzer, "doubles")
 }
+
+func TestLoopsThatNeverExit(t *testing.T) {
+	analysistest.Run(t, analysistest.TestData(), unclosed.Analyzer, "forever")
+}
