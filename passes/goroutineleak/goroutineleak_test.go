@@ -15,3 +15,7 @@ func TestAnalyzer(t *testing.T) {
 func TestHelpersThatEndTheProcess(t *testing.T) {
 	analysistest.Run(t, analysistest.TestData(), goroutineleak.Analyzer, "exits")
 }
+
+func TestLoopsThatNeverExit(t *testing.T) {
+	analysistest.Run(t, analysistest.TestData(), goroutineleak.Analyzer, "forever")
+}

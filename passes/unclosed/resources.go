@@ -1,7 +1,6 @@
 package unclosed
 
 import (
-	"go/token"
 	"go/types"
 	"strings"
 
@@ -213,26 +212,6 @@ var transferFuncs = map[string]bool{
 	"(*log.Logger).SetOutput":        true,
 	"log/slog.NewJSONHandler":        true,
 	"log/slog.NewTextHandler":        true,
-}
-
-// neverClosed reports whether the channel ch is one the standard library
-// never closes: the C of a time.Ticker or time.Timer, or what time.Tick or
-// time.After returned. A receive from it never reports closed, so a loop
-// ranging over it ends only by break or return.
-func neverClosed(ch ssa.Value) bool {
-	switch ch := ch.(type) {
-	case *ssa.UnOp:
-		fa, ok := ch.X.(*ssa.FieldAddr)
-		if !ok || ch.Op != token.MUL {
-			return false
-		}
-		key := typeKey(fa.X.Type())
-		return (key == "time.Ticker" || key == "time.Timer") && fieldName(fa) == "C"
-	case *ssa.Call:
-		name, _ := passutil.CalleeName(ch.Common())
-		return name == "time.Tick" || name == "time.After"
-	}
-	return false
 }
 
 // hasMethod reports whether the method set of t (or *t) has a method name.

@@ -334,7 +334,7 @@ func (t *tracker) feasible(x *ssa.If, from *ssa.BasicBlock) []*ssa.BasicBlock {
 			}
 		}
 	case *ssa.Extract:
-		if recv, ok := c.Tuple.(*ssa.UnOp); ok && c.Index == 1 && recv.Op == token.ARROW && neverClosed(recv.X) {
+		if recv, ok := c.Tuple.(*ssa.UnOp); ok && c.Index == 1 && recv.Op == token.ARROW && passutil.NeverClosed(recv.X) {
 			drop = 1 // for range ticker.C: the standard library never closes it
 			break
 		}
