@@ -58,7 +58,9 @@
 // fail: after require.NoError(t, err) or require.Nil(t, err) the path goes
 // on with err nil (the resource is live, and a later err != nil branch is
 // never taken); after require.Error(t, err) or require.NotNil(t, err) of the
-// opening call's error it owes nothing. A loop over a channel the standard
+// opening call's error it owes nothing. A helper that ends the goroutine
+// whenever an error parameter is not nil (check(t, err) calling t.Fatal) is
+// a require.NoError of its own. A loop over a channel the standard
 // library never closes (ticker.C, time.Tick) ends only by break or return.
 //
 // When the fix is local and unambiguous, the diagnostic carries a suggested

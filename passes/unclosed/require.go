@@ -6,59 +6,73 @@ import (
 	"github.com/leakhound/leakhound/passes/internal/passutil"
 )
 
-// requireCheck returns, for a call of one of testify's require checks of a
-// value (require.NoError(t, err), require.NotNil(t, x)), the value it
-// checks and whether the path goes on after it only when that value is nil
-// (the check calls t.FailNow otherwise).
-func requireCheck(instr ssa.Instruction) (v ssa.Value, nilAfter, ok bool) {
+// A check is a value a call checks, stopping the goroutine unless the value
+// is nil (nilAfter) or unless it is not nil.
+type check struct {
+	v        ssa.Value
+	nilAfter bool
+}
+
+// checks returns the values instr checks: the value of one of testify's
+// require checks (require.NoError(t, err), require.NotNil(t, x)), and the
+// error arguments of a helper that ends the goroutine when they are not nil
+// (check(t, err) calling t.Fatal).
+func (c *checker) checks(instr ssa.Instruction) []check {
 	call, isCall := instr.(*ssa.Call)
 	if !isCall {
-		return nil, false, false
+		return nil
+	}
+	var out []check
+	for _, v := range c.ends.NilAfter(call.Common()) {
+		out = append(out, check{v: v, nilAfter: true})
 	}
 	name, _ := passutil.CalleeName(call.Common())
-	nilAfter, ok = requireCheckers[name]
+	nilAfter, ok := requireCheckers[name]
 	args := call.Common().Args
 	if !ok || len(args) < 2 {
-		return nil, false, false
+		return out
 	}
-	v = args[1] // after t, or after the receiver of an *Assertions method
+	v := args[1] // after t, or after the receiver of an *Assertions method
 	switch conv := v.(type) {
 	case *ssa.MakeInterface:
 		v = conv.X
 	case *ssa.ChangeInterface:
 		v = conv.X
 	}
-	return v, nilAfter, true
+	return append(out, check{v: v, nilAfter: nilAfter})
 }
 
-// requireEnds reports whether instr is a require check after which the
-// path owes nothing: it goes on only when the opening call failed
+// requireEnds reports whether instr is a check after which the path owes
+// nothing: it goes on only when the opening call failed
 // (require.Error(t, err)), when the callee that took the resource
 // succeeded, or when the resource is nil.
 func (t *tracker) requireEnds(instr ssa.Instruction) bool {
-	v, nilAfter, ok := requireCheck(instr)
-	if !ok {
-		return false
+	for _, ch := range t.c.checks(instr) {
+		if ch.nilAfter && (t.on(t.freeOnSuccess, ch.v) || t.on(t.aliases, ch.v)) ||
+			!ch.nilAfter && t.on(t.freeOnFailure, ch.v) {
+			return true
+		}
 	}
-	if nilAfter {
-		return t.on(t.freeOnSuccess, v) || t.on(t.aliases, v)
-	}
-	return t.on(t.freeOnFailure, v)
+	return false
 }
 
-// requiredBefore reports whether a require check of v runs on every path to
-// block b (its block dominates b), and whether v is nil after it: a path
-// that reaches b has passed the check.
-func requiredBefore(v ssa.Value, b *ssa.BasicBlock) (nilAfter, required bool) {
+// requiredBefore reports whether a check of v runs on every path to block
+// b (its block dominates b), and whether v is nil after it: a path that
+// reaches b has passed the check.
+func (c *checker) requiredBefore(v ssa.Value, b *ssa.BasicBlock) (nilAfter, required bool) {
 	for _, w := range []ssa.Value{v, storedValue(v)} {
 		if w == nil || w.Referrers() == nil {
 			continue
 		}
 		for _, ref := range *w.Referrers() {
 			for _, instr := range checkCalls(ref) {
-				checked, isNil, ok := requireCheck(instr)
-				if ok && checked == w && instr.Block().Dominates(b) {
-					return isNil, true
+				if !instr.Block().Dominates(b) {
+					continue
+				}
+				for _, ch := range c.checks(instr) {
+					if ch.v == w {
+						return ch.nilAfter, true
+					}
 				}
 			}
 		}

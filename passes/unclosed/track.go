@@ -307,7 +307,7 @@ func (t *tracker) feasible(x *ssa.If, from *ssa.BasicBlock) []*ssa.BasicBlock {
 		if c.Op == token.NEQ {
 			isNil = 1
 		}
-		switch nilAfter, required := requiredBefore(other, x.Block()); {
+		switch nilAfter, required := t.c.requiredBefore(other, x.Block()); {
 		case required && nilAfter:
 			drop = 1 - isNil // require.NoError(t, err) before: err != nil never continues
 		case required:

@@ -9,10 +9,16 @@
 // A function that may loop forever without ending the goroutine (a server
 // loop) does not count: it never returns either, but a goroutine running it
 // is still alive.
+//
+// It also finds the helpers that end the goroutine whenever one of their
+// error parameters is not nil (check(t, err) calling t.Fatal(err) when err
+// is not nil): after a call of one that returns, that argument is nil.
 package noreturn
 
 import (
+	"fmt"
 	"go/ast"
+	"go/token"
 	"go/types"
 	"reflect"
 
@@ -32,7 +38,7 @@ var Analyzer = &analysis.Analyzer{
 	URL:        "https://pkg.go.dev/github.com/leakhound/leakhound/passes/internal/noreturn",
 	Run:        run,
 	ResultType: reflect.TypeFor[*Funcs](),
-	FactTypes:  []analysis.Fact{new(endsFact)},
+	FactTypes:  []analysis.Fact{new(endsFact), new(failsOnErrorFact)},
 }
 
 // endsFact marks a function that ends the goroutine or the process on
@@ -42,11 +48,52 @@ type endsFact struct{}
 func (*endsFact) AFact()         {}
 func (*endsFact) String() string { return "ends" }
 
+// failsOnErrorFact marks a function that ends the goroutine or the process
+// on every path on which one of its error parameters is not nil (a
+// check(t, err) helper that calls t.Fatal): after a call that returns, that
+// argument is nil. Params are indices into the parameters, receiver
+// excluded.
+type failsOnErrorFact struct{ Params []int }
+
+func (*failsOnErrorFact) AFact()           {}
+func (f *failsOnErrorFact) String() string { return fmt.Sprintf("failsOnError%v", f.Params) }
+
 // Funcs is the set of functions, of the package analyzed and of the
 // packages it imports, that end the goroutine or the process on every path
 // (besides those of the standard library and of testify that
 // [passutil.EndsGoroutine] knows by name).
-type Funcs struct{ ends map[*types.Func]bool }
+type Funcs struct {
+	ends          map[*types.Func]bool
+	failsOnNonNil map[*types.Func][]int // error parameters that end it when not nil
+}
+
+// NilAfter returns the arguments of call that are nil once the call
+// returns: the error arguments of a helper that ends the goroutine when
+// they are not nil.
+func (f *Funcs) NilAfter(call *ssa.CallCommon) []ssa.Value {
+	if f == nil || call.IsInvoke() {
+		return nil
+	}
+	fn := call.StaticCallee()
+	if fn == nil {
+		return nil
+	}
+	obj := passutil.FuncObj(fn)
+	if obj == nil {
+		return nil
+	}
+	shift := 0
+	if obj.Signature().Recv() != nil {
+		shift = 1 // the receiver is the first argument
+	}
+	var out []ssa.Value
+	for _, i := range f.failsOnNonNil[obj] {
+		if i+shift < len(call.Args) {
+			out = append(out, call.Args[i+shift])
+		}
+	}
+	return out
+}
 
 // Ends reports whether instr never returns: a panic, a call that
 // [passutil.EndsGoroutine] knows, or a call of a function in f.
@@ -71,6 +118,7 @@ func (f *Funcs) Ends(instr ssa.Instruction) bool {
 // computed returns.
 type decl struct {
 	fd            *ast.FuncDecl
+	g             *cfg.CFG // nil until built
 	started, ends bool
 }
 
@@ -82,10 +130,17 @@ type finder struct {
 }
 
 func run(pass *analysis.Pass) (any, error) {
-	funcs := &Funcs{ends: map[*types.Func]bool{}}
+	funcs := &Funcs{ends: map[*types.Func]bool{}, failsOnNonNil: map[*types.Func][]int{}}
 	for _, fact := range pass.AllObjectFacts() {
-		if fn, ok := fact.Object.(*types.Func); ok {
+		fn, ok := fact.Object.(*types.Func)
+		if !ok {
+			continue
+		}
+		switch fact := fact.Fact.(type) {
+		case *endsFact:
 			funcs.ends[fn] = true
+		case *failsOnErrorFact:
+			funcs.failsOnNonNil[fn] = fact.Params
 		}
 	}
 	if passutil.InGOROOT(pass) {
@@ -110,6 +165,17 @@ func run(pass *analysis.Pass) (any, error) {
 			pass.ExportObjectFact(fn, new(endsFact)) // only these can be called from elsewhere
 		}
 	}
+	for _, fn := range order {
+		if f.decls[fn].ends {
+			continue
+		}
+		if params := f.failsOnError(fn); len(params) > 0 {
+			funcs.failsOnNonNil[fn] = params
+			if fn.Exported() {
+				pass.ExportObjectFact(fn, &failsOnErrorFact{Params: params})
+			}
+		}
+	}
 	return funcs, nil
 }
 
@@ -125,6 +191,7 @@ func (f *finder) compute(fn *types.Func) bool {
 		return false
 	}
 	g := cfg.New(d.fd.Body, func(call *ast.CallExpr) bool { return !f.callEnds(call) })
+	d.g = g
 	d.ends = g.NoReturn() && alwaysExits(g)
 	if d.ends {
 		f.funcs.ends[fn] = true
@@ -204,4 +271,115 @@ func alwaysExits(g *cfg.CFG) bool {
 		}
 	}
 	return true
+}
+
+// failsOnError returns the indices of the error parameters of fn such that
+// no path on which the parameter is not nil returns: the parameter is
+// never assigned, and every path that tests it against nil and finds it
+// not nil ends the goroutine. Functions with a defer (which may recover)
+// are left out.
+func (f *finder) failsOnError(fn *types.Func) []int {
+	d := f.decls[fn]
+	if d.g == nil || hasDefer(d.fd.Body) {
+		return nil
+	}
+	params := fn.Signature().Params()
+	var out []int
+	for i := range params.Len() {
+		p := params.At(i)
+		if !types.Identical(p.Type(), errorType) || f.assigned(d.fd.Body, p) {
+			continue
+		}
+		if !f.returnsWhenNonNil(d.g, p) {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+var errorType = types.Universe.Lookup("error").Type()
+
+// returnsWhenNonNil reports whether a return of g can be reached on a path
+// that takes, at every test of p against nil, the branch where p is not
+// nil.
+func (f *finder) returnsWhenNonNil(g *cfg.CFG, p *types.Var) bool {
+	seen := map[*cfg.Block]bool{}
+	stack := []*cfg.Block{g.Blocks[0]}
+	tested := false
+	for len(stack) > 0 {
+		b := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if seen[b] {
+			continue
+		}
+		seen[b] = true
+		if b.Return() != nil {
+			return true
+		}
+		succs := b.Succs
+		if len(succs) == 2 && len(b.Nodes) > 0 {
+			switch f.nilTest(b.Nodes[len(b.Nodes)-1], p) {
+			case token.NEQ:
+				succs, tested = succs[:1], true // p != nil holds
+			case token.EQL:
+				succs, tested = succs[1:], true
+			}
+		}
+		stack = append(stack, succs...)
+	}
+	return !tested // a function that never tests p does not fail on it
+}
+
+// nilTest returns token.NEQ or token.EQL when n is "p != nil" or
+// "p == nil" (either way round), and token.ILLEGAL otherwise.
+func (f *finder) nilTest(n ast.Node, p *types.Var) token.Token {
+	bin, ok := n.(*ast.BinaryExpr)
+	if !ok || bin.Op != token.NEQ && bin.Op != token.EQL {
+		return token.ILLEGAL
+	}
+	isP := func(e ast.Expr) bool {
+		id, ok := ast.Unparen(e).(*ast.Ident)
+		return ok && f.pass.TypesInfo.Uses[id] == p
+	}
+	isNil := func(e ast.Expr) bool {
+		tv, ok := f.pass.TypesInfo.Types[e]
+		return ok && tv.IsNil()
+	}
+	if isP(bin.X) && isNil(bin.Y) || isNil(bin.X) && isP(bin.Y) {
+		return bin.Op
+	}
+	return token.ILLEGAL
+}
+
+// assigned reports whether body assigns p or takes its address.
+func (f *finder) assigned(body *ast.BlockStmt, p *types.Var) bool {
+	found := false
+	isP := func(e ast.Expr) bool {
+		id, ok := ast.Unparen(e).(*ast.Ident)
+		return ok && f.pass.TypesInfo.Uses[id] == p
+	}
+	ast.Inspect(body, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.AssignStmt:
+			for _, l := range n.Lhs {
+				found = found || isP(l)
+			}
+		case *ast.UnaryExpr:
+			found = found || n.Op == token.AND && isP(n.X)
+		}
+		return !found
+	})
+	return found
+}
+
+// hasDefer reports whether body holds a defer statement.
+func hasDefer(body *ast.BlockStmt) bool {
+	found := false
+	ast.Inspect(body, func(n ast.Node) bool {
+		if _, ok := n.(*ast.DeferStmt); ok {
+			found = true
+		}
+		return !found
+	})
+	return found
 }

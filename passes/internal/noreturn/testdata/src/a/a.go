@@ -52,7 +52,7 @@ func Loop(t *testing.T) { // want Loop:"ends"
 }
 
 // MayReturn ends only when err is not nil.
-func MayReturn(t testing.TB, err error) {
+func MayReturn(t testing.TB, err error) { // want MayReturn:`failsOnError\[1\]`
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,4 +89,56 @@ func Pong(n int) {
 func Literal() {
 	f := func() { os.Exit(1) }
 	_ = f
+}
+
+func Check(t testing.TB, err error) { // want Check:`failsOnError\[1\]`
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func Must(err error) { // want Must:`failsOnError\[0\]`
+	if err == nil {
+		return
+	}
+	panic(err)
+}
+
+// CheckBoth fails on either error.
+func CheckBoth(a, b error) { // want CheckBoth:`failsOnError\[0 1\]`
+	if a != nil {
+		log.Fatal(a)
+	}
+	if b != nil {
+		log.Fatal(b)
+	}
+}
+
+// Logs returns whatever err is.
+func Logs(t testing.TB, err error) {
+	if err != nil {
+		t.Log(err)
+	}
+}
+
+// Reassigns tests another value than its parameter.
+func Reassigns(err error) {
+	err = nil
+	if err != nil {
+		os.Exit(1)
+	}
+}
+
+// Recovers may return after the panic.
+func RecoversErr(err error) {
+	defer func() { recover() }()
+	if err != nil {
+		panic(err)
+	}
+}
+
+// Untested never looks at err.
+func Untested(err error) {
+	println("x")
 }
