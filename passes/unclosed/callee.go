@@ -16,8 +16,8 @@ func (c *checker) callee(call *ssa.CallCommon) *ssa.Function {
 		return call.StaticCallee()
 	}
 	typ := c.concreteType(call.Value, maxConcreteDepth)
-	if typ == nil {
-		return nil
+	if typ == nil || types.IsInterface(typ) {
+		return nil // unknown, or a type parameter (its constraint is an interface)
 	}
 	fn := call.Value.Parent()
 	if fn == nil {
