@@ -55,28 +55,8 @@ func (t *tracker) closureCloses(mc *ssa.MakeClosure, captured func(ssa.Value) bo
 // startedCell reports whether the variable cell is only loaded, stored and
 // captured by closures started as goroutines.
 func startedCell(cell *ssa.Alloc) bool {
-	started := false
-	for _, r := range *cell.Referrers() {
-		switch r := r.(type) {
-		case *ssa.Store:
-			if r.Val == cell {
-				return false
-			}
-		case *ssa.UnOp:
-			if r.Op != token.MUL {
-				return false
-			}
-		case *ssa.MakeClosure:
-			if !onlyStarted(r) {
-				return false
-			}
-			started = true
-		case *ssa.DebugRef:
-		default:
-			return false
-		}
-	}
-	return started
+	only, captured := cellUses(cell, onlyStarted)
+	return only && captured
 }
 
 // closuresClose reports whether a goroutine capturing the variable cell

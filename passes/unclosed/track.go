@@ -628,26 +628,35 @@ func localCell(addr ssa.Value) bool {
 	if !ok {
 		return false
 	}
+	only, _ := cellUses(alloc, func(mc *ssa.MakeClosure) bool { return len(*mc.Referrers()) == 0 })
+	return only
+}
+
+// cellUses reports whether the variable alloc is only loaded, stored into
+// and captured by closures for which closure reports true, and whether a
+// closure captures it.
+func cellUses(alloc *ssa.Alloc, closure func(*ssa.MakeClosure) bool) (only, captured bool) {
 	for _, r := range *alloc.Referrers() {
 		switch r := r.(type) {
 		case *ssa.Store:
 			if r.Val == alloc {
-				return false
+				return false, captured
 			}
 		case *ssa.UnOp:
 			if r.Op != token.MUL {
-				return false
+				return false, captured
 			}
 		case *ssa.MakeClosure:
-			if len(*r.Referrers()) > 0 {
-				return false
+			if !closure(r) {
+				return false, captured
 			}
+			captured = true
 		case *ssa.DebugRef:
 		default:
-			return false
+			return false, captured
 		}
 	}
-	return true
+	return true, captured
 }
 
 // outlivesCall reports whether the memory at addr may outlive the call of

@@ -337,10 +337,7 @@ func (f *finder) nilTest(n ast.Node, p *types.Var) token.Token {
 	if !ok || bin.Op != token.NEQ && bin.Op != token.EQL {
 		return token.ILLEGAL
 	}
-	isP := func(e ast.Expr) bool {
-		id, ok := ast.Unparen(e).(*ast.Ident)
-		return ok && f.pass.TypesInfo.Uses[id] == p
-	}
+	isP := func(e ast.Expr) bool { return f.isParam(e, p) }
 	isNil := func(e ast.Expr) bool {
 		tv, ok := f.pass.TypesInfo.Types[e]
 		return ok && tv.IsNil()
@@ -354,22 +351,24 @@ func (f *finder) nilTest(n ast.Node, p *types.Var) token.Token {
 // assigned reports whether body assigns p or takes its address.
 func (f *finder) assigned(body *ast.BlockStmt, p *types.Var) bool {
 	found := false
-	isP := func(e ast.Expr) bool {
-		id, ok := ast.Unparen(e).(*ast.Ident)
-		return ok && f.pass.TypesInfo.Uses[id] == p
-	}
 	ast.Inspect(body, func(n ast.Node) bool {
 		switch n := n.(type) {
 		case *ast.AssignStmt:
 			for _, l := range n.Lhs {
-				found = found || isP(l)
+				found = found || f.isParam(l, p)
 			}
 		case *ast.UnaryExpr:
-			found = found || n.Op == token.AND && isP(n.X)
+			found = found || n.Op == token.AND && f.isParam(n.X, p)
 		}
 		return !found
 	})
 	return found
+}
+
+// isParam reports whether e names the parameter p.
+func (f *finder) isParam(e ast.Expr, p *types.Var) bool {
+	id, ok := ast.Unparen(e).(*ast.Ident)
+	return ok && f.pass.TypesInfo.Uses[id] == p
 }
 
 // hasDefer reports whether body holds a defer statement.
