@@ -26,8 +26,11 @@ func (c *checker) checks(instr ssa.Instruction) []check {
 	for _, v := range c.ends.NilAfter(call.Common()) {
 		out = append(out, check{v: v, nilAfter: true})
 	}
-	name, _ := passutil.CalleeName(call.Common())
-	nilAfter, ok := requireCheckers[name]
+	fn := passutil.Callee(call.Common())
+	if fn == nil || fn.Pkg() == nil || fn.Pkg().Path() != testifyRequire {
+		return out
+	}
+	nilAfter, ok := requireCheckers[fn.FullName()]
 	args := call.Common().Args
 	if !ok || len(args) < 2 {
 		return out

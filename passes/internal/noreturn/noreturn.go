@@ -119,6 +119,7 @@ func (f *Funcs) Ends(instr ssa.Instruction) bool {
 type decl struct {
 	fd            *ast.FuncDecl
 	g             *cfg.CFG // nil until built
+	mayEnd        bool     // it calls panic or a function that may end the goroutine
 	started, ends bool
 }
 
@@ -160,6 +161,7 @@ func run(pass *analysis.Pass) (any, error) {
 			}
 		}
 	}
+	f.markMayEnd(order)
 	for _, fn := range order {
 		if f.compute(fn) && fn.Exported() {
 			pass.ExportObjectFact(fn, new(endsFact)) // only these can be called from elsewhere
@@ -187,8 +189,8 @@ func (f *finder) compute(fn *types.Func) bool {
 		return d.ends
 	}
 	d.started = true
-	if !mayEnd(d.fd.Body) {
-		return false
+	if !d.mayEnd {
+		return false // nothing in it can end the goroutine: no graph to build
 	}
 	g := cfg.New(d.fd.Body, func(call *ast.CallExpr) bool { return !f.callEnds(call) })
 	d.g = g
@@ -205,10 +207,7 @@ func (f *finder) callEnds(call *ast.CallExpr) bool {
 	case *types.Builtin:
 		return obj.Name() == "panic"
 	case *types.Func:
-		if obj.Pkg() == nil {
-			return false
-		}
-		if passutil.EndsByName(obj.FullName()) {
+		if passutil.EndsFunc(obj) {
 			return true
 		}
 		if obj.Origin() != obj {
@@ -222,20 +221,47 @@ func (f *finder) callEnds(call *ast.CallExpr) bool {
 	return false
 }
 
-// mayEnd reports whether body holds a call or a panic at all: a function
-// without one cannot end the goroutine, and its graph need not be built.
-func mayEnd(body *ast.BlockStmt) bool {
-	found := false
-	ast.Inspect(body, func(n ast.Node) bool {
-		switch n.(type) {
-		case *ast.CallExpr:
-			found = true
-		case *ast.FuncLit:
-			return false // its calls are its own
+// markMayEnd marks the functions of order that may end the goroutine: those
+// that call panic, a function known to end it (by name or by a fact), or a
+// function of the package so marked. Only their graphs are built.
+func (f *finder) markMayEnd(order []*types.Func) {
+	callers := map[*types.Func][]*types.Func{} // callee -> callers in the package
+	var work []*types.Func
+	for _, fn := range order {
+		d := f.decls[fn]
+		ast.Inspect(d.fd.Body, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.FuncLit:
+				return false // its calls are its own
+			case *ast.CallExpr:
+				switch obj := typeutil.Callee(f.pass.TypesInfo, n).(type) {
+				case *types.Builtin:
+					d.mayEnd = d.mayEnd || obj.Name() == "panic"
+				case *types.Func:
+					obj = obj.Origin()
+					if _, local := f.decls[obj]; local {
+						callers[obj] = append(callers[obj], fn)
+					} else if f.funcs.ends[obj] || passutil.EndsFunc(obj) {
+						d.mayEnd = true
+					}
+				}
+			}
+			return true
+		})
+		if d.mayEnd {
+			work = append(work, fn)
 		}
-		return !found
-	})
-	return found
+	}
+	for len(work) > 0 {
+		fn := work[len(work)-1]
+		work = work[:len(work)-1]
+		for _, caller := range callers[fn] {
+			if d := f.decls[caller]; !d.mayEnd {
+				d.mayEnd = true
+				work = append(work, caller)
+			}
+		}
+	}
 }
 
 // alwaysExits reports whether, from every reachable block of g, a block

@@ -1,6 +1,7 @@
 package passutil
 
 import (
+	"go/types"
 	"strings"
 
 	"golang.org/x/tools/go/ssa"
@@ -34,10 +35,21 @@ func EndsGoroutine(instr ssa.Instruction) bool {
 	case *ssa.Panic:
 		return true
 	case *ssa.Call:
-		name, _ := CalleeName(i.Common())
-		return EndsByName(name)
+		return EndsFunc(Callee(i.Common()))
 	}
 	return false
+}
+
+// endsPackages are the packages of the functions EndsByName knows.
+var endsPackages = map[string]bool{
+	"os": true, "log": true, "runtime": true, "syscall": true, "testing": true, testifyRequire: true,
+}
+
+// EndsFunc reports whether the function or method fn (nil: none) never
+// returns, as [EndsByName] of its full name; only the names of functions of
+// the packages that have such functions are built.
+func EndsFunc(fn *types.Func) bool {
+	return fn != nil && fn.Pkg() != nil && endsPackages[fn.Pkg().Path()] && EndsByName(fn.FullName())
 }
 
 // EndsByName reports whether the function or method of full name name
