@@ -132,6 +132,11 @@ type finder struct {
 
 func run(pass *analysis.Pass) (any, error) {
 	funcs := &Funcs{ends: map[*types.Func]bool{}, failsOnNonNil: map[*types.Func][]int{}}
+	if passutil.InGOROOT(pass) {
+		// The standard library is described by passutil's table, and its
+		// packages import no others that have facts.
+		return funcs, nil
+	}
 	for _, fact := range pass.AllObjectFacts() {
 		fn, ok := fact.Object.(*types.Func)
 		if !ok {
@@ -143,9 +148,6 @@ func run(pass *analysis.Pass) (any, error) {
 		case *failsOnErrorFact:
 			funcs.failsOnNonNil[fn] = fact.Params
 		}
-	}
-	if passutil.InGOROOT(pass) {
-		return funcs, nil // the standard library is described by passutil's table
 	}
 	f := &finder{pass: pass, decls: map[*types.Func]*decl{}, funcs: funcs}
 	var order []*types.Func
