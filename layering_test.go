@@ -40,11 +40,12 @@ var layers = map[string][]string{
 
 	// Static analysis, x/tools style.
 	"passes/internal/passutil": {"golang.org/x/tools/..."},
+	"passes/internal/noreturn": {"passes/internal/passutil", "golang.org/x/tools/..."},
 	"passes/finalizer":         {"passes/internal/passutil", "golang.org/x/tools/..."},
-	"passes/goroutineleak":     {"passes/internal/passutil", "golang.org/x/tools/..."},
+	"passes/goroutineleak":     {"passes/internal/noreturn", "passes/internal/passutil", "golang.org/x/tools/..."},
 	"passes/ignore":            {"passes/internal/passutil", "golang.org/x/tools/..."},
 	"passes/rawfd":             {"passes/internal/passutil", "golang.org/x/tools/..."},
-	"passes/unclosed":          {"passes/internal/passutil", "golang.org/x/tools/..."},
+	"passes/unclosed":          {"passes/internal/noreturn", "passes/internal/passutil", "golang.org/x/tools/..."},
 	"passes":                   {"passes/finalizer", "passes/goroutineleak", "passes/ignore", "passes/rawfd", "passes/unclosed", "golang.org/x/tools/..."},
 
 	// Production.

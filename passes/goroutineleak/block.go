@@ -111,7 +111,7 @@ func (c *checker) walkBlock(b *ssa.BasicBlock, s *summary, calleeTrap **site) bo
 			}
 			return false
 		}
-		if _, ok := instr.(*ssa.Return); ok || passutil.EndsGoroutine(instr) {
+		if _, ok := instr.(*ssa.Return); ok || c.ends.Ends(instr) {
 			s.returns = true
 			return false
 		}

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/tools/go/analysis"
 	"golang.org/x/tools/go/ssa"
 
+	"github.com/leakhound/leakhound/passes/internal/noreturn"
 	"github.com/leakhound/leakhound/passes/internal/passutil"
 )
 
@@ -25,6 +26,9 @@ var Analyzer = &analysis.Analyzer{
 	Doc:  passutil.Doc(doc, "goroutineleak"),
 	URL:  "https://pkg.go.dev/github.com/leakhound/leakhound/passes/goroutineleak",
 	Run:  run,
+	// Paths end at calls of functions that end the goroutine or the
+	// process, also those of other packages.
+	Requires: []*analysis.Analyzer{noreturn.Analyzer},
 }
 
 // checker holds the state of one run over a package.
@@ -47,6 +51,7 @@ type checker struct {
 	found       map[*ssa.Go]analysis.Diagnostic
 	onceFuncs   map[*ssa.Function]bool // functions a sync.Once runs
 	signalChans map[origin]bool        // channels given to signal.Notify
+	ends        *noreturn.Funcs        // functions that end the goroutine
 }
 
 func run(pass *analysis.Pass) (any, error) {
@@ -56,7 +61,8 @@ func run(pass *analysis.Pass) (any, error) {
 	funcs := passutil.BuildSSA(pass, nil)
 	c := &checker{pass: pass, funcs: funcs, sums: map[*ssa.Function]*summary{}, sendMemo: map[string]sendCount{},
 		lockSums: map[*ssa.Function]*lockSummary{},
-		found:    map[*ssa.Go]analysis.Diagnostic{}}
+		found:    map[*ssa.Go]analysis.Diagnostic{},
+		ends:     pass.ResultOf[noreturn.Analyzer].(*noreturn.Funcs)}
 	c.flow = newFlow(pass.Pkg, pass.TypesInfo, funcs)
 	c.collectOps()
 	c.indexSyntax()

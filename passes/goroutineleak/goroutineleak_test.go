@@ -11,3 +11,11 @@ import (
 func TestAnalyzer(t *testing.T) {
 	analysistest.Run(t, analysistest.TestData(), goroutineleak.Analyzer, "patterns", "daemon")
 }
+
+func TestHelpersThatEndTheProcess(t *testing.T) {
+	analysistest.Run(t, analysistest.TestData(), goroutineleak.Analyzer, "exits")
+}
+
+func TestLoopsThatNeverExit(t *testing.T) {
+	analysistest.Run(t, analysistest.TestData(), goroutineleak.Analyzer, "forever")
+}

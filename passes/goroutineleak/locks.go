@@ -325,7 +325,7 @@ func (c *checker) lockStep(fn *ssa.Function, s *lockSummary, st lockState, takes
 	for _, instr := range st.b.Instrs {
 		switch i := instr.(type) {
 		case *ssa.Call:
-			if passutil.EndsGoroutine(i) {
+			if c.ends.Ends(i) {
 				return nil, false, false
 			}
 			if !c.lockCall(fn, s, &st, i, takes) {

@@ -172,7 +172,7 @@ func (w *senderWalk) step(st pathState) []pathState {
 			w.leak(st, pos, "")
 			return nil
 		case *ssa.Call:
-			if passutil.EndsGoroutine(i) || c.blocking(i) != nil {
+			if c.ends.Ends(i) || c.blocking(i) != nil {
 				return nil
 			}
 			if reportsFailure(i.Common()) {

@@ -50,6 +50,19 @@
 // errors.Is, and on the path where testify's assert.NoError or assert.Nil
 // of that error reported false (assert.Error true). Rows are also released when rows.Next returns false.
 //
+// A path ends at a call that never returns: panic, os.Exit, log.Fatal,
+// runtime.Goexit, t.Fatal, t.FailNow, t.Skip and their variants, testify's
+// require.Fail and require.FailNow, and functions of any package that end
+// in one of those on every path (learned as facts, so a test helper of
+// another package counts). testify's require checks stop the test when they
+// fail: after require.NoError(t, err) or require.Nil(t, err) the path goes
+// on with err nil (the resource is live, and a later err != nil branch is
+// never taken); after require.Error(t, err) or require.NotNil(t, err) of the
+// opening call's error it owes nothing. A helper that ends the goroutine
+// whenever an error parameter is not nil (check(t, err) calling t.Fatal) is
+// a require.NoError of its own. A loop over a channel the standard
+// library never closes (ticker.C, time.Tick) ends only by break or return.
+//
 // When the fix is local and unambiguous, the diagnostic carries a suggested
 // fix: "defer x.Close()" ("defer resp.Body.Close()", "defer t.Stop()") on the
 // line after the "if err != nil { return ... }" that follows the opening
@@ -57,6 +70,15 @@
 // the function uses the value in place (method calls, fields, standard
 // library readers) and never releases, returns, stores, sends, captures or
 // passes it on, when the call is not in a loop, and not for transactions.
+//
+// A value is owed because of where it comes from (a standard library
+// opener, a function summarized as returning what it opened, a new value of
+// a closable type), not because it has a Close method: an in-memory test
+// double of a net.Conn or net.Listener opens nothing, also through an
+// interface method when the function sees its concrete type. The two ends
+// of net.Pipe are one resource, a pipe rather than a socket: closing either
+// end releases it, and giving an end to a goroutine hands it over only when
+// that goroutine closes it on every path.
 //
 // User types are declared closable with a comment on the type declaration,
 // optionally naming the methods that release it (default Close):

@@ -39,6 +39,8 @@ var (
 		methods: []string{"Commit", "Rollback"}, leaks: "database connection and locks stay held"}
 	sqlConnKind = &kind{name: "sql.Conn", noun: "database connection taken here", verb: "closed",
 		methods: []string{"Close"}, leaks: "connection never returns to the pool"}
+	pipeKind = &kind{name: "net.Pipe", noun: "pipe opened here", verb: "closed",
+		methods: []string{"Close"}, leaks: "a goroutine using the other end blocks forever; a pipe holds no descriptor"}
 	tickerKind = &kind{name: "time.Ticker", noun: "ticker started here", verb: "stopped",
 		methods: []string{"Stop"}, leaks: "before Go 1.23 an unstopped ticker is never collected"}
 	closerKind = &kind{name: "io.Closer", noun: "value opened here", verb: "closed",
@@ -64,6 +66,19 @@ var stdKinds = map[string]*kind{
 	"database/sql.Tx":   txKind,
 	"database/sql.Conn": sqlConnKind,
 	"time.Ticker":       tickerKind,
+}
+
+// pipeOpeners are the standard library functions whose two results are the
+// ends of one in-memory pipe: one resource, released when either end is
+// closed (the other end's reads and writes then fail), and not a socket.
+var pipeOpeners = map[string]bool{"net.Pipe": true}
+
+// kindByName returns the kind named name ("net.Pipe"), or nil.
+func kindByName(name string) *kind {
+	if name == pipeKind.name {
+		return pipeKind
+	}
+	return nil
 }
 
 // typeKey returns "pkgpath.Name" of the named type t or of the type t points
@@ -149,6 +164,25 @@ var nilCheckers = map[string]bool{
 var nonNilCheckers = map[string]bool{
 	testifyAssert + ".Error": true, testifyAssert + ".NotNil": true,
 	"(*" + testifyAssert + ".Assertions).Error": true, "(*" + testifyAssert + ".Assertions).NotNil": true,
+}
+
+// testifyRequire is the path of testify's require package, whose checks
+// call t.FailNow when they fail.
+const testifyRequire = "github.com/stretchr/testify/require"
+
+// requireCheckers are testify's require checks of one value (the argument
+// after t), with whether the path goes on after them only when that value is
+// nil (true) or only when it is not nil (false).
+var requireCheckers = map[string]bool{}
+
+func init() {
+	for name, nilAfter := range map[string]bool{
+		"NoError": true, "Nil": true,
+		"Error": false, "NotNil": false, "ErrorContains": false, "EqualError": false, "ErrorAs": false,
+	} {
+		requireCheckers[testifyRequire+"."+name] = nilAfter
+		requireCheckers["(*"+testifyRequire+".Assertions)."+name] = nilAfter
+	}
 }
 
 // borrowerPackages are standard library packages whose functions use a value

@@ -21,8 +21,8 @@ func (c *checker) summarize(funcs []*ssa.Function) {
 	for range maxRounds {
 		changed := false
 		for _, fn := range funcs {
-			if idx := c.openedReturns(fn); len(idx) > len(c.opens[fn]) {
-				c.opens[fn] = idx
+			if idx, pipes := c.openedReturns(fn); len(idx) > len(c.opens[fn]) || len(pipes) != len(c.pipes[fn]) {
+				c.opens[fn], c.pipes[fn] = idx, pipes
 				changed = true
 			}
 		}
@@ -56,7 +56,7 @@ func (c *checker) summarize(funcs []*ssa.Function) {
 			continue
 		}
 		if idx := c.opens[fn]; len(idx) > 0 {
-			c.pass.ExportObjectFact(obj, &opensFact{Results: idx})
+			c.pass.ExportObjectFact(obj, &opensFact{Results: idx, Pipes: c.pipes[fn]})
 		}
 		if sum, ok := c.consumes[fn]; ok {
 			c.pass.ExportObjectFact(obj, sum)
@@ -65,64 +65,69 @@ func (c *checker) summarize(funcs []*ssa.Function) {
 }
 
 // openedReturns returns the indices of fn's results that are, on some path,
-// a resource fn opened (or a new value of a closable user type it allocated).
-func (c *checker) openedReturns(fn *ssa.Function) []int {
+// a resource fn opened (or a new value of a closable user type it
+// allocated), and those of them that are ends of an in-memory pipe.
+func (c *checker) openedReturns(fn *ssa.Function) (idx, pipes []int) {
 	if handledDirective(fn) {
-		return nil
+		return nil, nil
 	}
 	res := fn.Signature.Results()
-	var idx []int
 	for i := range res.Len() {
 		if c.kindOf(res.At(i).Type()) == nil {
 			continue
 		}
 		for _, b := range fn.Blocks {
 			ret, ok := b.Instrs[len(b.Instrs)-1].(*ssa.Return)
-			if ok && c.isOpened(ret.Results[i], map[ssa.Value]bool{}) {
+			if !ok {
+				continue
+			}
+			if k := c.openedBy(ret.Results[i], map[ssa.Value]bool{}); k != nil {
 				idx = append(idx, i)
+				if k == pipeKind {
+					pipes = append(pipes, i)
+				}
 				break
 			}
 		}
 	}
-	return idx
+	return idx, pipes
 }
 
-// isOpened reports whether v comes from an opening call, or is a new value of
-// a user-declared closable type.
-func (c *checker) isOpened(v ssa.Value, seen map[ssa.Value]bool) bool {
+// openedBy returns the kind of resource v is when it comes from an opening
+// call, or is a new value of a user-declared closable type; nil otherwise.
+func (c *checker) openedBy(v ssa.Value, seen map[ssa.Value]bool) *kind {
 	if seen[v] {
-		return false
+		return nil
 	}
 	seen[v] = true
 	switch v := v.(type) {
 	case *ssa.Call:
 		if arg := wrappedArg(v.Common()); arg != nil {
-			return c.isOpened(arg, seen)
+			return c.openedBy(arg, seen)
 		}
-		return len(c.openedResults(v.Common())) > 0
+		if idx := c.openedResults(v.Common()); len(idx) > 0 {
+			return c.openedKind(v.Common(), idx[0])
+		}
 	case *ssa.Extract:
-		if call, ok := v.Tuple.(*ssa.Call); ok {
-			for _, r := range c.openedResults(call.Common()) {
-				if r == v.Index {
-					return true
-				}
-			}
+		if call, ok := v.Tuple.(*ssa.Call); ok && slices.Contains(c.openedResults(call.Common()), v.Index) {
+			return c.openedKind(call.Common(), v.Index)
 		}
 	case *ssa.Alloc:
-		k := c.kindOf(v.Type())
-		return k != nil && !isStdKind(k)
+		if k := c.kindOf(v.Type()); k != nil && !isStdKind(k) {
+			return k
+		}
 	case *ssa.ChangeType:
-		return c.isOpened(v.X, seen)
+		return c.openedBy(v.X, seen)
 	case *ssa.MakeInterface:
-		return c.isOpened(v.X, seen)
+		return c.openedBy(v.X, seen)
 	case *ssa.Phi:
 		for _, e := range v.Edges {
-			if c.isOpened(e, seen) {
-				return true
+			if k := c.openedBy(e, seen); k != nil {
+				return k
 			}
 		}
 	}
-	return false
+	return nil
 }
 
 func isStdKind(k *kind) bool {

@@ -162,7 +162,7 @@ func (t *tracker) leakFrom(b *ssa.BasicBlock, i int) (token.Pos, bool) {
 			if p := instr.Pos(); p.IsValid() {
 				last = p
 			}
-			if t.releases(instr) || passutil.EndsGoroutine(instr) {
+			if t.releases(instr) || t.c.ends.Ends(instr) || t.requireEnds(instr) {
 				done = true
 				break
 			}
@@ -307,7 +307,11 @@ func (t *tracker) feasible(x *ssa.If, from *ssa.BasicBlock) []*ssa.BasicBlock {
 		if c.Op == token.NEQ {
 			isNil = 1
 		}
-		switch {
+		switch nilAfter, required := t.c.requiredBefore(other, x.Block()); {
+		case required && nilAfter:
+			drop = 1 - isNil // require.NoError(t, err) before: err != nil never continues
+		case required:
+			drop = isNil
 		case t.on(t.freeOnFailure, other):
 			drop = 1 - isNil // err != nil
 		case t.on(t.freeOnSuccess, other):
@@ -330,6 +334,10 @@ func (t *tracker) feasible(x *ssa.If, from *ssa.BasicBlock) []*ssa.BasicBlock {
 			}
 		}
 	case *ssa.Extract:
+		if recv, ok := c.Tuple.(*ssa.UnOp); ok && c.Index == 1 && recv.Op == token.ARROW && passutil.NeverClosed(recv.X) {
+			drop = 1 // for range ticker.C: the standard library never closes it
+			break
+		}
 		ta, ok := c.Tuple.(*ssa.TypeAssert)
 		switch {
 		case !ok || c.Index != 1:
@@ -490,6 +498,9 @@ func (t *tracker) releases(instr ssa.Instruction) bool {
 		if !t.aliases[i.Val] || t.borrowed && !outlivesCall(i.Addr) || localCell(i.Addr) {
 			return false
 		}
+		if cell, ok := i.Addr.(*ssa.Alloc); ok && t.kind == pipeKind && startedCell(cell) {
+			return t.closuresClose(cell) // a variable only goroutines capture
+		}
 		if call, j, ok := passutil.VarargsCall(i); ok {
 			return t.c.argConsumed(call.Common(), j, true)
 		}
@@ -499,8 +510,14 @@ func (t *tracker) releases(instr ssa.Instruction) bool {
 	case *ssa.MapUpdate:
 		return t.aliases[i.Value] || t.aliases[i.Key]
 	case *ssa.MakeClosure:
+		if t.kind == pipeKind && onlyStarted(i) {
+			return t.closureCloses(i, t.isAlias)
+		}
 		return slices.ContainsFunc(i.Bindings, t.isAlias)
 	case *ssa.Go:
+		if t.kind == pipeKind {
+			return t.goCloses(i)
+		}
 		return slices.ContainsFunc(i.Call.Args, t.isAlias) || t.aliases[i.Call.Value]
 	case *ssa.Call:
 		return t.callReleases(i.Common()) || t.releasedOnOutcome(i)
@@ -611,26 +628,35 @@ func localCell(addr ssa.Value) bool {
 	if !ok {
 		return false
 	}
+	only, _ := cellUses(alloc, func(mc *ssa.MakeClosure) bool { return len(*mc.Referrers()) == 0 })
+	return only
+}
+
+// cellUses reports whether the variable alloc is only loaded, stored into
+// and captured by closures for which closure reports true, and whether a
+// closure captures it.
+func cellUses(alloc *ssa.Alloc, closure func(*ssa.MakeClosure) bool) (only, captured bool) {
 	for _, r := range *alloc.Referrers() {
 		switch r := r.(type) {
 		case *ssa.Store:
 			if r.Val == alloc {
-				return false
+				return false, captured
 			}
 		case *ssa.UnOp:
 			if r.Op != token.MUL {
-				return false
+				return false, captured
 			}
 		case *ssa.MakeClosure:
-			if len(*r.Referrers()) > 0 {
-				return false
+			if !closure(r) {
+				return false, captured
 			}
+			captured = true
 		case *ssa.DebugRef:
 		default:
-			return false
+			return false, captured
 		}
 	}
-	return true
+	return true, captured
 }
 
 // outlivesCall reports whether the memory at addr may outlive the call of

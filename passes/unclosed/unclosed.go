@@ -13,6 +13,7 @@ import (
 	"golang.org/x/tools/go/analysis"
 	"golang.org/x/tools/go/ssa"
 
+	"github.com/leakhound/leakhound/passes/internal/noreturn"
 	"github.com/leakhound/leakhound/passes/internal/passutil"
 )
 
@@ -26,6 +27,7 @@ var Analyzer = &analysis.Analyzer{
 	Doc:       passutil.Doc(doc, "unclosed"),
 	URL:       "https://pkg.go.dev/github.com/leakhound/leakhound/passes/unclosed",
 	Run:       run,
+	Requires:  []*analysis.Analyzer{noreturn.Analyzer},
 	FactTypes: []analysis.Fact{new(opensFact), new(consumesFact), new(closableFact)},
 }
 
@@ -58,11 +60,18 @@ func (l *typeList) Set(s string) error {
 }
 
 // opensFact marks a function that returns a resource it opened, in the
-// results at the listed indices: callers own it.
-type opensFact struct{ Results []int }
+// results at the listed indices: callers own it. Pipes lists those of them
+// that are ends of an in-memory pipe (net.Pipe), not of the kind their type
+// says.
+type opensFact struct{ Results, Pipes []int }
 
-func (*opensFact) AFact()           {}
-func (f *opensFact) String() string { return fmt.Sprintf("opens%v", f.Results) }
+func (*opensFact) AFact() {}
+func (f *opensFact) String() string {
+	if len(f.Pipes) > 0 {
+		return fmt.Sprintf("opens%v pipes%v", f.Results, f.Pipes)
+	}
+	return fmt.Sprintf("opens%v", f.Results)
+}
 
 // consumesFact says, for each parameter of a function (receiver first), whether
 // the function releases it or takes it over on every path (Params), on every
@@ -93,8 +102,10 @@ type checker struct {
 	pass     *analysis.Pass
 	kinds    map[string]*kind                // user kinds by "pkgpath.Type"
 	opens    map[*ssa.Function][]int         // this package's openers
+	pipes    map[*ssa.Function][]int         // their results that are pipe ends
 	consumes map[*ssa.Function]*consumesFact // this package's parameter summaries
 	starts   map[token.Pos]token.Pos         // call Lparen -> call start
+	ends     *noreturn.Funcs                 // functions that end the goroutine
 }
 
 func run(pass *analysis.Pass) (any, error) {
@@ -102,7 +113,8 @@ func run(pass *analysis.Pass) (any, error) {
 		return nil, nil // the standard library is described by tables
 	}
 	c := &checker{pass: pass, kinds: map[string]*kind{},
-		opens: map[*ssa.Function][]int{}, consumes: map[*ssa.Function]*consumesFact{}}
+		opens: map[*ssa.Function][]int{}, pipes: map[*ssa.Function][]int{}, consumes: map[*ssa.Function]*consumesFact{},
+		ends: pass.ResultOf[noreturn.Analyzer].(*noreturn.Funcs)}
 	c.exportClosableTypes()
 	uses := c.resourceUses()
 	if len(uses) == 0 {
@@ -278,6 +290,17 @@ func (c *checker) openedResults(call *ssa.CallCommon) []int {
 	if name == "" {
 		return nil
 	}
+	if call.IsInvoke() {
+		// A method of a standard library interface opens what it returns,
+		// unless the function made the interface from a user type: that
+		// type's method says (an in-memory listener's Accept opens nothing).
+		if fn := c.callee(call); fn != nil && !openerFunc(fn) {
+			return c.summaryOpens(fn)
+		}
+		if !openerPackages[pkg] {
+			return nil
+		}
+	}
 	if openerPackages[pkg] {
 		if _, wrapper := wrapperFuncs[name]; wrapper || notOpeners[name] || (pkg == "time" && name != "time.NewTicker") {
 			return nil
@@ -291,16 +314,55 @@ func (c *checker) openedResults(call *ssa.CallCommon) []int {
 		}
 		return idx
 	}
-	if call.IsInvoke() {
+	return c.summaryOpens(call.StaticCallee())
+}
+
+// openerFunc reports whether fn is declared in one of the openerPackages.
+func openerFunc(fn *ssa.Function) bool {
+	obj := passutil.FuncObj(fn)
+	return obj != nil && obj.Pkg() != nil && openerPackages[obj.Pkg().Path()]
+}
+
+// summaryOpens returns the results fn opens, from this package's summaries
+// or from a fact.
+func (c *checker) summaryOpens(fn *ssa.Function) []int {
+	if fn == nil {
 		return nil
 	}
-	fn := call.StaticCallee()
 	if idx, ok := c.opens[fn]; ok {
 		return idx
 	}
+	if fact := c.opensFact(fn); fact != nil {
+		return fact.Results
+	}
+	return nil
+}
+
+// openedKind returns the kind of resource result r of call is, when the
+// call opens it: the kind of the result's type, or pipeKind for the ends of
+// an in-memory pipe.
+func (c *checker) openedKind(call *ssa.CallCommon, r int) *kind {
+	if name, _ := passutil.CalleeName(call); pipeOpeners[name] {
+		return pipeKind
+	}
+	if fn := c.callee(call); fn != nil {
+		pipes := c.pipes[fn]
+		if fact := c.opensFact(fn); fact != nil {
+			pipes = fact.Pipes
+		}
+		if slices.Contains(pipes, r) {
+			return pipeKind
+		}
+	}
+	return c.kindOf(call.Signature().Results().At(r).Type())
+}
+
+// opensFact returns the opensFact of fn when fn is a function of another
+// package that has one.
+func (c *checker) opensFact(fn *ssa.Function) *opensFact {
 	var fact opensFact
 	if obj := passutil.FuncObj(fn); obj != nil && obj.Pkg() != c.pass.Pkg && c.pass.ImportObjectFact(obj, &fact) {
-		return fact.Results
+		return &fact
 	}
 	return nil
 }
@@ -384,6 +446,9 @@ func (c *checker) checkFunc(fn *ssa.Function) {
 				continue
 			}
 			for _, r := range c.openedResults(call.Common()) {
+				if r > 0 && c.openedKind(call.Common(), 0) == pipeKind && c.openedKind(call.Common(), r) == pipeKind {
+					continue // the two ends of a pipe are one resource, checked at the first
+				}
 				c.checkOpen(call, b, i, r)
 			}
 		}
@@ -392,7 +457,15 @@ func (c *checker) checkFunc(fn *ssa.Function) {
 
 func (c *checker) checkOpen(call *ssa.Call, b *ssa.BasicBlock, i, result int) {
 	roots, errs := resultValues(call, result)
-	k := c.kindOf(resultType(call, result))
+	k := c.openedKind(call.Common(), result)
+	if k == pipeKind {
+		for _, r := range c.openedResults(call.Common()) {
+			if r != result && c.openedKind(call.Common(), r) == pipeKind {
+				other, _ := resultValues(call, r)
+				roots = append(roots, other...) // the other end
+			}
+		}
+	}
 	if k == tickerKind && !c.tickersLeak(call.Pos()) {
 		return
 	}

@@ -35,3 +35,15 @@ func TestSuggestedFixes(t *testing.T) {
 func TestTestifyCheckers(t *testing.T) {
 	analysistest.Run(t, analysistest.TestData(), unclosed.Analyzer, "testify")
 }
+
+func TestNeverReturningCalls(t *testing.T) {
+	analysistest.Run(t, analysistest.TestData(), unclosed.Analyzer, "noreturn")
+}
+
+func TestInMemoryDoubles(t *testing.T) {
+	analysistest.Run(t, analysistest.TestData(), unclosed.Analyzer, "doubles")
+}
+
+func TestLoopsThatNeverExit(t *testing.T) {
+	analysistest.Run(t, analysistest.TestData(), unclosed.Analyzer, "forever")
+}

@@ -281,9 +281,16 @@ func ConstCond(v ssa.Value) (value, known bool) {
 }
 
 // Feasible returns the successors of b that can run: both of an if, but
-// one when its condition is constant.
+// one when its condition is constant or is the ok of a receive from a
+// channel that is never closed ("for range ticker.C" ends only by break or
+// return).
 func Feasible(b *ssa.BasicBlock) []*ssa.BasicBlock {
 	if iff, ok := b.Instrs[len(b.Instrs)-1].(*ssa.If); ok {
+		if ex, ok := iff.Cond.(*ssa.Extract); ok && ex.Index == 1 {
+			if recv, ok := ex.Tuple.(*ssa.UnOp); ok && recv.Op == token.ARROW && NeverClosed(recv.X) {
+				return b.Succs[:1]
+			}
+		}
 		if v, known := ConstCond(iff.Cond); known {
 			if v {
 				return b.Succs[:1]
@@ -292,4 +299,31 @@ func Feasible(b *ssa.BasicBlock) []*ssa.BasicBlock {
 		}
 	}
 	return b.Succs
+}
+
+// NeverClosed reports whether the channel ch is one the standard library
+// never closes: the C of a time.Ticker or time.Timer, or what time.Tick or
+// time.After returned. A receive from it never reports closed.
+func NeverClosed(ch ssa.Value) bool {
+	switch ch := ch.(type) {
+	case *ssa.UnOp:
+		fa, ok := ch.X.(*ssa.FieldAddr)
+		if !ok || ch.Op != token.MUL {
+			return false
+		}
+		p, ok := fa.X.Type().Underlying().(*types.Pointer)
+		if !ok {
+			return false
+		}
+		n, ok := types.Unalias(p.Elem()).(*types.Named)
+		if !ok || n.Obj().Pkg() == nil || n.Obj().Pkg().Path() != "time" {
+			return false
+		}
+		st, ok := n.Underlying().(*types.Struct)
+		return ok && (n.Obj().Name() == "Ticker" || n.Obj().Name() == "Timer") && st.Field(fa.Field).Name() == "C"
+	case *ssa.Call:
+		name, _ := CalleeName(ch.Common())
+		return name == "time.Tick" || name == "time.After"
+	}
+	return false
 }

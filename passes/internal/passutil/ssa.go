@@ -106,16 +106,24 @@ func FuncObj(fn *ssa.Function) *types.Func {
 // call invokes, e.g. "(*os.File).Close", and its package path; both are
 // empty for dynamic calls and builtins.
 func CalleeName(c *ssa.CallCommon) (name, pkg string) {
-	var obj *types.Func
-	if c.IsInvoke() {
-		obj = c.Method
-	} else if fn := c.StaticCallee(); fn != nil {
-		obj = FuncObj(fn)
-	}
+	obj := Callee(c)
 	if obj == nil || obj.Pkg() == nil {
 		return "", ""
 	}
 	return obj.FullName(), obj.Pkg().Path()
+}
+
+// Callee returns the declared function or interface method a call invokes
+// (the generic one for an instantiation), or nil for dynamic calls,
+// closures and builtins.
+func Callee(c *ssa.CallCommon) *types.Func {
+	if c.IsInvoke() {
+		return c.Method
+	}
+	if fn := c.StaticCallee(); fn != nil {
+		return FuncObj(fn)
+	}
+	return nil
 }
 
 // VarargsCall reports whether store puts a value into the array built for
