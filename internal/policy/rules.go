@@ -164,8 +164,8 @@ const (
 
 // yield describes the findings a mode reports.
 type yield struct {
-	// reasons are the kinds of findings, each with its reasons; a static
-	// finding's reason is the name of an analyzer, so KindStatic has none.
+	// reasons are the kinds of findings, each with its reasons (a static
+	// finding's reason is the name of an analyzer).
 	reasons map[report.Kind][]report.Reason
 	// resources are the resources of the findings; nil: any.
 	resources []string
@@ -173,6 +173,11 @@ type yield struct {
 	// package they were found in.
 	tests, packages bool
 }
+
+// StaticReasons are the reasons of leakhound vet's findings: the names of
+// its analyzers (this package cannot import them: the tracker carries it;
+// internal/vetcmd's tests check the list against passes.Analyzers).
+var StaticReasons = []report.Reason{"unclosed", "rawfd", "finalizer", "goroutineleak", "ignore"}
 
 // yields lists what each mode reports. leakhound run's goroutine verdict
 // at exit is proven only (no still-running); the agent and inspect rank
@@ -189,7 +194,7 @@ var yields = map[Mode]yield{
 		report.KindResource:  {report.ReasonClosedByGC, report.ReasonOpenAtEnd, report.ReasonFDUsedAfterGC, report.ReasonHeldTooLong},
 		report.KindFinalizer: {report.ReasonBlocked, report.ReasonBacklog},
 	}},
-	ModeVet: {reasons: map[report.Kind][]report.Reason{report.KindStatic: nil}, packages: true},
+	ModeVet: {reasons: map[report.Kind][]report.Reason{report.KindStatic: StaticReasons}, packages: true},
 	ModeInspect: {reasons: map[report.Kind][]report.Reason{
 		report.KindGoroutine: {report.ReasonUnreachableWait, report.ReasonLongBlocked},
 	}, resources: []string{"goroutine"}},

@@ -2,10 +2,13 @@ package vetcmd_test
 
 import (
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/leakhound/leakhound/internal/policy"
 	"github.com/leakhound/leakhound/internal/testutil/srcedit"
+	"github.com/leakhound/leakhound/passes"
 )
 
 // statusLeak leaks a response body; TestVetIgnoreRules writes it into two
@@ -97,5 +100,24 @@ func TestVetIgnoreRules(t *testing.T) {
 	r = runIn(t, dir, bin, "vet", "./...")
 	if strings.Contains(r.stdout, "fresh/status.go") || !strings.Contains(r.stdout, "legacy/status.go") || !strings.Contains(r.stdout, "leaky.go:12:") {
 		t.Errorf("unclosed disabled for package fresh only: want legacy/status.go and leaky.go, not fresh/status.go\n%s%s", r.stdout, r.stderr)
+	}
+}
+
+// TestStaticReasonsAreTheAnalyzers checks that the reasons policy knows for
+// vet's findings are the names of the analyzers vet runs: a rule naming
+// one can be reported stale in vet, a rule naming none cannot match there.
+func TestStaticReasonsAreTheAnalyzers(t *testing.T) {
+	var names []string
+	for _, a := range passes.Analyzers {
+		names = append(names, a.Name)
+	}
+	var reasons []string
+	for _, r := range policy.StaticReasons {
+		reasons = append(reasons, string(r))
+	}
+	slices.Sort(names)
+	slices.Sort(reasons)
+	if !slices.Equal(names, reasons) {
+		t.Errorf("policy.StaticReasons = %v, want the analyzers' names %v", reasons, names)
 	}
 }
