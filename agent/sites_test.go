@@ -91,11 +91,13 @@ func leakCounted(t *testing.T, n int) {
 		leakedForever = n
 	})
 	waitFor(t, "the leaked goroutines to park", func() bool {
-		buf := make([]byte, 1<<20)
-		dump := string(buf[:runtime.Stack(buf, true)])
+		d, _, err := dumpGoroutines(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
 		parked := 0
-		for _, g := range strings.Split(dump, "\n\n") {
-			if strings.Contains(g, "[chan send") && strings.Contains(g, "leakCounted") {
+		for _, g := range d.Goroutines {
+			if g.State == "chan send" && strings.Contains(framesOf(g.Frames), "leakCounted") {
 				parked++
 			}
 		}
