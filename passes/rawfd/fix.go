@@ -103,18 +103,13 @@ func insertAfter(file *ast.File, v *types.Var, first, last token.Pos) (ast.Stmt,
 	path, _ := astutil.PathEnclosingInterval(file, last, last)
 	var stmt ast.Stmt
 	for i := 1; i < len(path); i++ {
-		var list []ast.Stmt
-		switch b := path[i].(type) {
-		case *ast.BlockStmt:
-			list = b.List
-		case *ast.CaseClause:
-			list = b.Body
-		case *ast.CommClause:
-			list = b.Body
+		switch path[i].(type) {
 		case *ast.FuncLit, *ast.FuncDecl:
 			i = len(path) // the file variable is not declared outside the function
 			continue
-		default:
+		}
+		list, ok := passutil.StmtList(path[i])
+		if !ok {
 			continue
 		}
 		if !v.Parent().Contains(path[i].Pos()) && v.Parent() != types.Universe {

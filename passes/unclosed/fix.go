@@ -113,15 +113,7 @@ func enclosingBody(path []ast.Node) (body *ast.BlockStmt, inLoop bool) {
 
 // nextStmt returns the statement after stmt in the statement list of parent.
 func nextStmt(parent ast.Node, stmt ast.Stmt) ast.Stmt {
-	var list []ast.Stmt
-	switch p := parent.(type) {
-	case *ast.BlockStmt:
-		list = p.List
-	case *ast.CaseClause:
-		list = p.Body
-	case *ast.CommClause:
-		list = p.Body
-	}
+	list, _ := passutil.StmtList(parent)
 	i := slices.Index(list, stmt)
 	if i < 0 || i+1 >= len(list) {
 		return nil

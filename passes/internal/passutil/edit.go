@@ -47,3 +47,18 @@ func FileOf(pass *analysis.Pass, pos token.Pos) *ast.File {
 	}
 	return nil
 }
+
+// StmtList returns the statements of n when n holds a statement list: a
+// block, or a case or comm clause of a switch or select; ok is false for
+// any other node.
+func StmtList(n ast.Node) (list []ast.Stmt, ok bool) {
+	switch n := n.(type) {
+	case *ast.BlockStmt:
+		return n.List, true
+	case *ast.CaseClause:
+		return n.Body, true
+	case *ast.CommClause:
+		return n.Body, true
+	}
+	return nil, false
+}
