@@ -86,9 +86,16 @@ func (s *Settings) Apply(fs []report.Finding) []report.Finding {
 }
 
 // PrintApplied prints on w what the ignore rules did over every
-// [Settings.Apply]: how many findings they ignored, and each stale rule.
+// [Settings.Apply]: how many findings they ignored, and each rule that
+// ignored none although it could match in s.Mode (a stale rule), with its
+// line.
 func (s *Settings) PrintApplied(w io.Writer) {
-	s.Config.PrintApplied(w, s.Mode, s.hits, s.ignored)
+	if s.ignored > 0 {
+		fmt.Fprintf(w, "leakhound: %d finding(s) ignored by the rules of %s\n", s.ignored, s.Config.Path)
+	}
+	for _, r := range policy.Stale(s.Config.Ignore, s.hits, s.Mode) {
+		fmt.Fprintf(w, "leakhound: %s: stale ignore rule: it matched nothing in this run (%q): remove it, or run the packages it is for\n", r.Where, r.Reason)
+	}
 }
 
 // Finish prints on stderr the summary of the known findings of r and the
@@ -96,18 +103,4 @@ func (s *Settings) PrintApplied(w io.Writer) {
 // -write-baseline ("-": stdout); see [baseline.Flags.Finish].
 func (s *Settings) Finish(r *report.Report, stdout, stderr io.Writer) error {
 	return s.Baseline.Finish(s.Base, r, stdout, stderr)
-}
-
-// PrintApplied prints on w what the ignore rules of c did in a run of mode
-// m: how many findings they ignored, and each rule that ignored none
-// although it could match in m (a stale rule), with its line. hits counts
-// the findings each rule of c.Ignore ignored, in order
-// ([policy.Policy.Apply]); nil when no policy applied.
-func (c *Config) PrintApplied(w io.Writer, m policy.Mode, hits []int, ignored int) {
-	if ignored > 0 {
-		fmt.Fprintf(w, "leakhound: %d finding(s) ignored by the rules of %s\n", ignored, c.Path)
-	}
-	for _, r := range policy.Stale(c.Ignore, hits, m) {
-		fmt.Fprintf(w, "leakhound: %s: stale ignore rule: it matched nothing in this run (%q): remove it, or run the packages it is for\n", r.Where, r.Reason)
-	}
 }

@@ -137,16 +137,15 @@ func Find(dir string) (string, error) {
 // [configfile.Decode] reads: the same keys, checks and messages in either
 // format.
 func Read(path string) (*Config, error) {
+	if strings.HasSuffix(path, ".json") {
+		c, err := configfile.ReadJSON(path)
+		return (*Config)(c), err
+	}
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read the leakhound configuration: %w", err)
 	}
-	var doc *configfile.Node
-	if strings.HasSuffix(path, ".json") {
-		doc, err = configfile.ParseJSON(path, data)
-	} else {
-		doc, err = parseYAML(path, data)
-	}
+	doc, err := parseYAML(path, data)
 	if err != nil {
 		return nil, err
 	}
