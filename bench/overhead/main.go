@@ -18,6 +18,12 @@
 // which separates the cost of the patched standard library from that of
 // the tracker.
 //
+// Each build runs in -procs processes at once, and a round's time of a
+// build is the median of its processes' measurements: a process keeps
+// for its whole life a speed of its own (two processes of one binary
+// differ by up to 10% on HTTP/2 round trips, round after round), which more
+// rounds of the same process cannot average out.
+//
 // On Go 1.26 the plain build gets the GOEXPERIMENT leakhound run turns on
 // (goroutineleakprofile), so that the ratios measure the instrumentation
 // alone.
@@ -61,16 +67,17 @@ func main() {
 	root := flag.String("root", "..", "leakhound's source directory")
 	base := flag.String("base", "", "also measure the leakhound of this source `directory` (a checkout of an earlier commit)")
 	untracked := flag.Bool("untracked", false, "also measure the instrumented workload with the tracker left out")
+	procs := flag.Int("procs", 3, "processes of each build, run at once")
 	flag.Parse()
-	if *d <= 0 || *d > 10*time.Second || *rounds < 1 || *rounds > 50 || *files < 1 || *files > 10000 {
-		log.Fatal("bad flags: need 0 < -d <= 10s, 1 <= -rounds <= 50, 1 <= -files <= 10000")
+	if *d <= 0 || *d > 10*time.Second || *rounds < 1 || *rounds > 50 || *files < 1 || *files > 10000 || *procs < 1 || *procs > 9 {
+		log.Fatal("bad flags: need 0 < -d <= 10s, 1 <= -rounds <= 50, 1 <= -files <= 10000, 1 <= -procs <= 9")
 	}
-	if err := run(*d, *rounds, *files, *root, *base, *untracked); err != nil {
+	if err := run(*d, *rounds, *files, *procs, *root, *base, *untracked); err != nil {
 		log.Fatal(err)
 	}
 }
 
-func run(d time.Duration, rounds, files int, root, base string, untracked bool) error {
+func run(d time.Duration, rounds, files, procs int, root, base string, untracked bool) error {
 	tmp, err := os.MkdirTemp("", "leakhound-overhead-")
 	if err != nil {
 		return err
@@ -84,17 +91,17 @@ func run(d time.Duration, rounds, files int, root, base string, untracked bool) 
 	if err := gobuild.Build(".", plainBin, "./overhead/workload"); err != nil {
 		return err
 	}
-	plain, err := start("plain", exec.Command(plainBin), false)
+	plain, err := startBuild("plain", procs, func() *exec.Cmd { return exec.Command(plainBin) }, false)
 	if err != nil {
 		return err
 	}
 	defer plain.stop()
-	inst, err := start("instrumented", exec.Command(leakhound, "run", "./overhead/workload"), true)
+	inst, err := startBuild("instrumented", procs, func() *exec.Cmd { return exec.Command(leakhound, "run", "./overhead/workload") }, true)
 	if err != nil {
 		return err
 	}
 	defer inst.stop()
-	workers := []*worker{plain, inst}
+	workers := []*build{plain, inst}
 	if base != "" {
 		baseBin := filepath.Join(tmp, "leakhound-base")
 		if err := gobuild.Build(base, baseBin, "./cmd/leakhound"); err != nil {
@@ -104,9 +111,11 @@ func run(d time.Duration, rounds, files int, root, base string, untracked bool) 
 		// (a tracker and a runtime from two trees may not fit). The
 		// instrumented GOROOTs of both share the cache: it is keyed by the
 		// patches and the tracker's sources.
-		cmd := exec.Command(baseBin, "run", "./overhead/workload")
-		cmd.Dir = filepath.Join(base, "bench")
-		w, err := start("base", cmd, true)
+		w, err := startBuild("base", procs, func() *exec.Cmd {
+			cmd := exec.Command(baseBin, "run", "./overhead/workload")
+			cmd.Dir = filepath.Join(base, "bench")
+			return cmd
+		}, true)
 		if err != nil {
 			return err
 		}
@@ -114,22 +123,26 @@ func run(d time.Duration, rounds, files int, root, base string, untracked bool) 
 		workers = append(workers, w)
 	}
 	if untracked {
-		cmd := exec.Command(leakhound, "run", "./overhead/workload")
-		cmd.Env = append(os.Environ(), "LEAKHOUND_TRACKER=off")
-		w, err := start("untracked", cmd, true)
+		w, err := startBuild("untracked", procs, func() *exec.Cmd {
+			cmd := exec.Command(leakhound, "run", "./overhead/workload")
+			cmd.Env = append(os.Environ(), "LEAKHOUND_TRACKER=off")
+			return cmd
+		}, true)
 		if err != nil {
 			return err
 		}
 		defer w.stop()
 		workers = append(workers, w)
 	}
-	fmt.Printf("%s, %d rounds of %s per operation and build\n\n", inst.hello.Go, rounds, d)
+	fmt.Printf("%s, %d rounds of %s per operation and build, %d processes per build\n\n", inst.procs[0].hello.Go, rounds, d, procs)
 
 	arg := d.String()
 	for _, op := range ops { // warm up all
-		for _, w := range workers {
-			if _, err := w.ask(op.name + " " + arg); err != nil {
-				return err
+		for _, b := range workers {
+			for _, w := range b.procs {
+				if _, err := w.ask(op.name + " " + arg); err != nil {
+					return err
+				}
 			}
 		}
 	}
@@ -146,17 +159,13 @@ func run(d time.Duration, rounds, files int, root, base string, untracked bool) 
 			// Each round starts with the next worker, so that none is
 			// always timed first.
 			for j := range workers {
-				w := workers[(i+j)%len(workers)]
-				r, err := w.ask(op.name + " " + arg)
-				if err != nil {
+				if err := workers[(i+j)%len(workers)].measure(op.name + " " + arg); err != nil {
 					return err
 				}
-				w.wall, w.cpu, w.bytes = append(w.wall, r.NsPerOp), append(w.cpu, r.CPUNsPerOp), r.BytesPerOp
-				w.syscalls, w.goroutines = r.SyscallsPerOp, r.GoroutinesPerOp
 			}
 		}
-		row(op.desc, "wall", workers, func(w *worker) []float64 { return w.wall }, op.goal)
-		row("", "cpu", workers, func(w *worker) []float64 { return w.cpu }, op.goal)
+		row(op.desc, "wall", workers, func(b *build) []float64 { return b.wall }, op.goal)
+		row("", "cpu", workers, func(b *build) []float64 { return b.cpu }, op.goal)
 		fmt.Printf("%-34s %-4s %8.0f B", "", "heap", plain.bytes)
 		for _, w := range workers[1:] {
 			fmt.Printf(" %10.0f B %7s", w.bytes, "")
@@ -172,12 +181,12 @@ func run(d time.Duration, rounds, files int, root, base string, untracked bool) 
 	}
 	var p, in []float64
 	for range rounds {
-		for _, w := range []*worker{plain, inst} {
+		for _, w := range []*worker{plain.procs[0], inst.procs[0]} {
 			r, err := w.ask(fmt.Sprintf("mem %d", files))
 			if err != nil {
 				return err
 			}
-			if w == plain {
+			if w == plain.procs[0] {
 				p = append(p, r.BytesPerOp)
 			} else {
 				in = append(in, r.BytesPerOp)
@@ -199,7 +208,7 @@ func run(d time.Duration, rounds, files int, root, base string, untracked bool) 
 // of the rounds, each taken between measurements made one after the
 // other: the load of the machine, which drifts, disturbs it less than the
 // ratio of the medians.
-func row(desc, what string, workers []*worker, times func(*worker) []float64, goal float64) {
+func row(desc, what string, workers []*build, times func(*build) []float64, goal float64) {
 	plain := times(workers[0])
 	fmt.Printf("%-34s %-4s %8.0fns", desc, what, median(plain))
 	var verdict string
@@ -220,14 +229,67 @@ func row(desc, what string, workers []*worker, times func(*worker) []float64, go
 	fmt.Printf(" %4.2fx %s\n", goal, verdict)
 }
 
-// work formats the system calls and goroutines of one operation of w's
+// work formats the system calls and goroutines of one operation of b's
 // last measurement: "6.0rw 4.0go" is 6 read and write system calls and 4
 // goroutines started.
-func work(w *worker) string {
-	return fmt.Sprintf("%.1frw %.1fgo", w.syscalls, w.goroutines)
+func work(b *build) string {
+	return fmt.Sprintf("%.1frw %.1fgo", b.syscalls, b.goroutines)
 }
 
-// worker is a running workload.
+// build is one build of the workload, running in one or more processes.
+type build struct {
+	name  string
+	procs []*worker
+	// The measurements of the operation being timed, one per round: the
+	// median of the processes'.
+	wall, cpu []float64
+	bytes     float64
+	// syscalls and goroutines count the read and write system calls and
+	// the goroutines started per operation in the last measurement.
+	syscalls, goroutines float64
+}
+
+// startBuild starts n processes of one build, each with a command of its
+// own from cmd.
+func startBuild(name string, n int, cmd func() *exec.Cmd, instrumented bool) (*build, error) {
+	b := &build{name: name}
+	for i := range n {
+		w, err := start(fmt.Sprintf("%s #%d", name, i+1), cmd(), instrumented)
+		if err != nil {
+			b.stop()
+			return nil, err
+		}
+		b.procs = append(b.procs, w)
+	}
+	return b, nil
+}
+
+// measure asks each process of b, one after the other, to time command,
+// and records the round's medians.
+func (b *build) measure(command string) error {
+	var wall, cpu []float64
+	for _, w := range b.procs {
+		r, err := w.ask(command)
+		if err != nil {
+			return err
+		}
+		wall, cpu = append(wall, r.NsPerOp), append(cpu, r.CPUNsPerOp)
+		b.bytes, b.syscalls, b.goroutines = r.BytesPerOp, r.SyscallsPerOp, r.GoroutinesPerOp
+	}
+	b.wall, b.cpu = append(b.wall, median(wall)), append(b.cpu, median(cpu))
+	return nil
+}
+
+// stop ends b's processes.
+func (b *build) stop() error {
+	var errs []error
+	for _, w := range b.procs {
+		errs = append(errs, w.stop())
+	}
+	return errors.Join(errs...)
+}
+
+// worker is one running process of a build.
 type worker struct {
 	name   string
 	cmd    *exec.Cmd
@@ -236,12 +298,6 @@ type worker struct {
 	stderr strings.Builder
 	hello  result
 	done   bool
-	// The measurements of the operation being timed.
-	wall, cpu []float64
-	bytes     float64
-	// syscalls and goroutines count the read and write system calls and
-	// the goroutines started per operation in the last measurement.
-	syscalls, goroutines float64
 }
 
 // result is the workload's answer (see workload.Result).
