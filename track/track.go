@@ -210,8 +210,16 @@ func watchSignals() {
 		}
 	}
 	c := make(chan os.Signal, 1)
-	signal.Notify(c, sigs...)
-	background(func() { relaySignals(c) })
+	notified := make(chan struct{})
+	// Notified on the relay's goroutine, so that the goroutines os/signal
+	// starts are background ones too; waited for, so that no signal is
+	// missed once the program runs.
+	background(func() {
+		signal.Notify(c, sigs...)
+		close(notified)
+		relaySignals(c)
+	})
+	<-notified
 }
 
 // relaySignals is the goroutine of watchSignals.

@@ -32,7 +32,7 @@ import (
 
 // Version identifies the instrumentation this package generates. It is part
 // of the cache key; change it whenever a patch or an added file changes.
-const Version = "11"
+const Version = "12"
 
 //go:embed stdfiles/*.go.txt
 var stdFiles embed.FS
@@ -78,14 +78,19 @@ var stdPatches = []pkgPatch{
 	{
 		dir:      "runtime",
 		added:    "runtime.go.txt",
-		requires: []string{"getg", "getfp", "callers", "fpTracebackPCs", "tracefpunwindoff", "(*m).hasCgoOnStack", "forEachGRace", "readgstatus", "isSystemGoroutine", "g.goid", "g.m", "m.curg"},
+		requires: []string{"getg", "getfp", "callers", "fpTracebackPCs", "tracefpunwindoff", "(*m).hasCgoOnStack", "forEachGRace", "readgstatus", "isSystemGoroutine", "g.goid", "g.m", "m.curg", "p.scannedStackSize", "p.scannedStacks"},
 		files: map[string][]edit{
-			"runtime2.go": {structFields{typ: "g", fields: "leakhoundOwner uint64; leakhoundCreated [leakhoundCreatedLen]uintptr"}},
+			"runtime2.go": {structFields{typ: "g", fields: "leakhoundOwner uint64; leakhoundCreated [leakhoundCreatedLen]uintptr; leakhoundHidden bool"}},
 			"proc.go": {
-				afterStmt{fn: "newproc1", stmt: "newg.parentGoid = callergp.goid", insert: "newg.leakhoundOwner = callergp.leakhoundOwner; newg.leakhoundCreated = [leakhoundCreatedLen]uintptr{}"},
+				afterStmt{fn: "newproc1", stmt: "newg.parentGoid = callergp.goid", insert: "newg.leakhoundOwner = callergp.leakhoundOwner; newg.leakhoundCreated = [leakhoundCreatedLen]uintptr{}; newg.leakhoundHidden = callergp.leakhoundHidden"},
 				afterStmt{fn: "newproc", stmt: "pc := sys.GetCallerPC()", insert: "leakhoundPCs := leakhoundCapture(gp)"},
 				afterStmt{fn: "newproc", stmt: "newg := newproc1(fn, gp, pc, false, waitReasonZero)", insert: "newg.leakhoundCreated = leakhoundPCs"},
 			},
+			// The tracker's goroutines stay out of the average stack use
+			// from which the runtime sizes new goroutines' stacks: a few
+			// parked goroutines with small stacks would shrink the stacks
+			// a small program's goroutines start with, and its speed.
+			"mgcmark.go": {afterStmt{fn: "scanstack", stmt: "p.scannedStacks++", insert: "leakhoundUncountStack(gp, p, scannedSize)"}},
 		},
 	},
 	{

@@ -134,7 +134,7 @@ func (e afterStmt) apply(fset *token.FileSet, file *ast.File, src []byte) ([]cha
 			return true
 		}
 		switch st.(type) {
-		case *ast.AssignStmt, *ast.ExprStmt, *ast.DeclStmt:
+		case *ast.AssignStmt, *ast.ExprStmt, *ast.DeclStmt, *ast.IncDecStmt:
 			if strings.Join(strings.Fields(text(fset, src, st)), " ") == want {
 				found = append(found, st)
 			}

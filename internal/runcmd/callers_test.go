@@ -12,11 +12,11 @@ import (
 // under leakhound test, where the runtime is instrumented: the frame-pointer
 // walk must see the frames runtime.Callers sees.
 func TestTrackUnderLeakhound(t *testing.T) {
-	code, out, rep := runLeakhound(t, moduleRoot(t), "test", "./track", "--", "-count=1", "-v", "-run", "^(TestCallerPCs|TestInstrumented)$")
+	code, out, rep := runLeakhound(t, moduleRoot(t), "test", "./track", "--", "-count=1", "-v", "-run", "^(TestCallerPCs|TestInstrumented|TestBackgroundStacksUncounted)$")
 	if code != 0 || len(rep.Findings) != 0 {
 		t.Fatalf("exit status %d, findings %q; want 0 and none\n%s", code, describeAll(rep), out)
 	}
-	for _, want := range []string{"--- PASS: TestCallerPCs", "--- PASS: TestInstrumented"} {
+	for _, want := range []string{"--- PASS: TestCallerPCs", "--- PASS: TestInstrumented", "--- PASS: TestBackgroundStacksUncounted"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q (did the test skip?):\n%s", want, out)
 		}

@@ -52,14 +52,15 @@ type stdSkip struct {
 }
 
 // stdFocused are instrumented packages whose own tests run only in part,
-// with the -run pattern and the reason given. The runtime gains one function
-// (the tracker's stack capture) that nothing in it calls; its whole -short
-// suite takes minutes per run, so its tests of stacks, callers and
+// with the -run pattern and the reason given. The runtime gains the
+// tracker's stack capture at go statements, two fields per goroutine and the
+// hidden goroutines' stacks left out of the starting stack size; its whole
+// -short suite takes minutes per run, so its tests of stacks, callers and
 // frame-pointer unwinding stand for it.
 var stdFocused = map[string]struct{ run, reason string }{
 	"runtime": {
 		run:    "^(TestCallers|TestFPUnwind|TestStack|TestTraceback)",
-		reason: "the only addition is a stack-capture function nothing in the runtime calls; the whole suite takes minutes",
+		reason: "the additions are about stacks (capture at go statements, starting size); the whole suite takes minutes",
 	},
 }
 
