@@ -10,13 +10,12 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
-	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/leakhound/leakhound/internal/stack"
+	"github.com/leakhound/leakhound/internal/testutil/stacktest"
 )
 
 // wholeDumpSample is how Decode read a dump before it streamed: the whole
@@ -34,50 +33,13 @@ func wholeDumpSample(t *testing.T, data []byte) *Sample {
 	return s
 }
 
-// blockedDump returns a dump of this test process with n goroutines
-// blocked at three sites.
-func blockedDump(t *testing.T, n int) []byte {
-	t.Helper()
-	stop := make(chan struct{})
-	var started, done sync.WaitGroup
-	for i := range n {
-		started.Add(1)
-		done.Add(1)
-		go func() {
-			defer done.Done()
-			started.Done()
-			switch i % 3 {
-			case 0:
-				<-stop
-			case 1:
-				select {
-				case <-stop:
-				case <-t.Context().Done():
-				}
-			default:
-				var wg sync.WaitGroup
-				wg.Add(1)
-				go func() { <-stop; wg.Done() }()
-				wg.Wait()
-			}
-		}()
-	}
-	started.Wait()
-	time.Sleep(10 * time.Millisecond) // let the third kind reach wg.Wait
-	buf := make([]byte, 8<<20)
-	buf = buf[:runtime.Stack(buf, true)]
-	close(stop)
-	done.Wait()
-	return buf
-}
-
 // TestDecodeMatchesWholeDump checks that the streaming decoder finds the
 // same sites, counts, examples and findings as parsing the whole dump did,
 // on every dump fixture and on a dump of this process.
 func TestDecodeMatchesWholeDump(t *testing.T) {
 	files, _ := filepath.Glob(filepath.Join("..", "stack", "testdata", "go1.*", "*.txt"))
 	more, _ := filepath.Glob(filepath.Join("testdata", "*debug2.txt"))
-	inputs := map[string][]byte{"runtime.Stack of this test": blockedDump(t, 600)}
+	inputs := map[string][]byte{"runtime.Stack of this test": stacktest.BlockedDump(600)}
 	for _, f := range append(files, more...) {
 		data, err := os.ReadFile(f)
 		if err != nil {
@@ -126,7 +88,7 @@ func TestDecodeMatchesWholeDump(t *testing.T) {
 // goroutines before the cut are counted, never more than the whole dump
 // has at any site, and the sample says truncated.
 func TestDecodeTruncatedDump(t *testing.T) {
-	data := blockedDump(t, 300)
+	data := stacktest.BlockedDump(300)
 	whole, err := Decode(data)
 	if err != nil || whole.Truncated {
 		t.Fatalf("whole dump: %v, truncated %v", err, whole.Truncated)
