@@ -35,7 +35,16 @@
 // It prints a Markdown table of the times, per round over all modules, and
 // the ratios leakhound/peers over all rounds and as the median of the rounds.
 //
-// Both subcommands build leakhound from this checkout unless -leakhound
+//	cd bench && go run ./vet fixes
+//
+// applies leakhound vet -fix to a copy of each module (the same packages as
+// above, their test files included unless -tests=false) and, in each module where fixes were applied, checks that the
+// packages holding changed files still pass go vet (which builds them), and
+// that go test -short passes on each after the fixes where it passed
+// before. It prints one row per changed package and fails when a fix broke
+// one. Copied modules may download test dependencies the corpus lacks.
+//
+// The subcommands build leakhound from this checkout unless -leakhound
 // names a binary. The first run downloads the corpus from the module proxy.
 package main
 
@@ -57,7 +66,7 @@ func main() {
 	log.SetFlags(0)
 	log.SetPrefix("vet: ")
 	if len(os.Args) < 2 {
-		log.Fatal("usage: vet findings|ratio [flags]: see go doc ./vet")
+		log.Fatal("usage: vet findings|ratio|fixes [flags]: see go doc ./vet")
 	}
 	var err error
 	switch os.Args[1] {
@@ -65,8 +74,10 @@ func main() {
 		err = findingsMain(os.Args[2:])
 	case "ratio":
 		err = ratioMain(os.Args[2:])
+	case "fixes":
+		err = fixesMain(os.Args[2:])
 	default:
-		err = fmt.Errorf("unknown subcommand %q: use findings or ratio", os.Args[1])
+		err = fmt.Errorf("unknown subcommand %q: use findings, ratio or fixes", os.Args[1])
 	}
 	if err != nil {
 		log.Fatal(err)
