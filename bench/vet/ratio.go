@@ -85,10 +85,11 @@ func abba(round int, first, second func() error) error {
 // inProcess loads each module's packages once and times leakhound's
 // analyzers and the peers' on them with the same driver (checker.Analyze),
 // alternating, for the given number of rounds. Loading is not timed: it is
-// the same for both. With a profile file name, the comparison is
+// the same for both. tests loads the packages' test files too. With a
+// profile file name, the comparison is
 // CPU-profiled into it (go tool pprof -focus=leakhound/passes shows
 // leakhound's analyzers).
-func inProcess(corpus string, mods []module, rounds int, profile string) (*measurement, error) {
+func inProcess(corpus string, mods []module, rounds int, tests bool, profile string) (*measurement, error) {
 	m := newMeasurement("same driver, in process (analysis only)", rounds)
 	m.leakhoundByAnalyzer = map[string]int{}
 	if profile != "" {
@@ -103,7 +104,7 @@ func inProcess(corpus string, mods []module, rounds int, profile string) (*measu
 		defer pprof.StopCPUProfile()
 	}
 	for _, mod := range mods {
-		cfg := &packages.Config{Mode: packages.LoadAllSyntax | packages.NeedModule, Dir: corpus}
+		cfg := &packages.Config{Mode: packages.LoadAllSyntax | packages.NeedModule, Dir: corpus, Tests: tests}
 		pkgs, err := packages.Load(cfg, mod.Packages...)
 		if err != nil {
 			return nil, fmt.Errorf("load %s: %w", mod.Path, err)
