@@ -193,6 +193,11 @@ func ratioMain(args []string) error {
 		return err
 	}
 	defer cleanup()
+	if *tests {
+		if mods, err = withLoadableTests(c.corpus, mods); err != nil {
+			return err
+		}
+	}
 	peersBin, err := build(tmp, "peers", "github.com/leakhound/leakhound/bench/vet/peers")
 	if err != nil {
 		return err

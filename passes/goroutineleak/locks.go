@@ -248,17 +248,47 @@ func (c *checker) locks(fn *ssa.Function) *lockSummary {
 	return s
 }
 
-// usesLocks reports whether fn calls a lock method or a function of the
-// package, cheaply ruling out the rest.
+// usesLocks reports whether fn, or a function of the package it calls,
+// directly or not, takes or releases a lock: only then can walking its
+// paths find anything. Most functions that call others of the package lock
+// nothing, and walking their paths is the analyzer's costliest step.
 func (c *checker) usesLocks(fn *ssa.Function) bool {
-	for _, b := range fn.Blocks {
-		for _, instr := range b.Instrs {
-			if ci, ok := instr.(ssa.CallInstruction); ok {
-				if _, _, _, ok := lockOf(ci.Common()); ok || c.flow.local(ci.Common()) != nil {
+	if free, ok := c.lockFree[fn]; ok {
+		return !free
+	}
+	// Depth-first over the functions fn reaches. When none of them locks,
+	// none of them reaches one that does: all are lock-free.
+	seen := map[*ssa.Function]bool{fn: true}
+	stack := []*ssa.Function{fn}
+	for len(stack) > 0 {
+		f := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if free, ok := c.lockFree[f]; ok {
+			if !free {
+				c.lockFree[fn] = false
+				return true
+			}
+			continue
+		}
+		for _, b := range f.Blocks {
+			for _, instr := range b.Instrs {
+				ci, ok := instr.(ssa.CallInstruction)
+				if !ok {
+					continue
+				}
+				if _, _, _, ok := lockOf(ci.Common()); ok {
+					c.lockFree[fn] = false
 					return true
+				}
+				if callee := c.flow.local(ci.Common()); callee != nil && !seen[callee] {
+					seen[callee] = true
+					stack = append(stack, callee)
 				}
 			}
 		}
+	}
+	for f := range seen {
+		c.lockFree[f] = true
 	}
 	return false
 }
