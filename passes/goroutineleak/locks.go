@@ -349,9 +349,8 @@ func rootedInParams(fn *ssa.Function, k lockKey) bool {
 
 // lockStep runs the block of st and returns the states after it; ret is set
 // (with the state at the return) when the block returns, ok is false when
-// the path ends.
+// the path ends. It consumes st: its maps become those of a state after it.
 func (c *checker) lockStep(fn *ssa.Function, s *lockSummary, st lockState, takes map[lockKey]bool) (next []lockState, ret, ok bool) {
-	st = st.clone()
 	for _, instr := range st.b.Instrs {
 		switch i := instr.(type) {
 		case *ssa.Call:
@@ -376,24 +375,38 @@ func (c *checker) lockStep(fn *ssa.Function, s *lockSummary, st lockState, takes
 		// Paths that test the same condition twice take the same branch.
 		cond, neg := unwrapNot(iff.Cond)
 		key := condKey(cond)
+		var succs []*ssa.BasicBlock
+		var outcomes []bool
 		for i, succ := range st.b.Succs {
 			holds := (i == 0) != neg
 			if t, known := st.conds[key]; known && t != holds {
 				continue
 			}
-			n := st.clone()
-			n.b = succ
-			n.conds[key] = holds
-			next = append(next, n)
+			succs = append(succs, succ)
+			outcomes = append(outcomes, holds)
+		}
+		next = successors(st, succs)
+		for i := range next {
+			next[i].conds[key] = outcomes[i]
 		}
 		return next, false, true
 	}
-	for _, succ := range passutil.Feasible(st.b) {
-		n := st.clone()
+	return successors(st, passutil.Feasible(st.b)), false, true
+}
+
+// successors returns the states of st at the start of each of succs: the
+// last one is st itself, the others copies.
+func successors(st lockState, succs []*ssa.BasicBlock) []lockState {
+	next := make([]lockState, len(succs))
+	for i, succ := range succs {
+		n := st
+		if i < len(succs)-1 {
+			n = st.clone()
+		}
 		n.b = succ
-		next = append(next, n)
+		next[i] = n
 	}
-	return next, false, true
+	return next
 }
 
 // condKey returns what identifies the value of a condition: the condition,
