@@ -170,7 +170,8 @@ func (s lockState) clone() lockState {
 }
 
 // signature identifies a state for deduplication among the states of one
-// walk, whose values ids numbers.
+// walk, whose values ids numbers: states with the same signature lead to
+// the same results but for the position a message gives for a held lock.
 func (s lockState) signature(ids valueIDs) string {
 	type held struct {
 		id   int
@@ -208,11 +209,73 @@ func (s lockState) signature(ids valueIDs) string {
 		b = append(b, ' ')
 	}
 	b = append(b, '|')
-	b = strconv.AppendInt(b, int64(len(s.deferred)), 10)
-	b = append(b, ' ')
-	b = strconv.AppendInt(b, int64(len(s.released)), 10)
+	b = appendKeys(b, s.deferred, ids)
+	b = append(b, '|')
+	b = appendKeys(b, s.released, ids)
 	b = strconv.AppendBool(b, s.unknown)
 	return string(b)
+}
+
+// appendKeys appends the locks of set to b, sorted, as numbered by ids.
+func appendKeys(b []byte, set map[lockKey]bool, ids valueIDs) []byte {
+	type key struct {
+		id   int
+		path string
+	}
+	ks := make([]key, 0, len(set))
+	for k := range set {
+		ks = append(ks, key{ids.of(k.base), k.path})
+	}
+	slices.SortFunc(ks, func(a, b key) int { return cmp.Or(cmp.Compare(a.id, b.id), strings.Compare(a.path, b.path)) })
+	for _, k := range ks {
+		b = strconv.AppendInt(b, int64(k.id), 10)
+		b = append(b, '/')
+		b = append(b, k.path...)
+		b = append(b, ' ')
+	}
+	return b
+}
+
+// testedAgain returns the keys (see condKey) of the conditions that a path
+// of fn may test more than once: those of two branches, or of a branch in
+// a loop. The outcome of another condition never decides a later branch.
+func testedAgain(fn *ssa.Function) map[any]bool {
+	count := map[any]int{}
+	for _, b := range fn.Blocks {
+		if iff, ok := b.Instrs[len(b.Instrs)-1].(*ssa.If); ok {
+			cond, _ := unwrapNot(iff.Cond)
+			key := condKey(cond)
+			count[key]++
+			if inLoop(b) {
+				count[key]++
+			}
+		}
+	}
+	tested := map[any]bool{}
+	for k, n := range count {
+		if n > 1 {
+			tested[k] = true
+		}
+	}
+	return tested
+}
+
+// inLoop reports whether a path from b leads back to b.
+func inLoop(b *ssa.BasicBlock) bool {
+	seen := map[*ssa.BasicBlock]bool{}
+	stack := slices.Clone(b.Succs)
+	for len(stack) > 0 {
+		x := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if x == b {
+			return true
+		}
+		if !seen[x] {
+			seen[x] = true
+			stack = append(stack, x.Succs...)
+		}
+	}
+	return false
 }
 
 // valueIDs numbers the values (and other comparable keys) of lock states,
@@ -299,6 +362,7 @@ func (c *checker) walkLocks(fn *ssa.Function, s *lockSummary) {
 	ids := valueIDs{}
 	takes := map[lockKey]bool{}
 	var holds map[lockKey]bool // on every return so far
+	tested := testedAgain(fn)
 	work := []lockState{{b: fn.Blocks[0], held: map[lockKey]heldLock{}, deferred: map[lockKey]bool{},
 		released: map[lockKey]bool{}, conds: map[any]bool{}}}
 	for len(work) > 0 && len(seen) < maxLockStates {
@@ -309,7 +373,7 @@ func (c *checker) walkLocks(fn *ssa.Function, s *lockSummary) {
 			continue
 		}
 		seen[sig] = true
-		next, ret, ok := c.lockStep(fn, s, st, takes)
+		next, ret, ok := c.lockStep(fn, s, st, takes, tested)
 		if !ok {
 			continue
 		}
@@ -350,7 +414,9 @@ func rootedInParams(fn *ssa.Function, k lockKey) bool {
 // lockStep runs the block of st and returns the states after it; ret is set
 // (with the state at the return) when the block returns, ok is false when
 // the path ends. It consumes st: its maps become those of a state after it.
-func (c *checker) lockStep(fn *ssa.Function, s *lockSummary, st lockState, takes map[lockKey]bool) (next []lockState, ret, ok bool) {
+// The state remembers the outcome of the conditions in tested only: no
+// path tests another one twice.
+func (c *checker) lockStep(fn *ssa.Function, s *lockSummary, st lockState, takes map[lockKey]bool, tested map[any]bool) (next []lockState, ret, ok bool) {
 	for _, instr := range st.b.Instrs {
 		switch i := instr.(type) {
 		case *ssa.Call:
@@ -386,8 +452,10 @@ func (c *checker) lockStep(fn *ssa.Function, s *lockSummary, st lockState, takes
 			outcomes = append(outcomes, holds)
 		}
 		next = successors(st, succs)
-		for i := range next {
-			next[i].conds[key] = outcomes[i]
+		if tested[key] {
+			for i := range next {
+				next[i].conds[key] = outcomes[i]
+			}
 		}
 		return next, false, true
 	}
