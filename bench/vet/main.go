@@ -241,7 +241,7 @@ func ratioMain(args []string) error {
 // cached results.
 func goVet(tmp, corpus string, mods []module, rounds int, leakhound, peers string) (*measurement, error) {
 	for _, mod := range mods {
-		if _, err := timeCommand(corpus, append([]string{"go", "vet", "-vettool=" + peers}, mod.Packages...)); err != nil {
+		if _, _, err := timeCommand(corpus, append([]string{"go", "vet", "-vettool=" + peers}, mod.Packages...)); err != nil {
 			return nil, fmt.Errorf("warm up: %w", err)
 		}
 	}
