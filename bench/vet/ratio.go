@@ -38,7 +38,7 @@ type measurement struct {
 	perRound            [][2]time.Duration // leakhound and peers per round, over all modules
 	leakhoundCPU        time.Duration      // user + system time of the commands and their children
 	peersCPU            time.Duration
-	leakhoundN, peersN  int                // diagnostics (in process only)
+	leakhoundN, peersN  int // diagnostics (in process only)
 	leakhoundByAnalyzer map[string]int
 }
 
