@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -105,4 +106,62 @@ func listPackages(dir string, m *module) error {
 func firstLine(s string) string {
 	line, _, _ := strings.Cut(strings.TrimSpace(s), "\n")
 	return line
+}
+
+// withLoadableTests returns mods with only the packages whose test files
+// load in the corpus at dir, and without the modules left with none: the
+// corpus pins what the packages import, not always what their tests import
+// (go.sum may lack a test-only dependency). It says on stderr what it left
+// out.
+func withLoadableTests(dir string, mods []module) ([]module, error) {
+	var out []module
+	for _, m := range mods {
+		broken, err := brokenTests(dir, m.Packages)
+		if err != nil {
+			return nil, fmt.Errorf("list the tests of %s: %w", m.Path, err)
+		}
+		kept := slices.DeleteFunc(slices.Clone(m.Packages), func(p string) bool { return broken[p] })
+		if n := len(m.Packages) - len(kept); n > 0 {
+			fmt.Fprintf(os.Stderr, "tests: %s: %d of %d packages left out, their tests do not load in the corpus\n",
+				m.Path, n, len(m.Packages))
+		}
+		if len(kept) > 0 {
+			m.Packages = kept
+			out = append(out, m)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no package of the modules chosen has tests that load in the corpus: choose others with -modules")
+	}
+	return out, nil
+}
+
+// brokenTests returns the packages among pkgs whose test variants do not
+// load in the corpus at dir.
+func brokenTests(dir string, pkgs []string) (map[string]bool, error) {
+	cmd := exec.Command("go", append([]string{"list", "-e", "-test", "-json=ImportPath,ForTest,Incomplete"}, pkgs...)...)
+	cmd.Dir = dir
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("%v: %s", err, firstLine(stderr.String()))
+	}
+	broken := map[string]bool{}
+	dec := json.NewDecoder(bytes.NewReader(out))
+	for {
+		var p struct {
+			ImportPath, ForTest string
+			Incomplete          bool
+		}
+		if err := dec.Decode(&p); errors.Is(err, io.EOF) {
+			break
+		} else if err != nil {
+			return nil, err
+		}
+		if p.Incomplete {
+			broken[cmp.Or(p.ForTest, p.ImportPath)] = true
+		}
+	}
+	return broken, nil
 }

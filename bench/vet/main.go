@@ -26,11 +26,15 @@
 //     not timed);
 //   - the commands as users run them: leakhound vet -tests=false against a
 //     multichecker of bodyclose and sqlclosecheck (package peers) with
-//     -test=false; leakhound loads every package from source, because its
+//     -test=false (with -tests: leakhound vet -tests=true against the
+//     multichecker with -test=true); leakhound loads every package from source, because its
 //     analyzers export facts, while the multichecker reads the dependencies'
 //     export data;
 //   - go vet -vettool with each binary, the builds cached and the vet
 //     results not (each round runs a copy of the tool with a new identity).
+//
+// By default the test files are left out (go vet -vettool checks them all
+// the same); with -tests, both sides check them in every comparison.
 //
 // It prints a Markdown table of the times, per round over all modules, and
 // the ratios leakhound/peers over all rounds and as the median of the rounds.
@@ -189,6 +193,7 @@ func ratioMain(args []string) error {
 	c.register(fs)
 	rounds := fs.Int("rounds", 3, "rounds of each comparison")
 	modes := fs.String("modes", "inprocess,commands,govet", "comparisons to run, comma-separated")
+	tests := fs.Bool("tests", false, "check the packages' test files too, on both sides (go vet -vettool always does)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of leakhound's analyzers in the in-process comparison to `FILE`")
 	fs.Parse(args)
 	if *rounds < 1 || *rounds > 20 {
@@ -199,6 +204,11 @@ func ratioMain(args []string) error {
 		return err
 	}
 	defer cleanup()
+	if *tests {
+		if mods, err = withLoadableTests(c.corpus, mods); err != nil {
+			return err
+		}
+	}
 	peersBin, err := build(tmp, "peers", "github.com/leakhound/leakhound/bench/vet/peers")
 	if err != nil {
 		return err
@@ -208,14 +218,14 @@ func ratioMain(args []string) error {
 		var m *measurement
 		switch mode {
 		case "inprocess":
-			m, err = inProcess(c.corpus, mods, *rounds, *cpuProfile)
+			m, err = inProcess(c.corpus, mods, *rounds, *tests, *cpuProfile)
 		case "commands":
 			m, err = commands("leakhound vet vs multichecker", c.corpus, mods, *rounds,
 				func(mod module, _ int) []string {
-					return append([]string{c.leakhound, "vet", "-tests=false"}, mod.Packages...)
+					return append([]string{c.leakhound, "vet", fmt.Sprintf("-tests=%t", *tests)}, mod.Packages...)
 				},
 				func(mod module, _ int) []string {
-					return append([]string{peersBin, "-test=false"}, mod.Packages...)
+					return append([]string{peersBin, fmt.Sprintf("-test=%t", *tests)}, mod.Packages...)
 				})
 		case "govet":
 			m, err = goVet(tmp, c.corpus, mods, *rounds, c.leakhound, peersBin)
@@ -227,7 +237,11 @@ func ratioMain(args []string) error {
 		}
 		ms = append(ms, m)
 	}
-	fmt.Printf("%d modules, %d packages, %d rounds\n\n", len(mods), countPackages(mods), *rounds)
+	testFiles := "test files left out (go vet -vettool checks them all the same)"
+	if *tests {
+		testFiles = "test files included"
+	}
+	fmt.Printf("%d modules, %d packages, %d rounds, %s\n\n", len(mods), countPackages(mods), *rounds, testFiles)
 	writeRatios(os.Stdout, ms, *rounds)
 	return nil
 }
@@ -238,7 +252,7 @@ func ratioMain(args []string) error {
 // cached results.
 func goVet(tmp, corpus string, mods []module, rounds int, leakhound, peers string) (*measurement, error) {
 	for _, mod := range mods {
-		if _, err := timeCommand(corpus, append([]string{"go", "vet", "-vettool=" + peers}, mod.Packages...)); err != nil {
+		if _, _, err := timeCommand(corpus, append([]string{"go", "vet", "-vettool=" + peers}, mod.Packages...)); err != nil {
 			return nil, fmt.Errorf("warm up: %w", err)
 		}
 	}

@@ -36,7 +36,9 @@ type measurement struct {
 	mode                string
 	leakhound, peers    time.Duration
 	perRound            [][2]time.Duration // leakhound and peers per round, over all modules
-	leakhoundN, peersN  int                // diagnostics (in process only)
+	leakhoundCPU        time.Duration      // user + system time of the commands and their children
+	peersCPU            time.Duration
+	leakhoundN, peersN  int // diagnostics (in process only)
 	leakhoundByAnalyzer map[string]int
 }
 
@@ -85,10 +87,11 @@ func abba(round int, first, second func() error) error {
 // inProcess loads each module's packages once and times leakhound's
 // analyzers and the peers' on them with the same driver (checker.Analyze),
 // alternating, for the given number of rounds. Loading is not timed: it is
-// the same for both. With a profile file name, the comparison is
+// the same for both. tests loads the packages' test files too. With a
+// profile file name, the comparison is
 // CPU-profiled into it (go tool pprof -focus=leakhound/passes shows
 // leakhound's analyzers).
-func inProcess(corpus string, mods []module, rounds int, profile string) (*measurement, error) {
+func inProcess(corpus string, mods []module, rounds int, tests bool, profile string) (*measurement, error) {
 	m := newMeasurement("same driver, in process (analysis only)", rounds)
 	m.leakhoundByAnalyzer = map[string]int{}
 	if profile != "" {
@@ -103,7 +106,7 @@ func inProcess(corpus string, mods []module, rounds int, profile string) (*measu
 		defer pprof.StopCPUProfile()
 	}
 	for _, mod := range mods {
-		cfg := &packages.Config{Mode: packages.LoadAllSyntax | packages.NeedModule, Dir: corpus}
+		cfg := &packages.Config{Mode: packages.LoadAllSyntax | packages.NeedModule, Dir: corpus, Tests: tests}
 		pkgs, err := packages.Load(cfg, mod.Packages...)
 		if err != nil {
 			return nil, fmt.Errorf("load %s: %w", mod.Path, err)
@@ -174,39 +177,43 @@ func commands(mode, corpus string, mods []module, rounds int, leakhound, peers f
 	m := newMeasurement(mode, rounds)
 	for r := range rounds {
 		for _, mod := range mods {
-			var lt, pt time.Duration
+			var lt, pt, lcpu, pcpu time.Duration
 			err := abba(r,
-				func() (err error) { lt, err = timeCommand(corpus, leakhound(mod, r)); return err },
-				func() (err error) { pt, err = timeCommand(corpus, peers(mod, r)); return err })
+				func() (err error) { lt, lcpu, err = timeCommand(corpus, leakhound(mod, r)); return err },
+				func() (err error) { pt, pcpu, err = timeCommand(corpus, peers(mod, r)); return err })
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", mod.Path, err)
 			}
 			m.add(r, lt, pt)
+			m.leakhoundCPU += lcpu
+			m.peersCPU += pcpu
 		}
 		fmt.Fprintf(os.Stderr, "%s: round %d done\n", mode, r+1)
 	}
 	return m, nil
 }
 
-// timeCommand runs args in dir and returns its wall time. Exit status 1 and
+// timeCommand runs args in dir and returns its wall time and CPU time (user
+// and system, its children's included: the CPU time does not depend on
+// what else the machine runs, the wall time does). Exit status 1 and
 // 3 mean diagnostics (leakhound, go vet; multichecker), not failure; a
 // failure still prints an error line, which is returned as the error.
-func timeCommand(dir string, args []string) (time.Duration, error) {
+func timeCommand(dir string, args []string) (wall, cpu time.Duration, err error) {
 	cmd := exec.Command(args[0], args[1:]...)
 	cmd.Dir = dir
 	var stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = io.Discard, &stderr
 	start := time.Now()
-	err := cmd.Run()
-	wall := time.Since(start)
+	err = cmd.Run()
+	wall = time.Since(start)
 	var exit *exec.ExitError
 	if err != nil && !(errors.As(err, &exit) && (exit.ExitCode() == 1 || exit.ExitCode() == 3)) {
-		return 0, fmt.Errorf("%s: %v: %s", filepath.Base(args[0]), err, firstLine(stderr.String()))
+		return 0, 0, fmt.Errorf("%s: %v: %s", filepath.Base(args[0]), err, firstLine(stderr.String()))
 	}
 	if msg := toolError(stderr.String()); msg != "" {
-		return 0, fmt.Errorf("%s: %s", filepath.Base(args[0]), msg)
+		return 0, 0, fmt.Errorf("%s: %s", filepath.Base(args[0]), msg)
 	}
-	return wall, nil
+	return wall, cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime(), nil
 }
 
 // toolError returns the first line of stderr that reports an error of the
@@ -242,6 +249,12 @@ func writeRatios(w io.Writer, ms []*measurement, rounds int) {
 	for _, m := range ms {
 		fmt.Fprintf(w, "| %s | %.1fs | %.1fs | %.2f | %.2f |\n", m.mode,
 			m.leakhound.Seconds()/float64(rounds), m.peers.Seconds()/float64(rounds), m.ratio(), m.medianRatio())
+	}
+	for _, m := range ms {
+		if m.leakhoundCPU > 0 && m.peersCPU > 0 {
+			fmt.Fprintf(w, "\n%s, CPU time (user + system) per round: leakhound %.1fs, bodyclose + sqlclosecheck %.1fs, ratio %.2f.\n",
+				m.mode, m.leakhoundCPU.Seconds()/float64(rounds), m.peersCPU.Seconds()/float64(rounds), m.leakhoundCPU.Seconds()/m.peersCPU.Seconds())
+		}
 	}
 	for _, m := range ms {
 		if m.leakhoundByAnalyzer == nil {

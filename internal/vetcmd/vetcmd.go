@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"sort"
 	"strings"
 
@@ -40,6 +41,7 @@ func IsVetTool(args []string) bool {
 // from `go vet -vettool`, it runs as the vet tool and exits the process itself,
 // as the vet protocol requires.
 func Main(args []string, stdout, stderr io.Writer) error {
+	tuneGC()
 	if IsVetTool(args) {
 		os.Args = append([]string{os.Args[0]}, args...)
 		unitchecker.Main(passes.Analyzers...) // exits
@@ -117,6 +119,22 @@ func Main(args []string, stdout, stderr io.Writer) error {
 		return cmdutil.ErrFindings
 	}
 	return nil
+}
+
+// gcPercent is the garbage collector's target percentage while vet runs,
+// unless the GOGC environment variable sets one: most of vet's heap is the
+// syntax, types and facts of the packages loaded, which stay live to the
+// end, so at the default of 100 the collector keeps tracing them again as
+// the heap grows. At 400, vet spends about a fifth less CPU for about a
+// quarter more memory (measured on a few modules of bench/vet's corpus).
+const gcPercent = 400
+
+// tuneGC sets the garbage collector's target to gcPercent unless GOGC is
+// set.
+func tuneGC() {
+	if _, set := os.LookupEnv("GOGC"); !set {
+		debug.SetGCPercent(gcPercent)
+	}
 }
 
 // usage is the help text of `leakhound vet`, before its flags.

@@ -40,6 +40,7 @@ type checker struct {
 	opIndex  map[opKey]*chanOp
 	sendMemo map[string]sendCount
 	lockSums map[*ssa.Function]*lockSummary
+	lockFree map[*ssa.Function]bool   // whether no function reached from it locks
 	reached  map[ssa.Instruction]bool // instructions some path runs
 	dead     map[*chanOp]bool         // operations no path runs
 
@@ -60,9 +61,9 @@ func run(pass *analysis.Pass) (any, error) {
 	}
 	funcs := passutil.BuildSSA(pass, nil)
 	c := &checker{pass: pass, funcs: funcs, sums: map[*ssa.Function]*summary{}, sendMemo: map[string]sendCount{},
-		lockSums: map[*ssa.Function]*lockSummary{},
-		found:    map[*ssa.Go]analysis.Diagnostic{},
-		ends:     pass.ResultOf[noreturn.Analyzer].(*noreturn.Funcs)}
+		lockSums: map[*ssa.Function]*lockSummary{}, lockFree: map[*ssa.Function]bool{},
+		found: map[*ssa.Go]analysis.Diagnostic{},
+		ends:  pass.ResultOf[noreturn.Analyzer].(*noreturn.Funcs)}
 	c.flow = newFlow(pass.Pkg, pass.TypesInfo, funcs)
 	c.collectOps()
 	c.indexSyntax()

@@ -1,11 +1,9 @@
 package goroutineleak
 
 import (
-	"cmp"
 	"fmt"
 	"go/token"
 	"slices"
-	"strconv"
 	"strings"
 
 	"golang.org/x/tools/go/ssa"
@@ -133,101 +131,6 @@ func (c *checker) lockName(pos token.Pos) string {
 	return c.name(pos, "the lock")
 }
 
-// heldLock is a lock a path holds.
-type heldLock struct {
-	mode lockMode
-	pos  token.Pos
-}
-
-// lockState is what a path of a function holds.
-type lockState struct {
-	b        *ssa.BasicBlock
-	held     map[lockKey]heldLock
-	deferred map[lockKey]bool // released by deferred calls
-	released map[lockKey]bool // released without being taken: the caller's
-	unknown  bool             // a deferred call the analysis cannot follow
-	conds    map[any]bool     // the outcome of the conditions the path tested
-}
-
-func (s lockState) clone() lockState {
-	n := lockState{b: s.b, unknown: s.unknown,
-		held: make(map[lockKey]heldLock, len(s.held)), deferred: make(map[lockKey]bool, len(s.deferred)),
-		released: make(map[lockKey]bool, len(s.released)),
-		conds:    make(map[any]bool, len(s.conds))}
-	for k, v := range s.held {
-		n.held[k] = v
-	}
-	for k := range s.deferred {
-		n.deferred[k] = true
-	}
-	for k := range s.released {
-		n.released[k] = true
-	}
-	for k, v := range s.conds {
-		n.conds[k] = v
-	}
-	return n
-}
-
-// signature identifies a state for deduplication among the states of one
-// walk, whose values ids numbers.
-func (s lockState) signature(ids valueIDs) string {
-	type held struct {
-		id   int
-		path string
-		mode lockMode
-	}
-	hs := make([]held, 0, len(s.held))
-	for k, h := range s.held {
-		hs = append(hs, held{ids.of(k.base), k.path, h.mode})
-	}
-	slices.SortFunc(hs, func(a, b held) int {
-		return cmp.Or(cmp.Compare(a.id, b.id), strings.Compare(a.path, b.path), cmp.Compare(a.mode, b.mode))
-	})
-	cs := make([]int, 0, len(s.conds))
-	for v, t := range s.conds {
-		id := 2 * ids.of(v)
-		if t {
-			id++
-		}
-		cs = append(cs, id)
-	}
-	slices.Sort(cs)
-	b := strconv.AppendInt(nil, int64(s.b.Index), 10)
-	for _, h := range hs {
-		b = append(b, ' ')
-		b = strconv.AppendInt(b, int64(h.id), 10)
-		b = append(b, '/')
-		b = append(b, h.path...)
-		b = append(b, ':')
-		b = strconv.AppendInt(b, int64(h.mode), 10)
-	}
-	b = append(b, '|')
-	for _, c := range cs {
-		b = strconv.AppendInt(b, int64(c), 10)
-		b = append(b, ' ')
-	}
-	b = append(b, '|')
-	b = strconv.AppendInt(b, int64(len(s.deferred)), 10)
-	b = append(b, ' ')
-	b = strconv.AppendInt(b, int64(len(s.released)), 10)
-	b = strconv.AppendBool(b, s.unknown)
-	return string(b)
-}
-
-// valueIDs numbers the values (and other comparable keys) of lock states,
-// in the order first seen.
-type valueIDs map[any]int
-
-func (ids valueIDs) of(v any) int {
-	id, ok := ids[v]
-	if !ok {
-		id = len(ids)
-		ids[v] = id
-	}
-	return id
-}
-
 // maxLockStates bounds the states explored per function.
 const maxLockStates = 2000
 
@@ -248,17 +151,47 @@ func (c *checker) locks(fn *ssa.Function) *lockSummary {
 	return s
 }
 
-// usesLocks reports whether fn calls a lock method or a function of the
-// package, cheaply ruling out the rest.
+// usesLocks reports whether fn, or a function of the package it calls,
+// directly or not, takes or releases a lock: only then can walking its
+// paths find anything. Most functions that call others of the package lock
+// nothing, and walking their paths is the analyzer's costliest step.
 func (c *checker) usesLocks(fn *ssa.Function) bool {
-	for _, b := range fn.Blocks {
-		for _, instr := range b.Instrs {
-			if ci, ok := instr.(ssa.CallInstruction); ok {
-				if _, _, _, ok := lockOf(ci.Common()); ok || c.flow.local(ci.Common()) != nil {
+	if free, ok := c.lockFree[fn]; ok {
+		return !free
+	}
+	// Depth-first over the functions fn reaches. When none of them locks,
+	// none of them reaches one that does: all are lock-free.
+	seen := map[*ssa.Function]bool{fn: true}
+	stack := []*ssa.Function{fn}
+	for len(stack) > 0 {
+		f := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if free, ok := c.lockFree[f]; ok {
+			if !free {
+				c.lockFree[fn] = false
+				return true
+			}
+			continue
+		}
+		for _, b := range f.Blocks {
+			for _, instr := range b.Instrs {
+				ci, ok := instr.(ssa.CallInstruction)
+				if !ok {
+					continue
+				}
+				if _, _, _, ok := lockOf(ci.Common()); ok {
+					c.lockFree[fn] = false
 					return true
+				}
+				if callee := c.flow.local(ci.Common()); callee != nil && !seen[callee] {
+					seen[callee] = true
+					stack = append(stack, callee)
 				}
 			}
 		}
+	}
+	for f := range seen {
+		c.lockFree[f] = true
 	}
 	return false
 }
@@ -269,6 +202,7 @@ func (c *checker) walkLocks(fn *ssa.Function, s *lockSummary) {
 	ids := valueIDs{}
 	takes := map[lockKey]bool{}
 	var holds map[lockKey]bool // on every return so far
+	tested := testedAgain(fn)
 	work := []lockState{{b: fn.Blocks[0], held: map[lockKey]heldLock{}, deferred: map[lockKey]bool{},
 		released: map[lockKey]bool{}, conds: map[any]bool{}}}
 	for len(work) > 0 && len(seen) < maxLockStates {
@@ -279,7 +213,7 @@ func (c *checker) walkLocks(fn *ssa.Function, s *lockSummary) {
 			continue
 		}
 		seen[sig] = true
-		next, ret, ok := c.lockStep(fn, s, st, takes)
+		next, ret, ok := c.lockStep(fn, s, st, takes, tested)
 		if !ok {
 			continue
 		}
@@ -319,9 +253,10 @@ func rootedInParams(fn *ssa.Function, k lockKey) bool {
 
 // lockStep runs the block of st and returns the states after it; ret is set
 // (with the state at the return) when the block returns, ok is false when
-// the path ends.
-func (c *checker) lockStep(fn *ssa.Function, s *lockSummary, st lockState, takes map[lockKey]bool) (next []lockState, ret, ok bool) {
-	st = st.clone()
+// the path ends. It consumes st: its maps become those of a state after it.
+// The state remembers the outcome of the conditions in tested only: no
+// path tests another one twice.
+func (c *checker) lockStep(fn *ssa.Function, s *lockSummary, st lockState, takes map[lockKey]bool, tested map[any]bool) (next []lockState, ret, ok bool) {
 	for _, instr := range st.b.Instrs {
 		switch i := instr.(type) {
 		case *ssa.Call:
@@ -346,24 +281,40 @@ func (c *checker) lockStep(fn *ssa.Function, s *lockSummary, st lockState, takes
 		// Paths that test the same condition twice take the same branch.
 		cond, neg := unwrapNot(iff.Cond)
 		key := condKey(cond)
+		var succs []*ssa.BasicBlock
+		var outcomes []bool
 		for i, succ := range st.b.Succs {
 			holds := (i == 0) != neg
 			if t, known := st.conds[key]; known && t != holds {
 				continue
 			}
-			n := st.clone()
-			n.b = succ
-			n.conds[key] = holds
-			next = append(next, n)
+			succs = append(succs, succ)
+			outcomes = append(outcomes, holds)
+		}
+		next = successors(st, succs)
+		if tested[key] {
+			for i := range next {
+				next[i].conds[key] = outcomes[i]
+			}
 		}
 		return next, false, true
 	}
-	for _, succ := range passutil.Feasible(st.b) {
-		n := st.clone()
+	return successors(st, passutil.Feasible(st.b)), false, true
+}
+
+// successors returns the states of st at the start of each of succs: the
+// last one is st itself, the others copies.
+func successors(st lockState, succs []*ssa.BasicBlock) []lockState {
+	next := make([]lockState, len(succs))
+	for i, succ := range succs {
+		n := st
+		if i < len(succs)-1 {
+			n = st.clone()
+		}
 		n.b = succ
-		next = append(next, n)
+		next[i] = n
 	}
-	return next, false, true
+	return next
 }
 
 // condKey returns what identifies the value of a condition: the condition,
