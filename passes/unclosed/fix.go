@@ -2,9 +2,11 @@ package unclosed
 
 import (
 	"go/ast"
+	"go/constant"
 	"go/token"
 	"go/types"
 	"slices"
+	"strings"
 
 	"golang.org/x/tools/go/analysis"
 	"golang.org/x/tools/go/ast/astutil"
@@ -36,6 +38,11 @@ func (c *checker) deferFix(k *kind, lparen token.Pos, r int) []analysis.Suggeste
 	}
 	call, ok := path[0].(*ast.CallExpr)
 	if !ok || call.Lparen != lparen {
+		return nil
+	}
+	if k == listenerKind && !c.tcpNetwork(call) {
+		// Closing a Unix listener also removes its socket's path, which
+		// a later listener may be using by then: the caller decides.
 		return nil
 	}
 	assign, ok := path[1].(*ast.AssignStmt)
@@ -88,11 +95,24 @@ func (c *checker) deferFix(k *kind, lparen token.Pos, r int) []analysis.Suggeste
 // nil when e defines none (the blank identifier, a reused variable).
 func (c *checker) definedVar(e ast.Expr) (*ast.Ident, *types.Var) {
 	id, ok := e.(*ast.Ident)
-	if !ok {
+	if !ok || id.Name == "_" {
 		return nil, nil
 	}
 	v, _ := c.pass.TypesInfo.Defs[id].(*types.Var)
 	return id, v
+}
+
+// tcpNetwork reports whether the first string argument of call, the
+// network of a listener, is a constant naming a TCP network.
+func (c *checker) tcpNetwork(call *ast.CallExpr) bool {
+	for _, arg := range call.Args {
+		tv := c.pass.TypesInfo.Types[arg]
+		if b, ok := tv.Type.Underlying().(*types.Basic); !ok || b.Info()&types.IsString == 0 {
+			continue
+		}
+		return tv.Value != nil && tv.Value.Kind() == constant.String && strings.HasPrefix(constant.StringVal(tv.Value), "tcp")
+	}
+	return false
 }
 
 // enclosingBody returns the body of the innermost function in path, and

@@ -123,3 +123,23 @@ func transaction(db *sql.DB) error {
 	_, err = tx.Exec("select 1")
 	return err
 }
+
+// A Unix listener's Close removes its socket's path, maybe another
+// listener's by then: no fix.
+func unixListener(path string) error {
+	ln, err := net.Listen("unix", path) // want `listener opened here is never closed`
+	if err != nil {
+		return err
+	}
+	fmt.Println(ln.Addr())
+	return nil
+}
+
+// A connection accepted into the blank identifier has no name to close.
+func acceptedBlank(ln net.Listener) error {
+	_, err := ln.Accept() // want `connection opened here is never closed`
+	if err != nil {
+		return err
+	}
+	return nil
+}
