@@ -202,9 +202,9 @@ func countCells(names []string, counts map[string]int) string {
 // sample picks n findings, stratified by analyzer, module and test code:
 // the findings are grouped by (analyzer, module, test code or not), each
 // group is shuffled with a generator seeded by seed, and the groups, in
-// sorted order, give one finding each in turn until n are picked. With n at least the number of
-// findings, it returns them all. The result is sorted by analyzer, module
-// and position.
+// sorted order, give one finding each in turn until n are picked. With n
+// at least the number of findings, it returns them all. The result is
+// sorted by analyzer, module and position.
 func sample(all []finding, n int, seed uint64) []finding {
 	groups := map[string][]finding{}
 	var keys []string
