@@ -29,11 +29,20 @@ type module struct {
 // or command code.
 var notLibrary = regexp.MustCompile(`(^|/)[^/]*(test|e2e|example|interop|benchmark)[^/]*(/|$)`)
 
+// testCode matches the paths, below the module root, of files that are test
+// code: test files and the files of packages that are tests or test helpers.
+var testCode = regexp.MustCompile(`(_test\.go$)|((^|/)[^/]*(test|e2e)[^/]*/)`)
+
+// isTestCode reports whether the file at rel, a slash-separated path below
+// its module's root, is test code.
+func isTestCode(rel string) bool { return testCode.MatchString(rel) }
+
 // readModules returns the modules listed in dir/modules.txt (one module path
 // a line), each with its version in the corpus module at dir and its
-// packages: those of the module that build, except tests, test helpers,
-// examples and benchmarks. only, when not empty, selects modules by path.
-func readModules(dir string, only []string) ([]module, error) {
+// packages: those of the module that build, except, unless every is set,
+// tests, test helpers, examples and benchmarks. only, when not empty,
+// selects modules by path.
+func readModules(dir string, only []string, every bool) ([]module, error) {
 	f, err := os.Open(filepath.Join(dir, "modules.txt"))
 	if err != nil {
 		return nil, fmt.Errorf("read the corpus: %w", err)
@@ -60,15 +69,17 @@ func readModules(dir string, only []string) ([]module, error) {
 		}
 	}
 	for i := range mods {
-		if err := listPackages(dir, &mods[i]); err != nil {
+		if err := listPackages(dir, &mods[i], every); err != nil {
 			return nil, err
 		}
 	}
 	return mods, nil
 }
 
-// listPackages fills in the version and packages of m.
-func listPackages(dir string, m *module) error {
+// listPackages fills in the version and packages of m: every package that
+// builds if every is set, else those that are not tests, test helpers,
+// examples or benchmarks.
+func listPackages(dir string, m *module, every bool) error {
 	cmd := exec.Command("go", "list", "-e", "-json=ImportPath,Module,Error", m.Path+"/...")
 	cmd.Dir = dir
 	var stderr bytes.Buffer
@@ -93,7 +104,7 @@ func listPackages(dir string, m *module) error {
 			continue // another module below this path, or a package that does not build
 		}
 		m.Version, m.Dir = p.Module.Version, p.Module.Dir
-		if !notLibrary.MatchString(strings.TrimPrefix(p.ImportPath, m.Path)) {
+		if every || !notLibrary.MatchString(strings.TrimPrefix(p.ImportPath, m.Path)) {
 			m.Packages = append(m.Packages, p.ImportPath)
 		}
 	}

@@ -16,29 +16,38 @@ import (
 	"time"
 )
 
-// A finding is one diagnostic of leakhound vet on the corpus, with its
-// position relative to its module: "module@version/path:line".
+// A finding is one diagnostic of leakhound vet or of a peer on the corpus,
+// with its position relative to its module: "module@version/path:line".
 type finding struct {
 	Module   string `json:"module"`
 	Analyzer string `json:"analyzer"`
 	Pos      string `json:"pos"`
 	Message  string `json:"message"`
+	Test     bool   `json:"test"` // in test code: see isTestCode
+	// Leakhound, on a peer's finding, says that leakhound vet reports a
+	// finding at the same file and line.
+	Leakhound bool `json:"leakhound,omitempty"`
 }
 
-// A moduleRun is what leakhound vet found in one module, and how long it took.
+// A moduleRun is what leakhound vet, and the peers if they ran, found in
+// one module, and how long each took.
 type moduleRun struct {
-	Module   module
-	Wall     time.Duration
-	Findings []finding
+	Module     module
+	Wall       time.Duration
+	Findings   []finding
+	PeersWall  time.Duration
+	Peers      []finding
+	peersError string // the peers' first package error, if any
 }
 
 // analyzerNames are the columns of the findings table, in order; analyzers
 // of the binary that are not listed get a column after them.
 var analyzerNames = []string{"unclosed", "rawfd", "finalizer", "goroutineleak", "ignore"}
 
-// runFindings runs the leakhound binary on each module's packages (without
-// test files), one module at a time, and returns what it found.
-func runFindings(bin, corpus string, mods []module) ([]moduleRun, error) {
+// runFindings runs the leakhound binary on each module's packages, with
+// their test files if tests is set, one module at a time, and returns what
+// it found.
+func runFindings(bin, corpus string, mods []module, tests bool) ([]moduleRun, error) {
 	var runs []moduleRun
 	for _, m := range mods {
 		report, err := os.CreateTemp("", "leakhound-vet-*.json")
@@ -46,7 +55,7 @@ func runFindings(bin, corpus string, mods []module) ([]moduleRun, error) {
 			return nil, err
 		}
 		report.Close()
-		args := append([]string{"vet", "-tests=false", "-json", report.Name()}, m.Packages...)
+		args := append([]string{"vet", "-tests=" + strconv.FormatBool(tests), "-json", report.Name()}, m.Packages...)
 		cmd := exec.Command(bin, args...)
 		cmd.Dir = corpus
 		var stderr bytes.Buffer
@@ -86,13 +95,15 @@ func readReport(name string, m module) ([]finding, error) {
 	}
 	var out []finding
 	for _, f := range r.Findings {
-		out = append(out, finding{Module: m.Path, Analyzer: f.Reason, Pos: modulePos(m, f.Pos), Message: f.Message})
+		pos, test := modulePos(m, f.Pos)
+		out = append(out, finding{Module: m.Path, Analyzer: f.Reason, Pos: pos, Message: f.Message, Test: test})
 	}
 	return out, nil
 }
 
-// modulePos turns "/abs/file.go:12:3" into "module@version/file.go:12".
-func modulePos(m module, pos string) string {
+// modulePos turns "/abs/file.go:12:3" into "module@version/file.go:12" and
+// reports whether the file is test code.
+func modulePos(m module, pos string) (string, bool) {
 	file, line := pos, ""
 	if i := strings.LastIndex(file, ":"); i >= 0 {
 		file = file[:i] // the column
@@ -104,11 +115,14 @@ func modulePos(m module, pos string) string {
 	if err != nil || strings.HasPrefix(rel, "..") {
 		rel = file
 	}
-	return m.Path + "@" + m.Version + "/" + filepath.ToSlash(rel) + ":" + line
+	rel = filepath.ToSlash(rel)
+	return m.Path + "@" + m.Version + "/" + rel + ":" + line, isTestCode(rel)
 }
 
-// writeTable prints the findings per module and analyzer as a Markdown table.
-func writeTable(w io.Writer, runs []moduleRun) {
+// writeTable prints the findings per module and analyzer as a Markdown
+// table, with how many are in test code and, if withPeers, the peers'
+// findings per analyzer.
+func writeTable(w io.Writer, runs []moduleRun, withPeers bool) {
 	names := slices.Clone(analyzerNames)
 	for _, r := range runs {
 		for _, f := range r.Findings {
@@ -117,24 +131,64 @@ func writeTable(w io.Writer, runs []moduleRun) {
 			}
 		}
 	}
-	fmt.Fprintf(w, "| module | version | packages | %s | total | wall time |\n", strings.Join(names, " | "))
-	fmt.Fprintf(w, "|---|---|---:|%s---:|---:|\n", strings.Repeat("---:|", len(names)))
-	total := map[string]int{}
-	var pkgs, all int
-	var wall time.Duration
-	for _, r := range runs {
-		counts := map[string]int{}
-		for _, f := range r.Findings {
-			counts[f.Analyzer]++
-			total[f.Analyzer]++
-		}
-		fmt.Fprintf(w, "| %s | %s | %d | %s | %d | %.1fs |\n", r.Module.Path, r.Module.Version, len(r.Module.Packages),
-			countCells(names, counts), len(r.Findings), r.Wall.Seconds())
-		pkgs += len(r.Module.Packages)
-		all += len(r.Findings)
-		wall += r.Wall
+	head := fmt.Sprintf("| module | version | packages | %s | total | in tests | wall time |", strings.Join(names, " | "))
+	rule := fmt.Sprintf("|---|---|---:|%s---:|---:|---:|", strings.Repeat("---:|", len(names)))
+	if withPeers {
+		head += fmt.Sprintf(" %s | peers total | peers in tests | leakhound at the same line | peers wall time |", strings.Join(peerNames, " | "))
+		rule += strings.Repeat("---:|", len(peerNames)+4)
 	}
-	fmt.Fprintf(w, "| **%d modules** | | %d | %s | %d | %.1fs |\n", len(runs), pkgs, countCells(names, total), all, wall.Seconds())
+	fmt.Fprintln(w, head)
+	fmt.Fprintln(w, rule)
+	pkgs := 0
+	var sum moduleRun
+	for _, r := range runs {
+		fmt.Fprintf(w, "| %s | %s | %d | %s |\n", r.Module.Path, r.Module.Version, len(r.Module.Packages), rowCells(names, r, withPeers))
+		pkgs += len(r.Module.Packages)
+		sum.Wall += r.Wall
+		sum.PeersWall += r.PeersWall
+		sum.Findings = append(sum.Findings, r.Findings...)
+		sum.Peers = append(sum.Peers, r.Peers...)
+	}
+	fmt.Fprintf(w, "| **%d modules** | | %d | %s |\n", len(runs), pkgs, rowCells(names, sum, withPeers))
+	for _, r := range runs {
+		if r.peersError != "" {
+			fmt.Fprintf(w, "\nThe peers did not check every package of %s: %s\n", r.Module.Path, r.peersError)
+		}
+	}
+}
+
+// rowCells returns the cells of a row of the findings table after the
+// module's packages.
+func rowCells(names []string, r moduleRun, withPeers bool) string {
+	cells := fmt.Sprintf("%s | %d | %d | %.1fs", countCells(names, byAnalyzer(r.Findings)), len(r.Findings), countTests(r.Findings), r.Wall.Seconds())
+	if withPeers {
+		both := 0
+		for _, f := range r.Peers {
+			if f.Leakhound {
+				both++
+			}
+		}
+		cells += fmt.Sprintf(" | %s | %d | %d | %d | %.1fs", countCells(peerNames, byAnalyzer(r.Peers)), len(r.Peers), countTests(r.Peers), both, r.PeersWall.Seconds())
+	}
+	return cells
+}
+
+func byAnalyzer(fs []finding) map[string]int {
+	counts := map[string]int{}
+	for _, f := range fs {
+		counts[f.Analyzer]++
+	}
+	return counts
+}
+
+func countTests(fs []finding) int {
+	n := 0
+	for _, f := range fs {
+		if f.Test {
+			n++
+		}
+	}
+	return n
 }
 
 func countCells(names []string, counts map[string]int) string {
@@ -145,17 +199,20 @@ func countCells(names []string, counts map[string]int) string {
 	return strings.Join(cells, " | ")
 }
 
-// sample picks n findings, stratified by analyzer and module: the findings
-// are grouped by (analyzer, module), each group is shuffled with a
-// generator seeded by seed, and the groups, in sorted order, give one
-// finding each in turn until n are picked. With n at least the number of
-// findings, it returns them all. The result is sorted by analyzer, module
-// and position.
+// sample picks n findings, stratified by analyzer, module and test code:
+// the findings are grouped by (analyzer, module, test code or not), each
+// group is shuffled with a generator seeded by seed, and the groups, in
+// sorted order, give one finding each in turn until n are picked. With n
+// at least the number of findings, it returns them all. The result is
+// sorted by analyzer, module and position.
 func sample(all []finding, n int, seed uint64) []finding {
 	groups := map[string][]finding{}
 	var keys []string
 	for _, f := range all {
 		k := f.Analyzer + " " + f.Module
+		if f.Test {
+			k += " test"
+		}
 		if _, ok := groups[k]; !ok {
 			keys = append(keys, k)
 		}

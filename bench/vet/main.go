@@ -1,19 +1,33 @@
 // Command vet runs leakhound vet over a corpus of widely used modules and
 // compares its speed with bodyclose and sqlclosecheck on the same packages.
 //
-// The corpus is the module in testdata/corpus: its go.mod pins the version
-// of every module listed in modules.txt, and its go.sum makes the download
-// reproducible. The packages checked in a module are those that build,
-// without test files, test helpers, examples and benchmarks (a path element
-// below the module root containing "test", "e2e", "example", "interop" or
-// "benchmark").
+// A corpus is a module in testdata: its go.mod pins the version of every
+// module listed in its modules.txt, and its go.sum makes the download
+// reproducible. testdata/corpus holds the modules the analyzers were tuned
+// on; testdata/blind holds modules chosen to measure them on code they were
+// never tuned on (never change an analyzer for a finding there). -corpus
+// names one of them (default corpus) or gives a corpus directory. The
+// packages checked in a module are those that build, without test files,
+// test helpers, examples and benchmarks (a path element below the module
+// root containing "test", "e2e", "example", "interop" or "benchmark").
 //
 //	cd bench && go run ./vet findings -out findings.json -sample 60
 //
 // runs leakhound vet on each module, one at a time, prints the findings per
 // module and analyzer with the wall time as a Markdown table, writes every
 // finding to -out, and prints a sample of -sample findings, stratified by
-// analyzer and module with the seed -seed, for triage.
+// analyzer, module and test code with the seed -seed, for triage.
+//
+//	cd bench && go run ./vet findings -corpus blind -tests -peers \
+//		-out findings.json -peersout peers.json
+//
+// checks every package of each module that builds, test files included
+// (leakhound vet -tests, the multichecker of package peers -test), runs
+// bodyclose and sqlclosecheck on the same packages, writes their findings
+// to -peersout and adds their counts to the table. A finding is test code
+// when its file is a test file or lies in a directory below the module
+// root whose name contains "test" or "e2e"; a peer finding is marked
+// "leakhound" when leakhound vet reports the same file and line.
 //
 //	cd bench && go run ./vet ratio -rounds 3
 //
@@ -91,10 +105,11 @@ func main() {
 // common are the flags of both subcommands.
 type common struct {
 	corpus, leakhound, modules string
+	tests                      bool // check every package, test files included
 }
 
 func (c *common) register(fs *flag.FlagSet) {
-	fs.StringVar(&c.corpus, "corpus", "", "directory of the corpus module (default: vet/testdata/corpus of this module)")
+	fs.StringVar(&c.corpus, "corpus", "corpus", "corpus: `corpus` or blind (in vet/testdata of this module), or the directory of a corpus module")
 	fs.StringVar(&c.leakhound, "leakhound", "", "leakhound binary (default: built from this checkout)")
 	fs.StringVar(&c.modules, "modules", "", "comma-separated modules of the corpus to use (default: all)")
 }
@@ -116,12 +131,16 @@ func (c *common) setup() (tmp string, mods []module, cleanup func(), err error) 
 }
 
 func (c *common) resolve(tmp string) ([]module, error) {
-	if c.corpus == "" {
+	if !strings.ContainsRune(c.corpus, filepath.Separator) && c.corpus != "." && c.corpus != ".." {
 		dir, err := packageDir("github.com/leakhound/leakhound/bench/vet")
 		if err != nil {
 			return nil, err
 		}
-		c.corpus = filepath.Join(dir, "testdata", "corpus")
+		named := filepath.Join(dir, "testdata", c.corpus)
+		if _, err := os.Stat(filepath.Join(named, "modules.txt")); err != nil {
+			return nil, fmt.Errorf("no corpus named %q: use corpus, blind or a directory holding modules.txt", c.corpus)
+		}
+		c.corpus = named
 	}
 	if c.leakhound == "" {
 		// Built in leakhound's own module, whose go.sum has every
@@ -136,7 +155,7 @@ func (c *common) resolve(tmp string) ([]module, error) {
 	if c.modules != "" {
 		only = strings.Split(c.modules, ",")
 	}
-	return readModules(c.corpus, only)
+	return readModules(c.corpus, only, c.tests)
 }
 
 func findingsMain(args []string) error {
@@ -146,29 +165,42 @@ func findingsMain(args []string) error {
 	out := fs.String("out", "", "write every finding to `FILE` as JSON")
 	n := fs.Int("sample", 0, "print a stratified sample of `N` findings for triage")
 	seed := fs.Uint64("seed", 1, "seed of the sample")
+	fs.BoolVar(&c.tests, "tests", false, "check every package that builds, test files included, instead of library and command code only")
+	withPeers := fs.Bool("peers", false, "also run bodyclose and sqlclosecheck on the same packages")
+	peersOut := fs.String("peersout", "", "write every finding of the peers to `FILE` as JSON (with -peers)")
 	fs.Parse(args)
-	_, mods, cleanup, err := c.setup()
+	if *peersOut != "" && !*withPeers {
+		return fmt.Errorf("-peersout needs -peers")
+	}
+	tmp, mods, cleanup, err := c.setup()
 	if err != nil {
 		return err
 	}
 	defer cleanup()
-	runs, err := runFindings(c.leakhound, c.corpus, mods)
+	runs, err := runFindings(c.leakhound, c.corpus, mods, c.tests)
 	if err != nil {
 		return err
 	}
-	writeTable(os.Stdout, runs)
-	var all []finding
-	for _, r := range runs {
-		all = append(all, r.Findings...)
-	}
-	if *out != "" {
-		data, err := json.MarshalIndent(all, "", "\t")
+	if *withPeers {
+		bin, err := build(tmp, "peers", "github.com/leakhound/leakhound/bench/vet/peers")
 		if err != nil {
 			return err
 		}
-		if err := os.WriteFile(*out, append(data, '\n'), 0o644); err != nil {
+		if err := runPeers(bin, c.corpus, runs, c.tests); err != nil {
 			return err
 		}
+	}
+	writeTable(os.Stdout, runs, *withPeers)
+	var all, peers []finding
+	for _, r := range runs {
+		all = append(all, r.Findings...)
+		peers = append(peers, r.Peers...)
+	}
+	if err := writeJSON(*out, all); err != nil {
+		return err
+	}
+	if err := writeJSON(*peersOut, peers); err != nil {
+		return err
 	}
 	if *n > 0 {
 		s := sample(all, *n, *seed)
@@ -178,13 +210,32 @@ func findingsMain(args []string) error {
 	return nil
 }
 
+// writeJSON writes fs to the file name as indented JSON, unless name is empty.
+func writeJSON(name string, fs []finding) error {
+	if name == "" {
+		return nil
+	}
+	data, err := json.MarshalIndent(fs, "", "\t")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(name, append(data, '\n'), 0o644)
+}
+
 // writeSample prints findings as rows of the triage table, verdict empty.
 func writeSample(w io.Writer, fs []finding) {
-	fmt.Fprintln(w, "| # | finding | analyzer | message | verdict | reason |")
-	fmt.Fprintln(w, "|---:|---|---|---|---|---|")
+	fmt.Fprintln(w, "| # | finding | analyzer | test | message | verdict | reason |")
+	fmt.Fprintln(w, "|---:|---|---|---|---|---|---|")
 	for i, f := range fs {
-		fmt.Fprintf(w, "| %d | `%s` | %s | %s | | |\n", i+1, f.Pos, f.Analyzer, strings.ReplaceAll(f.Message, "|", `\|`))
+		fmt.Fprintf(w, "| %d | `%s` | %s | %s | %s | | |\n", i+1, f.Pos, f.Analyzer, yesNo(f.Test), strings.ReplaceAll(f.Message, "|", `\|`))
 	}
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
 }
 
 func ratioMain(args []string) error {
