@@ -30,7 +30,8 @@
 //     receives from, and that function can return (or replace the channel)
 //     with a value still unreceived: an early return, a select that takes a
 //     timeout or ctx.Done case, one receive for N senders, or a sender that
-//     sends twice.
+//     sends twice. A send in a function the sender defers counts as a
+//     send when the sender returns.
 //
 // The last are the leak patterns of "Unveiling and Vanquishing Goroutine
 // Leaks in Enterprise Microservices" (CGO 2024), for example the timeout:

@@ -117,12 +117,18 @@ func (c *checker) maxSends(fn *ssa.Function, chans map[origin]bool, held, nils m
 						}
 					}
 				}
-			case *ssa.Call:
-				callee := c.flow.local(i.Common())
+			case *ssa.Call, *ssa.Defer:
+				// A deferred call sends when fn returns: counted where it
+				// is deferred, unless fn never returns.
+				if _, deferred := i.(*ssa.Defer); deferred && !c.summarize(fn).returns {
+					continue
+				}
+				call := i.(ssa.CallInstruction).Common()
+				callee := c.flow.local(call)
 				if callee == nil {
 					continue
 				}
-				r := c.maxSends(callee, chans, c.argsHolding(i.Common(), fn, held, chans), nilArgs(i.Common()), depth+1)
+				r := c.maxSends(callee, chans, c.argsHolding(call, fn, held, chans), nilArgs(call), depth+1)
 				w = addCount(w, r.n)
 				ops = append(ops, r.ops...)
 			}
