@@ -25,7 +25,13 @@
 // Handing the value over is not a leak: returning it, storing it in a field,
 // global, map or slice, sending it on a channel (also in a select case),
 // capturing it in a closure, starting a goroutine with it, or passing it to a
-// function that releases or takes it. Functions of the analyzed packages are
+// function that releases or takes it. A field of a struct the function
+// allocates itself is not a hand-over: the struct carries the resource, and
+// a path that drops the struct (an error return after s := &session{conn:
+// conn}) leaks it, unless the struct is handed over in turn or passed to a
+// function that may release the field or keep the struct (anything but a
+// function of the package that only reads the field and uses it in place).
+// Functions of the analyzed packages are
 // summarized as facts (which results they open; which parameters they
 // release on every path, on every path that reports failure, or on every
 // path that reports success), so helpers are understood across packages:

@@ -31,6 +31,9 @@ type tracker struct {
 	// function that releases it, or storing it where it outlives the call
 	// (as a body stream that is closed later) does.
 	borrowed bool
+	// containers are the structs the function allocated that hold the
+	// resource in a field (see container.go), by the index of the field.
+	containers map[ssa.Value]int
 }
 
 // A returnKind selects the returns through which an unreleased resource
@@ -70,6 +73,12 @@ func (t *tracker) addAlias(v ssa.Value) {
 	if refs == nil {
 		return
 	}
+	if field, ok := t.containers[v]; ok {
+		for _, r := range *refs {
+			t.addFromContainer(v, field, r)
+		}
+		return
+	}
 	for _, r := range *refs {
 		switch r := r.(type) {
 		case *ssa.Call:
@@ -85,6 +94,8 @@ func (t *tracker) addAlias(v ssa.Value) {
 						t.addAlias(load) // the variable still holds the resource
 					}
 				}
+			} else if alloc, field := containerField(r.Addr); r.Val == v && alloc != nil {
+				t.addContainer(alloc, field) // the struct holds the resource
 			}
 		case *ssa.TypeAssert:
 			if !r.CommaOk {
@@ -310,7 +321,7 @@ func (t *tracker) releases(instr ssa.Instruction) bool {
 	case *ssa.Return:
 		return !t.borrowed && slices.ContainsFunc(i.Results, t.isAlias)
 	case *ssa.Store:
-		if !t.aliases[i.Val] || t.borrowed && !outlivesCall(i.Addr) || localCell(i.Addr) {
+		if !t.aliases[i.Val] || t.borrowed && !outlivesCall(i.Addr) || localCell(i.Addr) || t.intoContainer(i.Addr) {
 			return false
 		}
 		if cell, ok := i.Addr.(*ssa.Alloc); ok && t.kind == pipeKind && startedCell(cell) {
@@ -415,6 +426,12 @@ func (t *tracker) callReleases(c *ssa.CallCommon) bool {
 	callee := c.StaticCallee()
 	for j, a := range c.Args {
 		if !t.aliases[a] {
+			continue
+		}
+		if _, ok := t.containers[a]; ok && !t.borrowed {
+			if t.containerReleased(c, a, j) {
+				return true
+			}
 			continue
 		}
 		if j == 0 && callee != nil && callee.Signature.Recv() != nil {

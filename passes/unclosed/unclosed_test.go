@@ -47,3 +47,7 @@ func TestInMemoryDoubles(t *testing.T) {
 func TestLoopsThatNeverExit(t *testing.T) {
 	analysistest.Run(t, analysistest.TestData(), unclosed.Analyzer, "forever")
 }
+
+func TestStructFields(t *testing.T) {
+	analysistest.Run(t, analysistest.TestData(), unclosed.Analyzer, "fields")
+}
