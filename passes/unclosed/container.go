@@ -200,4 +200,3 @@ func (c *checker) mayTakeValue(v ssa.Value, k *kind) bool {
 	}
 	return false
 }
-
