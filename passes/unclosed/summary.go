@@ -2,6 +2,7 @@ package unclosed
 
 import (
 	"go/ast"
+	"go/token"
 	"go/types"
 	"slices"
 	"strings"
@@ -115,6 +116,18 @@ func (c *checker) openedBy(v ssa.Value, seen map[ssa.Value]bool) *kind {
 	case *ssa.Alloc:
 		if k := c.kindOf(v.Type()); k != nil && !isStdKind(k) {
 			return k
+		}
+	case *ssa.UnOp:
+		// A result kept in a variable: the named result a deferred
+		// closure reads, or the result of a function with a defer.
+		if alloc, ok := v.X.(*ssa.Alloc); ok && v.Op == token.MUL {
+			for _, r := range *alloc.Referrers() {
+				if st, ok := r.(*ssa.Store); ok && st.Addr == alloc {
+					if k := c.openedBy(st.Val, seen); k != nil {
+						return k
+					}
+				}
+			}
 		}
 	case *ssa.ChangeType:
 		return c.openedBy(v.X, seen)

@@ -51,3 +51,7 @@ func TestLoopsThatNeverExit(t *testing.T) {
 func TestStructFields(t *testing.T) {
 	analysistest.Run(t, analysistest.TestData(), unclosed.Analyzer, "fields")
 }
+
+func TestIndirectResponses(t *testing.T) {
+	analysistest.Run(t, analysistest.TestData(), unclosed.Analyzer, "indirect")
+}
