@@ -43,6 +43,13 @@
 //		conn.Close()
 //	}
 //
+// SetDeadline, SetReadDeadline and SetWriteDeadline on a socket a standard
+// library call opened (net.Dial, tls.Dial, a TCP or Unix listener's Accept)
+// fail only when the socket is closed (their other errors are a nil
+// receiver and a descriptor the runtime poller does not know, which the
+// opening call rules out): the path on which one failed owes nothing. On a
+// connection of unknown origin it still owes the connection.
+//
 // Function literals called in the function are summarized too, and a
 // result kept in a variable (a named result, or any result of a function
 // with a defer) is followed to what was stored in it. A method of an

@@ -346,6 +346,7 @@ func (t *tracker) releases(instr ssa.Instruction) bool {
 		}
 		return slices.ContainsFunc(i.Call.Args, t.isAlias) || t.aliases[i.Call.Value]
 	case *ssa.Call:
+		t.noteDeadline(i)
 		return t.callReleases(i.Common()) || t.releasedOnOutcome(i)
 	case ssa.CallInstruction:
 		return t.callReleases(i.Common())

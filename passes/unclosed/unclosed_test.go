@@ -55,3 +55,7 @@ func TestStructFields(t *testing.T) {
 func TestIndirectResponses(t *testing.T) {
 	analysistest.Run(t, analysistest.TestData(), unclosed.Analyzer, "indirect")
 }
+
+func TestDeadlinesOfFreshSockets(t *testing.T) {
+	analysistest.Run(t, analysistest.TestData(), unclosed.Analyzer, "deadlines")
+}
