@@ -35,7 +35,7 @@ var socketOpeners = map[string]bool{
 	"(*net.Dialer).Dial": true, "(*net.Dialer).DialContext": true,
 	"net.ListenPacket": true, "net.ListenUDP": true, "net.ListenUnixgram": true, "net.ListenIP": true,
 	"(*net.ListenConfig).ListenPacket": true,
-	"(*net.TCPListener).Accept": true, "(*net.TCPListener).AcceptTCP": true,
+	"(*net.TCPListener).Accept":        true, "(*net.TCPListener).AcceptTCP": true,
 	"(*net.UnixListener).Accept": true, "(*net.UnixListener).AcceptUnix": true,
 	"crypto/tls.Dial": true, "crypto/tls.DialWithDialer": true,
 	"(*crypto/tls.Dialer).Dial": true, "(*crypto/tls.Dialer).DialContext": true,
