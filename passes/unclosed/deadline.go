@@ -30,15 +30,27 @@ var deadlineSetters = map[string]bool{"SetDeadline": true, "SetReadDeadline": tr
 // socketOpeners are the standard library calls that return a socket
 // registered with the runtime poller, or a TLS connection over one.
 var socketOpeners = map[string]bool{
-	"net.Dial": true, "net.DialTimeout": true, "net.DialTCP": true, "net.DialUDP": true,
-	"net.DialUnix": true, "net.DialIP": true,
-	"(*net.Dialer).Dial": true, "(*net.Dialer).DialContext": true,
-	"net.ListenPacket": true, "net.ListenUDP": true, "net.ListenUnixgram": true, "net.ListenIP": true,
+	"net.Dial":                         true,
+	"net.DialTimeout":                  true,
+	"net.DialTCP":                      true,
+	"net.DialUDP":                      true,
+	"net.DialUnix":                     true,
+	"net.DialIP":                       true,
+	"(*net.Dialer).Dial":               true,
+	"(*net.Dialer).DialContext":        true,
+	"net.ListenPacket":                 true,
+	"net.ListenUDP":                    true,
+	"net.ListenUnixgram":               true,
+	"net.ListenIP":                     true,
 	"(*net.ListenConfig).ListenPacket": true,
-	"(*net.TCPListener).Accept":        true, "(*net.TCPListener).AcceptTCP": true,
-	"(*net.UnixListener).Accept": true, "(*net.UnixListener).AcceptUnix": true,
-	"crypto/tls.Dial": true, "crypto/tls.DialWithDialer": true,
-	"(*crypto/tls.Dialer).Dial": true, "(*crypto/tls.Dialer).DialContext": true,
+	"(*net.TCPListener).Accept":        true,
+	"(*net.TCPListener).AcceptTCP":     true,
+	"(*net.UnixListener).Accept":       true,
+	"(*net.UnixListener).AcceptUnix":   true,
+	"crypto/tls.Dial":                  true,
+	"crypto/tls.DialWithDialer":        true,
+	"(*crypto/tls.Dialer).Dial":        true,
+	"(*crypto/tls.Dialer).DialContext": true,
 }
 
 // listenerOpeners are the standard library calls that return a listener
