@@ -327,6 +327,9 @@ func (t *tracker) releases(instr ssa.Instruction) bool {
 		if cell, ok := i.Addr.(*ssa.Alloc); ok && t.kind == pipeKind && startedCell(cell) {
 			return t.closuresClose(cell) // a variable only goroutines capture
 		}
+		if _, ok := t.containers[i.Val]; ok {
+			return true // the struct is kept elsewhere (an element, a variadic argument)
+		}
 		if call, j, ok := passutil.VarargsCall(i); ok {
 			return t.c.argConsumed(call.Common(), j, true)
 		}

@@ -214,3 +214,20 @@ func fetchClosed(url string) (*fetched, error) {
 	}
 	return f, nil
 }
+
+type pool struct {
+	clients []*client
+}
+
+// add appends the client to the pool before the error: the pool keeps it.
+func (p *pool) add(addr string) error {
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		return err
+	}
+	p.clients = append(p.clients, &client{conn: conn})
+	if _, err := readHello(conn); err != nil {
+		return err
+	}
+	return nil
+}
