@@ -120,7 +120,7 @@ func (c *checker) openedBy(v ssa.Value, seen map[ssa.Value]bool) *kind {
 	case *ssa.UnOp:
 		// A result kept in a variable: the named result a deferred
 		// closure reads, or the result of a function with a defer.
-		if alloc, ok := v.X.(*ssa.Alloc); ok && v.Op == token.MUL {
+		if alloc, ok := v.X.(*ssa.Alloc); ok && v.Op == token.MUL && !capturedAway(alloc) {
 			for _, r := range *alloc.Referrers() {
 				if st, ok := r.(*ssa.Store); ok && st.Addr == alloc {
 					if k := c.openedBy(st.Val, seen); k != nil {
@@ -141,6 +141,26 @@ func (c *checker) openedBy(v ssa.Value, seen map[ssa.Value]bool) *kind {
 		}
 	}
 	return nil
+}
+
+// capturedAway reports whether a function literal that outlives its
+// creation captures the variable alloc: one that is returned, stored or
+// passed on (a cleanup function returned with the resource), not only
+// called or deferred. Such a function may release what alloc holds.
+func capturedAway(alloc *ssa.Alloc) bool {
+	for _, r := range *alloc.Referrers() {
+		mc, ok := r.(*ssa.MakeClosure)
+		if !ok {
+			continue
+		}
+		for _, use := range *mc.Referrers() {
+			call, ok := use.(ssa.CallInstruction)
+			if !ok || call.Common().Value != mc {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func isStdKind(k *kind) bool {

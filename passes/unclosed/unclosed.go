@@ -318,21 +318,18 @@ func (c *checker) openedResults(call *ssa.CallCommon) []int {
 }
 
 // requestResults returns the index of the response a method of an
-// interface returns, when it returns a *http.Response and an error last, as
-// (*http.Client).Do does: an interface over a client (a doer, a retrying or
-// instrumented wrapper) carries the client's contract, the caller closes
-// the body. A getter returning a response it keeps has no error result.
+// interface returns, when its results are those of (*http.Client).Do, a
+// *http.Response and an error: an interface over a client (a doer, a
+// retrying or instrumented wrapper) carries the client's contract, the
+// caller closes the body. A method returning more (the body read into a
+// []byte, warnings) has consumed the body itself, and a getter returning a
+// response it keeps has no error result.
 func (c *checker) requestResults(call *ssa.CallCommon) []int {
 	res := call.Signature().Results()
-	if res.Len() < 2 || !isError(res.At(res.Len()-1).Type()) {
+	if res.Len() != 2 || !isError(res.At(1).Type()) || c.kindOf(res.At(0).Type()) != responseKind {
 		return nil
 	}
-	for i := range res.Len() - 1 {
-		if c.kindOf(res.At(i).Type()) == responseKind {
-			return []int{i}
-		}
-	}
-	return nil
+	return []int{0}
 }
 
 // openerFunc reports whether fn is declared in one of the openerPackages.

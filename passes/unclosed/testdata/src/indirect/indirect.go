@@ -185,3 +185,36 @@ func chooseCallback(url string, fast bool) error {
 	}
 	return check(resp)
 }
+
+// reader returns the response with its body read and closed already.
+type reader interface {
+	Do(req *http.Request) (*http.Response, []byte, error)
+}
+
+func statusRead(c reader, req *http.Request) (int, error) {
+	resp, body, err := c.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	return resp.StatusCode + len(body), nil
+}
+
+// withCleanup returns the response with the function that closes it.
+func withCleanup(url string) (*http.Response, func() error, error) {
+	var resp *http.Response
+	resp, err := http.Get(url)
+	if err != nil {
+		return nil, nil, err
+	}
+	cleanup := func() error { return resp.Body.Close() }
+	return resp, cleanup, nil
+}
+
+func viaCleanup(url string) (int, error) {
+	resp, cleanup, err := withCleanup(url)
+	if err != nil {
+		return 0, err
+	}
+	defer cleanup()
+	return resp.StatusCode, nil
+}
