@@ -123,7 +123,7 @@ func (c *checker) openedBy(v ssa.Value, seen map[ssa.Value]bool) *kind {
 		if alloc, ok := v.X.(*ssa.Alloc); ok && v.Op == token.MUL && !capturedAway(alloc) {
 			for _, r := range *alloc.Referrers() {
 				if st, ok := r.(*ssa.Store); ok && st.Addr == alloc {
-					if k := c.openedBy(st.Val, seen); k != nil {
+					if k := c.openedBy(st.Val, seen); k != nil && !c.deferReleases(alloc.Parent(), st.Val, k) {
 						return k
 					}
 				}
@@ -141,6 +141,21 @@ func (c *checker) openedBy(v ssa.Value, seen map[ssa.Value]bool) *kind {
 		}
 	}
 	return nil
+}
+
+// deferReleases reports whether fn defers a call that releases v, a
+// resource of kind k: defer resp.Body.Close() before returning resp hands
+// the caller a closed response.
+func (c *checker) deferReleases(fn *ssa.Function, v ssa.Value, k *kind) bool {
+	t := newTracker(c, k, nil, []ssa.Value{v}, nil)
+	for _, b := range fn.Blocks {
+		for _, instr := range b.Instrs {
+			if d, ok := instr.(*ssa.Defer); ok && t.releases(d) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // capturedAway reports whether a function literal that outlives its

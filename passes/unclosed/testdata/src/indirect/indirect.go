@@ -218,3 +218,20 @@ func viaCleanup(url string) (int, error) {
 	defer cleanup()
 	return resp.StatusCode, nil
 }
+
+// readAll returns the response with its body read and closed by a defer.
+func readAll(url string) ([]byte, *http.Response, error) {
+	resp, err := http.Get(url)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer resp.Body.Close()
+	var buf [512]byte
+	n, _ := resp.Body.Read(buf[:])
+	return buf[:n], resp, nil
+}
+
+func viaReadAll(url string) ([]byte, error) {
+	buf, _, err := readAll(url)
+	return buf, err
+}
