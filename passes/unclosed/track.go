@@ -419,6 +419,9 @@ func (t *tracker) isAlias(v ssa.Value) bool { return t.aliases[v] }
 // on it) or passes it to a callee that consumes it.
 func (t *tracker) callReleases(c *ssa.CallCommon) bool {
 	if c.IsInvoke() && t.aliases[c.Value] {
+		if _, ok := t.containers[c.Value]; ok && !t.borrowed {
+			return true // a method of an unknown type may release the field
+		}
 		return slices.Contains(t.kind.methods, c.Method.Name())
 	}
 	if b, ok := c.Value.(*ssa.Builtin); ok {

@@ -231,3 +231,20 @@ func (p *pool) add(addr string) error {
 	}
 	return nil
 }
+
+// initer is implemented by types whose Init may release what they hold.
+type initer interface{ Init() error }
+
+func (c *client) Init() error { return c.conn.Close() }
+
+func dialInit(addr string) (initer, error) {
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	var s initer = &client{conn: conn}
+	if err := s.Init(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
