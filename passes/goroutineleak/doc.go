@@ -30,7 +30,8 @@
 //     receives from, and that function can return (or replace the channel)
 //     with a value still unreceived: an early return, a select that takes a
 //     timeout or ctx.Done case, one receive for N senders, or a sender that
-//     sends twice.
+//     sends twice. A send in a function the sender defers counts as a
+//     send when the sender returns.
 //
 // The last are the leak patterns of "Unveiling and Vanquishing Goroutine
 // Leaks in Enterprise Microservices" (CGO 2024), for example the timeout:
@@ -51,7 +52,8 @@
 // that code the analysis cannot see may reach (a package variable, an
 // exported field, a slice, a map, an interface, a call to another package
 // with a parameter that can send or close) is never judged; a buffer with
-// a constant capacity is taken into account, and one sized at run time is
+// a constant capacity is compared with the sends of the goroutines (their
+// constant arguments pruning the branches that test them), and one sized at run time is
 // assumed large enough for an unknown number of senders; a loop that
 // receives and runs to its end is assumed to receive what was sent; paths
 // of a test that already reported a failure are ignored.

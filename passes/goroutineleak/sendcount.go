@@ -2,9 +2,11 @@ package goroutineleak
 
 import (
 	"fmt"
+	"go/constant"
 	"go/token"
 	"go/types"
 	"slices"
+	"strings"
 
 	"golang.org/x/tools/go/ssa"
 
@@ -69,7 +71,7 @@ func (c *checker) goSends(g *ssa.Go, chans map[origin]bool) (int, []*chanOp) {
 	if target == nil {
 		return 0, nil
 	}
-	r := c.maxSends(target, chans, c.argsHolding(g.Common(), nil, nil, chans), nilArgs(g.Common()), 0)
+	r := c.maxSends(target, chans, c.argsHolding(g.Common(), nil, nil, chans), constArgs(g.Common()), 0)
 	return r.n, r.ops
 }
 
@@ -86,19 +88,19 @@ const maxDepth = 8
 
 // maxSends returns the most blocking sends on chans a call of fn does on one
 // path, and the sends it counts. held are the parameters that hold one of
-// chans, nils those that are nil.
-func (c *checker) maxSends(fn *ssa.Function, chans map[origin]bool, held, nils map[int]bool, depth int) sendCount {
+// chans, consts those that are constants (nil, "stdout").
+func (c *checker) maxSends(fn *ssa.Function, chans map[origin]bool, held map[int]bool, consts map[int]*ssa.Const, depth int) sendCount {
 	if depth > maxDepth || len(fn.Blocks) == 0 {
 		return sendCount{}
 	}
-	key := fmt.Sprint(fn, setKey(chans), held, nils)
+	key := fmt.Sprint(fn, setKey(chans), held, constsKey(consts))
 	if r, ok := c.sendMemo[key]; ok {
 		return r
 	}
 	c.sendMemo[key] = sendCount{} // recursion sends nothing more
 	var ops []*chanOp
 	weight := map[*ssa.BasicBlock]int{}
-	reach := c.reachable(fn, nils)
+	reach := c.reachable(fn, consts)
 	for _, b := range reach {
 		w := 0
 		for _, instr := range b.Instrs {
@@ -117,12 +119,18 @@ func (c *checker) maxSends(fn *ssa.Function, chans map[origin]bool, held, nils m
 						}
 					}
 				}
-			case *ssa.Call:
-				callee := c.flow.local(i.Common())
+			case *ssa.Call, *ssa.Defer:
+				// A deferred call sends when fn returns: counted where it
+				// is deferred, unless fn never returns.
+				if _, deferred := i.(*ssa.Defer); deferred && !c.summarize(fn).returns {
+					continue
+				}
+				call := i.(ssa.CallInstruction).Common()
+				callee := c.flow.local(call)
 				if callee == nil {
 					continue
 				}
-				r := c.maxSends(callee, chans, c.argsHolding(i.Common(), fn, held, chans), nilArgs(i.Common()), depth+1)
+				r := c.maxSends(callee, chans, c.argsHolding(call, fn, held, chans), constArgs(call), depth+1)
 				w = addCount(w, r.n)
 				ops = append(ops, r.ops...)
 			}
@@ -187,15 +195,29 @@ func localRoots(v ssa.Value, seen map[ssa.Value]bool) []ssa.Value {
 	return []ssa.Value{v}
 }
 
-// nilArgs returns the arguments of call that are the constant nil.
-func nilArgs(call *ssa.CallCommon) map[int]bool {
-	out := map[int]bool{}
+// constArgs returns the arguments of call that are constants, by index.
+func constArgs(call *ssa.CallCommon) map[int]*ssa.Const {
+	out := map[int]*ssa.Const{}
 	for j, a := range call.Args {
-		if k, ok := a.(*ssa.Const); ok && k.IsNil() {
-			out[j] = true
+		if k, ok := a.(*ssa.Const); ok {
+			out[j] = k
 		}
 	}
 	return out
+}
+
+// constsKey returns a deterministic key of constant arguments.
+func constsKey(consts map[int]*ssa.Const) string {
+	keys := make([]int, 0, len(consts))
+	for j := range consts {
+		keys = append(keys, j)
+	}
+	slices.Sort(keys)
+	var b strings.Builder
+	for _, j := range keys {
+		fmt.Fprintf(&b, "%d=%s;", j, consts[j].String())
+	}
+	return b.String()
 }
 
 // setKey returns a deterministic key of a set of origins.
@@ -224,8 +246,8 @@ func (c *checker) opAt(instr ssa.Instruction, k int) *chanOp {
 }
 
 // reachable returns the blocks of fn that can run when the parameters in
-// nils are nil, in order.
-func (c *checker) reachable(fn *ssa.Function, nils map[int]bool) []*ssa.BasicBlock {
+// consts have those constant values, in order.
+func (c *checker) reachable(fn *ssa.Function, consts map[int]*ssa.Const) []*ssa.BasicBlock {
 	seen := map[*ssa.BasicBlock]bool{fn.Blocks[0]: true}
 	out := []*ssa.BasicBlock{}
 	work := []*ssa.BasicBlock{fn.Blocks[0]}
@@ -233,7 +255,7 @@ func (c *checker) reachable(fn *ssa.Function, nils map[int]bool) []*ssa.BasicBlo
 		b := work[len(work)-1]
 		work = work[:len(work)-1]
 		out = append(out, b)
-		for _, s := range nilBranches(fn, b, nils) {
+		for _, s := range constBranches(fn, b, consts) {
 			if !seen[s] {
 				seen[s] = true
 				work = append(work, s)
@@ -243,11 +265,12 @@ func (c *checker) reachable(fn *ssa.Function, nils map[int]bool) []*ssa.BasicBlo
 	return out
 }
 
-// nilBranches returns the successors of b that can run when the parameters
-// in nils are nil: a comparison of one of them with nil has one outcome.
-func nilBranches(fn *ssa.Function, b *ssa.BasicBlock, nils map[int]bool) []*ssa.BasicBlock {
+// constBranches returns the successors of b that can run when the
+// parameters in consts have those constant values: a comparison of one of
+// them with a constant (p == nil, kind == "stdout") has one outcome.
+func constBranches(fn *ssa.Function, b *ssa.BasicBlock, consts map[int]*ssa.Const) []*ssa.BasicBlock {
 	iff, ok := b.Instrs[len(b.Instrs)-1].(*ssa.If)
-	if !ok || len(nils) == 0 {
+	if !ok || len(consts) == 0 {
 		return passutil.Feasible(b)
 	}
 	cond, neg := unwrapNot(iff.Cond)
@@ -256,14 +279,36 @@ func nilBranches(fn *ssa.Function, b *ssa.BasicBlock, nils map[int]bool) []*ssa.
 		return b.Succs
 	}
 	p, ok := bin.X.(*ssa.Parameter)
-	if k, isConst := bin.Y.(*ssa.Const); !ok || !isConst || !k.IsNil() || !nils[paramIndex(p)] || p.Parent() != fn {
+	k, isConst := bin.Y.(*ssa.Const)
+	if !ok || !isConst || p.Parent() != fn {
 		return b.Succs
 	}
-	holds := (bin.Op == token.EQL) != neg // p is nil, so p == nil holds
-	if holds {
+	arg := consts[paramIndex(p)]
+	if arg == nil {
+		return b.Succs
+	}
+	equal, known := constEqual(arg, k)
+	if !known {
+		return b.Succs
+	}
+	if holds := equal == (bin.Op == token.EQL); holds != neg {
 		return b.Succs[:1]
 	}
 	return b.Succs[1:]
+}
+
+// constEqual reports whether the constants a and b are equal, and whether
+// that is known: both nil, or both values of a basic type.
+func constEqual(a, b *ssa.Const) (equal, known bool) {
+	switch {
+	case a.IsNil() && b.IsNil():
+		return true, true
+	case a.Value == nil || b.Value == nil:
+		return false, false
+	case a.Value.Kind() != b.Value.Kind():
+		return false, false
+	}
+	return constant.Compare(a.Value, token.EQL, b.Value), true
 }
 
 // longestPath returns the most weight on a path from the first block of

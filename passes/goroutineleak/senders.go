@@ -213,7 +213,7 @@ func (c *checker) signals(g *ssa.Go, grp *group, owned []origin) map[origin]bool
 	if target == nil || len(grp.sends) != 1 || goCount(g) != 1 {
 		return nil
 	}
-	r := c.maxSends(target, grp.chans, c.argsHolding(g.Common(), nil, nil, grp.chans), nilArgs(g.Common()), 0)
+	r := c.maxSends(target, grp.chans, c.argsHolding(g.Common(), nil, nil, grp.chans), constArgs(g.Common()), 0)
 	out := map[origin]bool{}
 	for _, o := range owned {
 		if grp.chans[o] || c.has(o, opSend) {

@@ -25,7 +25,13 @@
 // Handing the value over is not a leak: returning it, storing it in a field,
 // global, map or slice, sending it on a channel (also in a select case),
 // capturing it in a closure, starting a goroutine with it, or passing it to a
-// function that releases or takes it. Functions of the analyzed packages are
+// function that releases or takes it. A field of a struct the function
+// allocates itself is not a hand-over: the struct carries the resource, and
+// a path that drops the struct (an error return after s := &session{conn:
+// conn}) leaks it, unless the struct is handed over in turn or passed to a
+// function that may release the field or keep the struct (anything but a
+// function of the package that only reads the field and uses it in place).
+// Functions of the analyzed packages are
 // summarized as facts (which results they open; which parameters they
 // release on every path, on every path that reports failure, or on every
 // path that reports success), so helpers are understood across packages:
@@ -36,6 +42,20 @@
 //	if !pool.Put(conn) { // Put takes the connection when it reports true
 //		conn.Close()
 //	}
+//
+// SetDeadline, SetReadDeadline and SetWriteDeadline on a socket a standard
+// library call opened (net.Dial, tls.Dial, a TCP or Unix listener's Accept)
+// fail only when the socket is closed (their other errors are a nil
+// receiver and a descriptor the runtime poller does not know, which the
+// opening call rules out): the path on which one failed owes nothing. On a
+// connection of unknown origin it still owes the connection.
+//
+// Function literals called in the function are summarized too, and a
+// result kept in a variable (a named result, or any result of a function
+// with a defer, not captured by a function literal returned with it) is
+// followed to what was stored in it. A method of an interface whose
+// results are an *http.Response and an error (a doer) opens the response, as (*http.Client).Do does, unless the concrete type
+// is known to the function.
 //
 // A helper that takes an any or an io interface and closes it after a type
 // assertion to io.Closer releases what it is given. Calls into the standard

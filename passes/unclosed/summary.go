@@ -2,6 +2,7 @@ package unclosed
 
 import (
 	"go/ast"
+	"go/token"
 	"go/types"
 	"slices"
 	"strings"
@@ -116,6 +117,18 @@ func (c *checker) openedBy(v ssa.Value, seen map[ssa.Value]bool) *kind {
 		if k := c.kindOf(v.Type()); k != nil && !isStdKind(k) {
 			return k
 		}
+	case *ssa.UnOp:
+		// A result kept in a variable: the named result a deferred
+		// closure reads, or the result of a function with a defer.
+		if alloc, ok := v.X.(*ssa.Alloc); ok && v.Op == token.MUL && !capturedAway(alloc) {
+			for _, r := range *alloc.Referrers() {
+				if st, ok := r.(*ssa.Store); ok && st.Addr == alloc {
+					if k := c.openedBy(st.Val, seen); k != nil && !c.deferReleases(alloc.Parent(), st.Val, k) {
+						return k
+					}
+				}
+			}
+		}
 	case *ssa.ChangeType:
 		return c.openedBy(v.X, seen)
 	case *ssa.MakeInterface:
@@ -128,6 +141,41 @@ func (c *checker) openedBy(v ssa.Value, seen map[ssa.Value]bool) *kind {
 		}
 	}
 	return nil
+}
+
+// deferReleases reports whether fn defers a call that releases v, a
+// resource of kind k: defer resp.Body.Close() before returning resp hands
+// the caller a closed response.
+func (c *checker) deferReleases(fn *ssa.Function, v ssa.Value, k *kind) bool {
+	t := newTracker(c, k, nil, []ssa.Value{v}, nil)
+	for _, b := range fn.Blocks {
+		for _, instr := range b.Instrs {
+			if d, ok := instr.(*ssa.Defer); ok && t.releases(d) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// capturedAway reports whether a function literal that outlives its
+// creation captures the variable alloc: one that is returned, stored or
+// passed on (a cleanup function returned with the resource), not only
+// called or deferred. Such a function may release what alloc holds.
+func capturedAway(alloc *ssa.Alloc) bool {
+	for _, r := range *alloc.Referrers() {
+		mc, ok := r.(*ssa.MakeClosure)
+		if !ok {
+			continue
+		}
+		for _, use := range *mc.Referrers() {
+			call, ok := use.(ssa.CallInstruction)
+			if !ok || call.Common().Value != mc {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func isStdKind(k *kind) bool {

@@ -31,6 +31,9 @@ type tracker struct {
 	// function that releases it, or storing it where it outlives the call
 	// (as a body stream that is closed later) does.
 	borrowed bool
+	// containers are the structs the function allocated that hold the
+	// resource in a field (see container.go), by the index of the field.
+	containers map[ssa.Value]int
 }
 
 // A returnKind selects the returns through which an unreleased resource
@@ -70,6 +73,12 @@ func (t *tracker) addAlias(v ssa.Value) {
 	if refs == nil {
 		return
 	}
+	if field, ok := t.containers[v]; ok {
+		for _, r := range *refs {
+			t.addFromContainer(v, field, r)
+		}
+		return
+	}
 	for _, r := range *refs {
 		switch r := r.(type) {
 		case *ssa.Call:
@@ -85,6 +94,8 @@ func (t *tracker) addAlias(v ssa.Value) {
 						t.addAlias(load) // the variable still holds the resource
 					}
 				}
+			} else if alloc, field := containerField(r.Addr); r.Val == v && alloc != nil {
+				t.addContainer(alloc, field) // the struct holds the resource
 			}
 		case *ssa.TypeAssert:
 			if !r.CommaOk {
@@ -310,11 +321,14 @@ func (t *tracker) releases(instr ssa.Instruction) bool {
 	case *ssa.Return:
 		return !t.borrowed && slices.ContainsFunc(i.Results, t.isAlias)
 	case *ssa.Store:
-		if !t.aliases[i.Val] || t.borrowed && !outlivesCall(i.Addr) || localCell(i.Addr) {
+		if !t.aliases[i.Val] || t.borrowed && !outlivesCall(i.Addr) || localCell(i.Addr) || t.intoContainer(i.Addr) {
 			return false
 		}
 		if cell, ok := i.Addr.(*ssa.Alloc); ok && t.kind == pipeKind && startedCell(cell) {
 			return t.closuresClose(cell) // a variable only goroutines capture
+		}
+		if _, ok := t.containers[i.Val]; ok {
+			return true // the struct is kept elsewhere (an element, a variadic argument)
 		}
 		if call, j, ok := passutil.VarargsCall(i); ok {
 			return t.c.argConsumed(call.Common(), j, true)
@@ -335,6 +349,7 @@ func (t *tracker) releases(instr ssa.Instruction) bool {
 		}
 		return slices.ContainsFunc(i.Call.Args, t.isAlias) || t.aliases[i.Call.Value]
 	case *ssa.Call:
+		t.noteDeadline(i)
 		return t.callReleases(i.Common()) || t.releasedOnOutcome(i)
 	case ssa.CallInstruction:
 		return t.callReleases(i.Common())
@@ -404,6 +419,9 @@ func (t *tracker) isAlias(v ssa.Value) bool { return t.aliases[v] }
 // on it) or passes it to a callee that consumes it.
 func (t *tracker) callReleases(c *ssa.CallCommon) bool {
 	if c.IsInvoke() && t.aliases[c.Value] {
+		if _, ok := t.containers[c.Value]; ok && !t.borrowed {
+			return true // a method of an unknown type may release the field
+		}
 		return slices.Contains(t.kind.methods, c.Method.Name())
 	}
 	if b, ok := c.Value.(*ssa.Builtin); ok {
@@ -415,6 +433,12 @@ func (t *tracker) callReleases(c *ssa.CallCommon) bool {
 	callee := c.StaticCallee()
 	for j, a := range c.Args {
 		if !t.aliases[a] {
+			continue
+		}
+		if _, ok := t.containers[a]; ok && !t.borrowed {
+			if t.containerReleased(c, a, j) {
+				return true
+			}
 			continue
 		}
 		if j == 0 && callee != nil && callee.Signature.Recv() != nil {

@@ -288,7 +288,7 @@ func (c *checker) paramKind(t types.Type) *kind {
 func (c *checker) openedResults(call *ssa.CallCommon) []int {
 	name, pkg := passutil.CalleeName(call)
 	if name == "" {
-		return nil
+		return c.summaryOpens(call.StaticCallee()) // a function literal
 	}
 	if call.IsInvoke() {
 		// A method of a standard library interface opens what it returns,
@@ -298,7 +298,7 @@ func (c *checker) openedResults(call *ssa.CallCommon) []int {
 			return c.summaryOpens(fn)
 		}
 		if !openerPackages[pkg] {
-			return nil
+			return c.requestResults(call)
 		}
 	}
 	if openerPackages[pkg] {
@@ -315,6 +315,21 @@ func (c *checker) openedResults(call *ssa.CallCommon) []int {
 		return idx
 	}
 	return c.summaryOpens(call.StaticCallee())
+}
+
+// requestResults returns the index of the response a method of an
+// interface returns, when its results are those of (*http.Client).Do, a
+// *http.Response and an error: an interface over a client (a doer, a
+// retrying or instrumented wrapper) carries the client's contract, the
+// caller closes the body. A method returning more (the body read into a
+// []byte, warnings) has consumed the body itself, and a getter returning a
+// response it keeps has no error result.
+func (c *checker) requestResults(call *ssa.CallCommon) []int {
+	res := call.Signature().Results()
+	if res.Len() != 2 || !isError(res.At(1).Type()) || c.kindOf(res.At(0).Type()) != responseKind {
+		return nil
+	}
+	return []int{0}
 }
 
 // openerFunc reports whether fn is declared in one of the openerPackages.

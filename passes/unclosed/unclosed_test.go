@@ -47,3 +47,15 @@ func TestInMemoryDoubles(t *testing.T) {
 func TestLoopsThatNeverExit(t *testing.T) {
 	analysistest.Run(t, analysistest.TestData(), unclosed.Analyzer, "forever")
 }
+
+func TestStructFields(t *testing.T) {
+	analysistest.Run(t, analysistest.TestData(), unclosed.Analyzer, "fields")
+}
+
+func TestIndirectResponses(t *testing.T) {
+	analysistest.Run(t, analysistest.TestData(), unclosed.Analyzer, "indirect")
+}
+
+func TestDeadlinesOfFreshSockets(t *testing.T) {
+	analysistest.Run(t, analysistest.TestData(), unclosed.Analyzer, "deadlines")
+}

@@ -143,3 +143,32 @@ func acceptedBlank(ln net.Listener) error {
 	}
 	return nil
 }
+
+// doer is an interface over a client: its Do opens the response.
+type doer interface {
+	Do(req *http.Request) (*http.Response, error)
+}
+
+func viaDoer(c doer, req *http.Request) (int, error) {
+	resp, err := c.Do(req) // want `response body opened here is never closed`
+	if err != nil {
+		return 0, err
+	}
+	return resp.StatusCode, nil
+}
+
+type session struct{ conn net.Conn }
+
+// inStruct gets no fix: the struct the connection is stored in is
+// returned on the other path.
+func inStruct(addr string, fail bool) (*session, error) {
+	conn, err := net.Dial("tcp", addr) // want `connection opened here is never closed`
+	if err != nil {
+		return nil, err
+	}
+	s := &session{conn: conn}
+	if fail {
+		return nil, fmt.Errorf("failed")
+	}
+	return s, nil
+}
