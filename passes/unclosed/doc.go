@@ -53,7 +53,8 @@
 // Function literals called in the function are summarized too, and a
 // result kept in a variable (a named result, or any result of a function
 // with a defer, not captured by a function literal returned with it) is
-// followed to what was stored in it. A method of an interface whose
+// followed to what was stored in it; a response whose Body the function
+// assigns (it took the body out) is not followed. A method of an interface whose
 // results are an *http.Response and an error (a doer) opens the response, as (*http.Client).Do does, unless the concrete type
 // is known to the function.
 //

@@ -123,7 +123,7 @@ func (c *checker) openedBy(v ssa.Value, seen map[ssa.Value]bool) *kind {
 		if alloc, ok := v.X.(*ssa.Alloc); ok && v.Op == token.MUL && !capturedAway(alloc) {
 			for _, r := range *alloc.Referrers() {
 				if st, ok := r.(*ssa.Store); ok && st.Addr == alloc {
-					if k := c.openedBy(st.Val, seen); k != nil && !c.deferReleases(alloc.Parent(), st.Val, k) {
+					if k := c.openedBy(st.Val, seen); k != nil && !c.deferReleases(alloc.Parent(), st.Val, k) && !(k == responseKind && bodyReplaced(alloc.Parent(), st.Val)) {
 						return k
 					}
 				}
@@ -151,6 +151,46 @@ func (c *checker) deferReleases(fn *ssa.Function, v ssa.Value, k *kind) bool {
 	for _, b := range fn.Blocks {
 		for _, instr := range b.Instrs {
 			if d, ok := instr.(*ssa.Defer); ok && t.releases(d) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// bodyReplaced reports whether fn assigns the Body field of the response
+// resp: a function that takes the body out of the response it returns
+// (coder/websocket's dial keeps the connection's body and hands back nil or
+// a copy read into memory) does not hand its caller an open body.
+func bodyReplaced(fn *ssa.Function, resp ssa.Value) bool {
+	same := []ssa.Value{resp}
+	if load, ok := resp.(*ssa.UnOp); ok && load.Op == token.MUL {
+		// A variable a closure captures: every load of it is the response.
+		if alloc, ok := load.X.(*ssa.Alloc); ok {
+			for _, r := range *alloc.Referrers() {
+				if l, ok := r.(*ssa.UnOp); ok && l.Op == token.MUL && l.X == alloc {
+					same = append(same, l)
+				}
+			}
+		}
+	}
+	for _, v := range same {
+		if bodyStored(fn, v) {
+			return true
+		}
+	}
+	return false
+}
+
+// bodyStored reports whether fn stores to the Body field of resp.
+func bodyStored(fn *ssa.Function, resp ssa.Value) bool {
+	for _, r := range *resp.Referrers() {
+		fa, ok := r.(*ssa.FieldAddr)
+		if !ok || fa.Parent() != fn || fieldName(fa) != "Body" {
+			continue
+		}
+		for _, use := range *fa.Referrers() {
+			if st, ok := use.(*ssa.Store); ok && st.Addr == fa {
 				return true
 			}
 		}

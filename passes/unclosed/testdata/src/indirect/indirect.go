@@ -5,6 +5,7 @@ package indirect
 
 import (
 	"errors"
+	"io"
 	"net/http"
 	"sync"
 )
@@ -234,4 +235,60 @@ func readAll(url string) ([]byte, *http.Response, error) {
 func viaReadAll(url string) ([]byte, error) {
 	buf, _, err := readAll(url)
 	return buf, err
+}
+
+// hijacked takes the body out of the response it returns (as a websocket
+// dial keeps the connection): the caller gets no open body.
+func hijacked(url string) (_ *http.Response, body io.ReadCloser, err error) {
+	defer func() {
+		if err != nil {
+			println("dial", url, err.Error())
+		}
+	}()
+	resp, err := http.Get(url)
+	if err != nil {
+		return nil, nil, err
+	}
+	body = resp.Body
+	resp.Body = nil
+	return resp, body, nil
+}
+
+func viaHijacked(url string) (int, error) {
+	resp, body, err := hijacked(url)
+	if err != nil {
+		return 0, err
+	}
+	defer body.Close()
+	return resp.StatusCode, nil
+}
+
+// hijackedCaptured does the same with the response captured by its
+// deferred closure, which puts a copy of the body back on failure.
+func hijackedCaptured(url string) (_ *http.Response, body io.ReadCloser, err error) {
+	resp, err := http.Get(url)
+	if err != nil {
+		return nil, nil, err
+	}
+	body = resp.Body
+	resp.Body = nil
+	defer func() {
+		if err != nil {
+			body.Close()
+			resp.Body = http.NoBody
+		}
+	}()
+	if resp.StatusCode != http.StatusSwitchingProtocols {
+		return resp, nil, errors.New("not switched")
+	}
+	return resp, body, nil
+}
+
+func viaHijackedCaptured(url string) (int, error) {
+	resp, body, err := hijackedCaptured(url)
+	if err != nil {
+		return 0, err
+	}
+	defer body.Close()
+	return resp.StatusCode, nil
 }
