@@ -67,10 +67,8 @@ func (t *tracker) addFromContainer(v ssa.Value, field int, r ssa.Instruction) {
 		if r.Field != field {
 			return
 		}
-		for _, rr := range *r.Referrers() {
-			if load, ok := rr.(*ssa.UnOp); ok && load.Op == token.MUL {
-				t.addAlias(load)
-			}
+		for _, load := range loads(r) {
+			t.addAlias(load)
 		}
 	case *ssa.Field:
 		if r.Field == field {
@@ -87,10 +85,8 @@ func (t *tracker) addFromContainer(v ssa.Value, field int, r ssa.Instruction) {
 			return
 		}
 		if localCell(r.Addr) {
-			for _, rr := range *r.Addr.Referrers() {
-				if load, ok := rr.(*ssa.UnOp); ok && load.Op == token.MUL {
-					t.addContainer(load, field) // the variable still holds the struct
-				}
+			for _, load := range loads(r.Addr) {
+				t.addContainer(load, field) // the variable still holds the struct
 			}
 		} else if alloc, ok := r.Addr.(*ssa.Alloc); ok {
 			t.addContainer(alloc, field) // a copy in a variable of the function

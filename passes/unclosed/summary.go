@@ -167,11 +167,7 @@ func bodyReplaced(fn *ssa.Function, resp ssa.Value) bool {
 	if load, ok := resp.(*ssa.UnOp); ok && load.Op == token.MUL {
 		// A variable a closure captures: every load of it is the response.
 		if alloc, ok := load.X.(*ssa.Alloc); ok {
-			for _, r := range *alloc.Referrers() {
-				if l, ok := r.(*ssa.UnOp); ok && l.Op == token.MUL && l.X == alloc {
-					same = append(same, l)
-				}
-			}
+			same = append(same, loads(alloc)...)
 		}
 	}
 	for _, v := range same {

@@ -89,10 +89,8 @@ func (t *tracker) addAlias(v ssa.Value) {
 			t.addAlias(r.(ssa.Value))
 		case *ssa.Store:
 			if r.Val == v && localCell(r.Addr) {
-				for _, rr := range *r.Addr.Referrers() {
-					if load, ok := rr.(*ssa.UnOp); ok && load.Op == token.MUL {
-						t.addAlias(load) // the variable still holds the resource
-					}
+				for _, load := range loads(r.Addr) {
+					t.addAlias(load) // the variable still holds the resource
 				}
 			} else if alloc, field := containerField(r.Addr); r.Val == v && alloc != nil {
 				t.addContainer(alloc, field) // the struct holds the resource
@@ -115,10 +113,8 @@ func (t *tracker) addAlias(v ssa.Value) {
 			if t.kind.viaField == "" || fieldName(r) != t.kind.viaField {
 				continue
 			}
-			for _, rr := range *r.Referrers() {
-				if load, ok := rr.(*ssa.UnOp); ok && load.Op == token.MUL {
-					t.addAlias(load)
-				}
+			for _, load := range loads(r) {
+				t.addAlias(load)
 			}
 		}
 	}
