@@ -227,7 +227,7 @@ func writeSample(w io.Writer, fs []finding) {
 	fmt.Fprintln(w, "| # | finding | analyzer | test | message | verdict | reason |")
 	fmt.Fprintln(w, "|---:|---|---|---|---|---|---|")
 	for i, f := range fs {
-		fmt.Fprintf(w, "| %d | `%s` | %s | %s | %s | | |\n", i+1, f.Pos, f.Analyzer, yesNo(f.Test), strings.ReplaceAll(f.Message, "|", `\|`))
+		fmt.Fprintf(w, "| %d | `%s` | %s | %s | %s | | |\n", i+1, f.Pos, f.Analyzer, yesNo(f.Test), cell(f.Message))
 	}
 }
 
