@@ -3,6 +3,7 @@ package heapdump
 import (
 	"encoding/binary"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -160,6 +161,32 @@ func TestParseErrors(t *testing.T) {
 				t.Errorf("Parse: %v, want a *FormatError at offset %d", err, tt.wantOff)
 			}
 		})
+	}
+}
+
+// A goroutine stopped in a function's prologue is dumped with the pointer map
+// of the frame it has not built yet, so the runtime can name frame words
+// outside the frame (offset -8 as a uint64 was seen in a real dump).
+func TestParseFrameFieldsOutsideFrame(t *testing.T) {
+	e := newEnc().params().goroutine(0x11200, 0x7000, 7).object(0x11000, 0).object(0x11200)
+	e.u(tagStackFrame, 0x7000, 0, 0).s(words(0x11000, 0x11000)).u(0x401000, 0x401000, 0x401000).s("main.f")
+	e.u(fieldPtr, 1<<64-8, fieldPtr, 8, fieldPtr, 16, fieldIface, 8, fieldEol)
+	d, err := Parse(strings.NewReader(string(e.eof())))
+	if err != nil {
+		t.Fatalf("Parse: %v, want the fields outside the frame skipped", err)
+	}
+	g := d.Goroutine(7)
+	if g == nil || len(g.Frames) != 1 {
+		t.Fatalf("goroutine 7 = %+v", g)
+	}
+	var precise []uint32
+	for _, w := range g.Frames[0].Words {
+		if w.Precise {
+			precise = append(precise, w.Off)
+		}
+	}
+	if !slices.Equal(precise, []uint32{8}) {
+		t.Errorf("precise words at %v, want [8] (only the field inside the frame)", precise)
 	}
 }
 

@@ -504,8 +504,13 @@ func (p *parser) frame() error {
 	return nil
 }
 
-// offsets reads a field list for contents c and returns the offsets of its
-// pointer words, in increasing order.
+// offsets reads the field list of a stack frame with contents c and returns
+// the offsets of its pointer words, in increasing order. Fields outside the
+// frame are skipped, not refused: the runtime describes a goroutine stopped in
+// a function's prologue with the pointer map of the frame it has not built yet
+// (runtime/heapdump.go, "hope for the best"), so a real dump can name words
+// below or above the frame it holds. They were never on the stack; the
+// frame's words are still read conservatively by frameWords.
 func (p *parser) offsets(c []byte) ([]uint64, error) {
 	ptr := uint64(p.d.Params.PtrSize)
 	var out []uint64
@@ -530,7 +535,7 @@ func (p *parser) offsets(c []byte) ([]uint64, error) {
 			words = 2
 		}
 		if off > uint64(len(c)) || uint64(len(c))-off < words*ptr {
-			return nil, fmt.Errorf("field at offset %d outside %d-byte contents", off, len(c))
+			continue
 		}
 		for w := range words {
 			out = append(out, off+w*ptr)
