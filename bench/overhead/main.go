@@ -18,11 +18,12 @@
 // which separates the cost of the patched standard library from that of
 // the tracker.
 //
-// Each build runs in -procs processes at once, and a round's time of a
-// build is the median of its processes' measurements: a process keeps
-// for its whole life a speed of its own (two processes of one binary
-// differ by up to 10% on HTTP/2 round trips, round after round), which more
-// rounds of the same process cannot average out.
+// Each round runs every build in -procs new processes at once, and a
+// round's time of a build is the median of its processes' measurements: a
+// process keeps for its whole life a speed of its own (two processes of one
+// binary differ by up to 10% on HTTP/2 round trips, round after round),
+// which more rounds of the same process cannot average out, so each round
+// samples new ones.
 //
 // On Go 1.26 the plain build gets the GOEXPERIMENT leakhound run turns on
 // (goroutineleakprofile), so that the ratios measure the instrumentation
@@ -67,7 +68,7 @@ func main() {
 	root := flag.String("root", "..", "leakhound's source directory")
 	base := flag.String("base", "", "also measure the leakhound of this source `directory` (a checkout of an earlier commit)")
 	untracked := flag.Bool("untracked", false, "also measure the instrumented workload with the tracker left out")
-	procs := flag.Int("procs", 3, "processes of each build, run at once")
+	procs := flag.Int("procs", 3, "new processes of each build in each round, run at once")
 	flag.Parse()
 	if *d <= 0 || *d > 10*time.Second || *rounds < 1 || *rounds > 50 || *files < 1 || *files > 10000 || *procs < 1 || *procs > 9 {
 		log.Fatal("bad flags: need 0 < -d <= 10s, 1 <= -rounds <= 50, 1 <= -files <= 10000, 1 <= -procs <= 9")
@@ -91,17 +92,9 @@ func run(d time.Duration, rounds, files, procs int, root, base string, untracked
 	if err := gobuild.Build(".", plainBin, "./overhead/workload"); err != nil {
 		return err
 	}
-	plain, err := startBuild("plain", procs, func() *exec.Cmd { return exec.Command(plainBin) }, false)
-	if err != nil {
-		return err
-	}
-	defer plain.stop()
-	inst, err := startBuild("instrumented", procs, func() *exec.Cmd { return exec.Command(leakhound, "run", "./overhead/workload") }, true)
-	if err != nil {
-		return err
-	}
-	defer inst.stop()
-	workers := []*build{plain, inst}
+	plain := newBuild("plain", false, func() *exec.Cmd { return exec.Command(plainBin) })
+	inst := newBuild("instrumented", true, func() *exec.Cmd { return exec.Command(leakhound, "run", "./overhead/workload") })
+	builds := []*build{plain, inst}
 	if base != "" {
 		baseBin := filepath.Join(tmp, "leakhound-base")
 		if err := gobuild.Build(base, baseBin, "./cmd/leakhound"); err != nil {
@@ -111,95 +104,105 @@ func run(d time.Duration, rounds, files, procs int, root, base string, untracked
 		// (a tracker and a runtime from two trees may not fit). The
 		// instrumented GOROOTs of both share the cache: it is keyed by the
 		// patches and the tracker's sources.
-		w, err := startBuild("base", procs, func() *exec.Cmd {
+		builds = append(builds, newBuild("base", true, func() *exec.Cmd {
 			cmd := exec.Command(baseBin, "run", "./overhead/workload")
 			cmd.Dir = filepath.Join(base, "bench")
 			return cmd
-		}, true)
-		if err != nil {
-			return err
-		}
-		defer w.stop()
-		workers = append(workers, w)
+		}))
 	}
 	if untracked {
-		w, err := startBuild("untracked", procs, func() *exec.Cmd {
+		builds = append(builds, newBuild("untracked", true, func() *exec.Cmd {
 			cmd := exec.Command(leakhound, "run", "./overhead/workload")
 			cmd.Env = append(os.Environ(), "LEAKHOUND_TRACKER=off")
 			return cmd
-		}, true)
-		if err != nil {
-			return err
-		}
-		defer w.stop()
-		workers = append(workers, w)
+		}))
 	}
-	fmt.Printf("%s, %d rounds of %s per operation and build, %d processes per build\n\n", inst.procs[0].hello.Go, rounds, d, procs)
 
 	arg := d.String()
-	for _, op := range ops { // warm up all
-		for _, b := range workers {
-			for _, w := range b.procs {
-				if _, err := w.ask(op.name + " " + arg); err != nil {
-					return err
-				}
-			}
+	var goVersion string
+	for i := range rounds {
+		if err := startAll(builds, procs); err != nil {
+			return err
+		}
+		goVersion = inst.procs[0].hello.Go
+		if err := measureRound(builds, i, arg); err != nil {
+			stopAll(builds)
+			return err
+		}
+		if err := stopAll(builds); err != nil {
+			return err
 		}
 	}
+
+	fmt.Printf("%s, %d rounds of %s per operation and build, each round in %d new processes per build\n\n", goVersion, rounds, d, procs)
 	fmt.Printf("%-34s %-4s %10s", "operation", "time", "plain")
-	for _, w := range workers[1:] {
-		fmt.Printf(" %12s %7s", w.name, "ratio")
+	for _, b := range builds[1:] {
+		fmt.Printf(" %12s %7s", b.name, "ratio")
 	}
 	fmt.Printf(" %5s\n", "goal")
 	for _, op := range ops {
-		for _, w := range workers {
-			w.wall, w.cpu = nil, nil
-		}
-		for i := range rounds {
-			// Each round starts with the next worker, so that none is
-			// always timed first.
-			for j := range workers {
-				if err := workers[(i+j)%len(workers)].measure(op.name + " " + arg); err != nil {
-					return err
-				}
-			}
-		}
-		row(op.desc, "wall", workers, func(b *build) []float64 { return b.wall }, op.goal)
-		row("", "cpu", workers, func(b *build) []float64 { return b.cpu }, op.goal)
-		fmt.Printf("%-34s %-4s %8.0f B", "", "heap", plain.bytes)
-		for _, w := range workers[1:] {
-			fmt.Printf(" %10.0f B %7s", w.bytes, "")
+		row(op.desc, "wall", builds, func(b *build) []float64 { return b.ops[op.name].wall }, op.goal)
+		row("", "cpu", builds, func(b *build) []float64 { return b.ops[op.name].cpu }, op.goal)
+		fmt.Printf("%-34s %-4s %8.0f B", "", "heap", plain.ops[op.name].bytes)
+		for _, b := range builds[1:] {
+			fmt.Printf(" %10.0f B %7s", b.ops[op.name].bytes, "")
 		}
 		fmt.Println()
 		// The same work in every build: system calls and goroutines started
 		// per operation are counts, exact however loaded the machine.
-		fmt.Printf("%-34s %-4s %10s", "", "work", work(plain))
-		for _, w := range workers[1:] {
-			fmt.Printf(" %12s %7s", work(w), "")
+		fmt.Printf("%-34s %-4s %10s", "", "work", plain.ops[op.name].work())
+		for _, b := range builds[1:] {
+			fmt.Printf(" %12s %7s", b.ops[op.name].work(), "")
 		}
 		fmt.Println()
 	}
-	var p, in []float64
-	for range rounds {
-		for _, w := range []*worker{plain.procs[0], inst.procs[0]} {
-			r, err := w.ask(fmt.Sprintf("mem %d", files))
-			if err != nil {
-				return err
+	return heldMemory([]*build{plain, inst}, rounds, files)
+}
+
+// measureRound times every operation in the running processes of builds:
+// each process first runs it once to warm up, then each build is measured
+// in turn, starting with the next build each round so that none is always
+// timed first.
+func measureRound(builds []*build, round int, arg string) error {
+	for _, op := range ops {
+		command := op.name + " " + arg
+		for _, b := range builds {
+			for _, w := range b.procs {
+				if _, err := w.ask(command); err != nil {
+					return err
+				}
 			}
-			if w == plain.procs[0] {
-				p = append(p, r.BytesPerOp)
-			} else {
-				in = append(in, r.BytesPerOp)
+		}
+		for j := range builds {
+			if err := builds[(round+j)%len(builds)].measure(op.name, command); err != nil {
+				return err
 			}
 		}
 	}
-	fmt.Printf("\nlive heap per open os.File (%d held): plain %.0f B, instrumented %.0f B: the tracker keeps %.0f B per tracked resource\n",
-		files, median(p), median(in), median(in)-median(p))
-	var errs []error
-	for _, w := range workers {
-		errs = append(errs, w.stop())
+	return nil
+}
+
+// heldMemory prints the live heap per open file of the first two builds
+// (plain and instrumented), in one new process each.
+func heldMemory(builds []*build, rounds, files int) error {
+	if err := startAll(builds, 1); err != nil {
+		return err
 	}
-	return errors.Join(errs...)
+	perFile := make([][]float64, len(builds))
+	for range rounds {
+		for i, b := range builds {
+			r, err := b.procs[0].ask(fmt.Sprintf("mem %d", files))
+			if err != nil {
+				stopAll(builds)
+				return err
+			}
+			perFile[i] = append(perFile[i], r.BytesPerOp)
+		}
+	}
+	p, in := median(perFile[0]), median(perFile[1])
+	fmt.Printf("\nlive heap per open os.File (%d held): plain %.0f B, instrumented %.0f B: the tracker keeps %.0f B per tracked resource\n",
+		files, p, in, in-p)
+	return stopAll(builds)
 }
 
 // row prints the medians of one operation's measurements (wall or CPU
@@ -208,17 +211,17 @@ func run(d time.Duration, rounds, files, procs int, root, base string, untracked
 // of the rounds, each taken between measurements made one after the
 // other: the load of the machine, which drifts, disturbs it less than the
 // ratio of the medians.
-func row(desc, what string, workers []*build, times func(*build) []float64, goal float64) {
-	plain := times(workers[0])
+func row(desc, what string, builds []*build, times func(*build) []float64, goal float64) {
+	plain := times(builds[0])
 	fmt.Printf("%-34s %-4s %8.0fns", desc, what, median(plain))
 	var verdict string
-	for i, w := range workers[1:] {
+	for i, b := range builds[1:] {
 		ratios := make([]float64, len(plain))
-		for j, t := range times(w) {
+		for j, t := range times(b) {
 			ratios[j] = t / plain[j]
 		}
 		ratio := median(ratios)
-		fmt.Printf(" %10.0fns %6.3fx", median(times(w)), ratio)
+		fmt.Printf(" %10.0fns %6.3fx", median(times(b)), ratio)
 		if i == 0 {
 			verdict = "ok"
 			if ratio > goal {
@@ -229,19 +232,21 @@ func row(desc, what string, workers []*build, times func(*build) []float64, goal
 	fmt.Printf(" %4.2fx %s\n", goal, verdict)
 }
 
-// work formats the system calls and goroutines of one operation of b's
-// last measurement: "6.0rw 4.0go" is 6 read and write system calls and 4
-// goroutines started.
-func work(b *build) string {
-	return fmt.Sprintf("%.1frw %.1fgo", b.syscalls, b.goroutines)
+// build is one build of the workload. Each round runs it in new processes:
+// a process keeps a speed of its own for its whole life, so only new
+// processes sample it.
+type build struct {
+	name         string
+	instrumented bool
+	cmd          func() *exec.Cmd // a new command running the build
+	procs        []*worker        // the processes of the current round
+	ops          map[string]*timings
 }
 
-// build is one build of the workload, running in one or more processes.
-type build struct {
-	name  string
-	procs []*worker
-	// The measurements of the operation being timed, one per round: the
-	// median of the processes'.
+// timings are the measurements of one operation in one build.
+type timings struct {
+	// wall and cpu hold one time per round: the median of the round's
+	// processes.
 	wall, cpu []float64
 	bytes     float64
 	// syscalls and goroutines count the read and write system calls and
@@ -249,44 +254,81 @@ type build struct {
 	syscalls, goroutines float64
 }
 
-// startBuild starts n processes of one build, each with a command of its
-// own from cmd.
-func startBuild(name string, n int, cmd func() *exec.Cmd, instrumented bool) (*build, error) {
-	b := &build{name: name}
-	for i := range n {
-		w, err := start(fmt.Sprintf("%s #%d", name, i+1), cmd(), instrumented)
-		if err != nil {
-			b.stop()
-			return nil, err
-		}
-		b.procs = append(b.procs, w)
-	}
-	return b, nil
+// work formats the system calls and goroutines of one operation of the
+// last measurement: "6.0rw 4.0go" is 6 read and write system calls and 4
+// goroutines started.
+func (t *timings) work() string {
+	return fmt.Sprintf("%.1frw %.1fgo", t.syscalls, t.goroutines)
 }
 
-// measure asks each process of b, one after the other, to time command,
-// and records the round's medians.
-func (b *build) measure(command string) error {
+func newBuild(name string, instrumented bool, cmd func() *exec.Cmd) *build {
+	b := &build{name: name, instrumented: instrumented, cmd: cmd, ops: map[string]*timings{}}
+	for _, op := range ops {
+		b.ops[op.name] = &timings{}
+	}
+	return b
+}
+
+// startAll starts n new processes of each build, all at once.
+func startAll(builds []*build, n int) error {
+	type started struct {
+		b   *build
+		w   *worker
+		err error
+	}
+	ch := make(chan started)
+	for _, b := range builds {
+		b.procs = nil
+		for i := range n {
+			go func() {
+				w, err := start(fmt.Sprintf("%s #%d", b.name, i+1), b.cmd(), b.instrumented)
+				ch <- started{b, w, err}
+			}()
+		}
+	}
+	var errs []error
+	for range len(builds) * n {
+		s := <-ch
+		if s.err != nil {
+			errs = append(errs, s.err)
+			continue
+		}
+		s.b.procs = append(s.b.procs, s.w)
+	}
+	if err := errors.Join(errs...); err != nil {
+		stopAll(builds)
+		return err
+	}
+	return nil
+}
+
+// stopAll ends the processes of builds.
+func stopAll(builds []*build) error {
+	var errs []error
+	for _, b := range builds {
+		for _, w := range b.procs {
+			errs = append(errs, w.stop())
+		}
+		b.procs = nil
+	}
+	return errors.Join(errs...)
+}
+
+// measure asks each process of b, one after the other, to time command
+// (operation op), and records the round's medians.
+func (b *build) measure(op, command string) error {
 	var wall, cpu []float64
+	t := b.ops[op]
 	for _, w := range b.procs {
 		r, err := w.ask(command)
 		if err != nil {
 			return err
 		}
 		wall, cpu = append(wall, r.NsPerOp), append(cpu, r.CPUNsPerOp)
-		b.bytes, b.syscalls, b.goroutines = r.BytesPerOp, r.SyscallsPerOp, r.GoroutinesPerOp
+		t.bytes, t.syscalls, t.goroutines = r.BytesPerOp, r.SyscallsPerOp, r.GoroutinesPerOp
 	}
-	b.wall, b.cpu = append(b.wall, median(wall)), append(b.cpu, median(cpu))
+	t.wall, t.cpu = append(t.wall, median(wall)), append(t.cpu, median(cpu))
 	return nil
-}
-
-// stop ends b's processes.
-func (b *build) stop() error {
-	var errs []error
-	for _, w := range b.procs {
-		errs = append(errs, w.stop())
-	}
-	return errors.Join(errs...)
 }
 
 // worker is one running process of a build.
