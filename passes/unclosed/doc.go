@@ -61,8 +61,9 @@
 // A helper that takes an any or an io interface and closes it after a type
 // assertion to io.Closer releases what it is given. Calls into the standard
 // library's fmt, io, bufio, encoding and similar packages only borrow the
-// value; tls.Client, tls.Server, tls.NewListener, http.MaxBytesReader and
-// httputil.NewClientConn wrap it (closing the result closes it, dropping the result leaks it). A
+// value; tls.Client, tls.Server, tls.NewListener, http.MaxBytesReader,
+// httputil.NewClientConn and httputil.NewServerConn wrap it (closing the
+// result closes it, dropping the result leaks it). A
 // closure capturing the value hands it over only when it is called, stored
 // or passed on; a function whose doc comment carries bodyclose's
 // //bodyclose:handled directive returns responses its callers need not

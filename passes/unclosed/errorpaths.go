@@ -40,6 +40,7 @@ var holderReleasers = map[string]bool{
 // connection given to httputil.NewClientConn.
 var unwrapResults = map[string]int{
 	"(*net/http/httputil.ClientConn).Hijack": 0,
+	"(*net/http/httputil.ServerConn).Hijack": 0,
 }
 
 // liveOnError reports whether result r of call may be a live resource when

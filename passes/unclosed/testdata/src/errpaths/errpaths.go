@@ -186,3 +186,34 @@ func viaCheckedSummary(cc *httputil.ClientConn, req *http.Request) error {
 	}
 	return resp.Body.Close()
 }
+
+func acceptedServerConn(ln net.Listener) error {
+	conn, err := ln.Accept()
+	if err != nil {
+		return err
+	}
+	sc := httputil.NewServerConn(conn, nil)
+	defer sc.Close() // closes conn
+	_, err = sc.Read()
+	return err
+}
+
+func acceptedServerConnHijacked(ln net.Listener) error {
+	conn, err := ln.Accept()
+	if err != nil {
+		return err
+	}
+	sc := httputil.NewServerConn(conn, nil)
+	c, _ := sc.Hijack()
+	return c.Close()
+}
+
+func acceptedServerConnDropped(ln net.Listener) error {
+	conn, err := ln.Accept() // want `connection opened here is never closed on the path through line 218`
+	if err != nil {
+		return err
+	}
+	sc := httputil.NewServerConn(conn, nil)
+	_, err = sc.Read()
+	return err
+}
