@@ -70,9 +70,10 @@
 // close. The path on which the opening call failed owes nothing (for
 // responses, net/http's round-tripper contract), also when its error is
 // kept in a variable (one a closure assigns included) or tested with
-// os.IsNotExist or errors.Is, and on the path where testify's assert.NoError or assert.Nil
-// of that error reported false (assert.Error true). Rows are also released when rows.Next returns false.
-// The exception is httputil.ClientConn's Do and Read, which return a live
+// os.IsNotExist or errors.Is, and on the path where testify's
+// assert.NoError or assert.Nil of that error reported false (assert.Error
+// true). Rows are also released when rows.Next returns false. The
+// exception is httputil.ClientConn's Do and Read, which return a live
 // response with ErrPersistEOF: it is owed wherever it is not nil, error
 // path included (and so is a helper's that returns it with an error), and
 // closing or hijacking the ClientConn releases it.
