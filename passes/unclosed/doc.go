@@ -61,15 +61,22 @@
 // A helper that takes an any or an io interface and closes it after a type
 // assertion to io.Closer releases what it is given. Calls into the standard
 // library's fmt, io, bufio, encoding and similar packages only borrow the
-// value; tls.Client, tls.Server, tls.NewListener and http.MaxBytesReader
-// wrap it (closing the result closes it, dropping the result leaks it). A
+// value; tls.Client, tls.Server, tls.NewListener, http.MaxBytesReader,
+// httputil.NewClientConn and httputil.NewServerConn wrap it (closing the
+// result closes it, dropping the result leaks it). A
 // closure capturing the value hands it over only when it is called, stored
 // or passed on; a function whose doc comment carries bodyclose's
 // //bodyclose:handled directive returns responses its callers need not
-// close. The path on which the opening call failed owes nothing,
-// also when its error is kept in a variable or tested with os.IsNotExist or
-// errors.Is, and on the path where testify's assert.NoError or assert.Nil
-// of that error reported false (assert.Error true). Rows are also released when rows.Next returns false.
+// close. The path on which the opening call failed owes nothing (for
+// responses, net/http's round-tripper contract), also when its error is
+// kept in a variable (one a closure assigns included) or tested with
+// os.IsNotExist or errors.Is, and on the path where testify's
+// assert.NoError or assert.Nil of that error reported false (assert.Error
+// true). Rows are also released when rows.Next returns false. The
+// exception is httputil.ClientConn's Do and Read, which return a live
+// response with ErrPersistEOF: it is owed wherever it is not nil, error
+// path included (and so is a helper's that returns it with an error), and
+// closing or hijacking the ClientConn releases it.
 //
 // A path ends at a call that never returns: panic, os.Exit, log.Fatal,
 // runtime.Goexit, t.Fatal, t.FailNow, t.Skip and their variants, testify's

@@ -127,6 +127,10 @@ var wrapperFuncs = map[string]int{
 	"crypto/tls.Server":       0,
 	"crypto/tls.NewListener":  0,
 	"net/http.MaxBytesReader": 1,
+	// Closing an httputil.ClientConn or ServerConn closes its connection.
+	"net/http/httputil.NewClientConn":      0,
+	"net/http/httputil.NewProxyClientConn": 0,
+	"net/http/httputil.NewServerConn":      0,
 }
 
 // wrappedArg returns the argument of call whose resource the result of

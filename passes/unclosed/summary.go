@@ -22,8 +22,9 @@ func (c *checker) summarize(funcs []*ssa.Function) {
 	for range maxRounds {
 		changed := false
 		for _, fn := range funcs {
-			if idx, pipes := c.openedReturns(fn); len(idx) > len(c.opens[fn]) || len(pipes) != len(c.pipes[fn]) {
-				c.opens[fn], c.pipes[fn] = idx, pipes
+			idx, pipes, live := c.openedReturns(fn)
+			if len(idx) > len(c.opens[fn]) || len(pipes) != len(c.pipes[fn]) || len(live) != len(c.liveErr[fn]) {
+				c.opens[fn], c.pipes[fn], c.liveErr[fn] = idx, pipes, live
 				changed = true
 			}
 		}
@@ -57,7 +58,7 @@ func (c *checker) summarize(funcs []*ssa.Function) {
 			continue
 		}
 		if idx := c.opens[fn]; len(idx) > 0 {
-			c.pass.ExportObjectFact(obj, &opensFact{Results: idx, Pipes: c.pipes[fn]})
+			c.pass.ExportObjectFact(obj, &opensFact{Results: idx, Pipes: c.pipes[fn], LiveOnError: c.liveErr[fn]})
 		}
 		if sum, ok := c.consumes[fn]; ok {
 			c.pass.ExportObjectFact(obj, sum)
@@ -67,31 +68,40 @@ func (c *checker) summarize(funcs []*ssa.Function) {
 
 // openedReturns returns the indices of fn's results that are, on some path,
 // a resource fn opened (or a new value of a closable user type it
-// allocated), and those of them that are ends of an in-memory pipe.
-func (c *checker) openedReturns(fn *ssa.Function) (idx, pipes []int) {
+// allocated), those of them that are ends of an in-memory pipe, and those
+// that may be live when fn's error result is not nil (see liveOnError).
+func (c *checker) openedReturns(fn *ssa.Function) (idx, pipes, live []int) {
 	if handledDirective(fn) {
-		return nil, nil
+		return nil, nil, nil
 	}
 	res := fn.Signature.Results()
+	withErr := res.Len() > 1 && isError(res.At(res.Len()-1).Type())
 	for i := range res.Len() {
 		if c.kindOf(res.At(i).Type()) == nil {
 			continue
 		}
+		opened := false
 		for _, b := range fn.Blocks {
 			ret, ok := b.Instrs[len(b.Instrs)-1].(*ssa.Return)
 			if !ok {
 				continue
 			}
-			if k := c.openedBy(ret.Results[i], map[ssa.Value]bool{}); k != nil {
-				idx = append(idx, i)
-				if k == pipeKind {
-					pipes = append(pipes, i)
+			if !opened {
+				if k := c.openedBy(ret.Results[i], map[ssa.Value]bool{}); k != nil {
+					opened = true
+					idx = append(idx, i)
+					if k == pipeKind {
+						pipes = append(pipes, i)
+					}
 				}
+			}
+			if withErr && c.returnsLiveOnError(ret.Results[i], ret.Results[res.Len()-1]) {
+				live = append(live, i)
 				break
 			}
 		}
 	}
-	return idx, pipes
+	return idx, pipes, live
 }
 
 // openedBy returns the kind of resource v is when it comes from an opening

@@ -84,6 +84,8 @@ func (t *tracker) addAlias(v ssa.Value) {
 		case *ssa.Call:
 			if wrappedArg(r.Common()) == v {
 				t.addAlias(r) // tls.Client(conn, cfg) is the connection
+			} else if u := unwrapped(r, v); u != nil {
+				t.addAlias(u) // cc.Hijack() returns the connection cc wraps
 			}
 		case *ssa.ChangeType, *ssa.MakeInterface, *ssa.ChangeInterface, *ssa.Phi, *ssa.Convert:
 			t.addAlias(r.(ssa.Value))
@@ -258,17 +260,22 @@ func (t *tracker) releasable(typ types.Type) bool {
 	return false
 }
 
-// storedValue returns the value a load of a local variable reads, when the
-// store it reads is in the load's block or in the chain of single
-// predecessors before it (a named result, or an err captured by a deferred
-// closure, lives in memory); nil when v is not such a load.
+// storedValue returns the value a load of a variable reads, when the store
+// it reads is in the load's block or in the chain of single predecessors
+// before it; nil when v is not such a load. The variable is one of the
+// function's own that lives in memory (a named result, or an err captured
+// by a deferred closure) or, in a function literal, one of the enclosing
+// function's it captured (resp, err = rt.RoundTrip(req) in a closure
+// assigning the outer err).
 func storedValue(v ssa.Value) ssa.Value {
 	load, ok := v.(*ssa.UnOp)
 	if !ok || load.Op != token.MUL {
 		return nil
 	}
-	addr, ok := load.X.(*ssa.Alloc)
-	if !ok {
+	addr := load.X
+	switch addr.(type) {
+	case *ssa.Alloc, *ssa.FreeVar:
+	default:
 		return nil
 	}
 	b := load.Block()
@@ -281,7 +288,7 @@ func storedValue(v ssa.Value) ssa.Value {
 					return i.Val
 				}
 			case *ssa.Call:
-				if slices.Contains(i.Call.Args, ssa.Value(addr)) {
+				if slices.Contains(i.Call.Args, addr) || capturesCell(i.Call.Value, addr) {
 					return nil // the callee may store into it
 				}
 			}
@@ -293,6 +300,13 @@ func storedValue(v ssa.Value) ssa.Value {
 		instrs = b.Instrs
 	}
 	return nil
+}
+
+// capturesCell reports whether the function value fn is a closure that
+// captured the variable addr (and so may store into it).
+func capturesCell(fn, addr ssa.Value) bool {
+	mc, ok := fn.(*ssa.MakeClosure)
+	return ok && slices.Contains(mc.Bindings, addr)
 }
 
 // maxStoreSearch bounds the blocks storedValue walks back through.
@@ -414,6 +428,9 @@ func (t *tracker) isAlias(v ssa.Value) bool { return t.aliases[v] }
 // callReleases reports whether the call closes the resource (a release method
 // on it) or passes it to a callee that consumes it.
 func (t *tracker) callReleases(c *ssa.CallCommon) bool {
+	if t.releasesHolder(c) {
+		return true
+	}
 	if c.IsInvoke() && t.aliases[c.Value] {
 		if _, ok := t.containers[c.Value]; ok && !t.borrowed {
 			return true // a method of an unknown type may release the field

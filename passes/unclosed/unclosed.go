@@ -62,15 +62,20 @@ func (l *typeList) Set(s string) error {
 // opensFact marks a function that returns a resource it opened, in the
 // results at the listed indices: callers own it. Pipes lists those of them
 // that are ends of an in-memory pipe (net.Pipe), not of the kind their type
-// says.
-type opensFact struct{ Results, Pipes []int }
+// says; LiveOnError those that may be live when the error result is not nil
+// (see liveOnErrorOpeners).
+type opensFact struct{ Results, Pipes, LiveOnError []int }
 
 func (*opensFact) AFact() {}
 func (f *opensFact) String() string {
+	s := fmt.Sprintf("opens%v", f.Results)
 	if len(f.Pipes) > 0 {
-		return fmt.Sprintf("opens%v pipes%v", f.Results, f.Pipes)
+		s += fmt.Sprintf(" pipes%v", f.Pipes)
 	}
-	return fmt.Sprintf("opens%v", f.Results)
+	if len(f.LiveOnError) > 0 {
+		s += fmt.Sprintf(" liveOnError%v", f.LiveOnError)
+	}
+	return s
 }
 
 // consumesFact says, for each parameter of a function (receiver first), whether
@@ -103,6 +108,7 @@ type checker struct {
 	kinds    map[string]*kind                // user kinds by "pkgpath.Type"
 	opens    map[*ssa.Function][]int         // this package's openers
 	pipes    map[*ssa.Function][]int         // their results that are pipe ends
+	liveErr  map[*ssa.Function][]int         // their results live with an error
 	consumes map[*ssa.Function]*consumesFact // this package's parameter summaries
 	starts   map[token.Pos]token.Pos         // call Lparen -> call start
 	ends     *noreturn.Funcs                 // functions that end the goroutine
@@ -113,7 +119,7 @@ func run(pass *analysis.Pass) (any, error) {
 		return nil, nil // the standard library is described by tables
 	}
 	c := &checker{pass: pass, kinds: map[string]*kind{},
-		opens: map[*ssa.Function][]int{}, pipes: map[*ssa.Function][]int{}, consumes: map[*ssa.Function]*consumesFact{},
+		opens: map[*ssa.Function][]int{}, pipes: map[*ssa.Function][]int{}, liveErr: map[*ssa.Function][]int{}, consumes: map[*ssa.Function]*consumesFact{},
 		ends: pass.ResultOf[noreturn.Analyzer].(*noreturn.Funcs)}
 	c.exportClosableTypes()
 	uses := c.resourceUses()
@@ -289,6 +295,9 @@ func (c *checker) openedResults(call *ssa.CallCommon) []int {
 	name, pkg := passutil.CalleeName(call)
 	if name == "" {
 		return c.summaryOpens(call.StaticCallee()) // a function literal
+	}
+	if liveOnErrorOpeners[name] {
+		return []int{0}
 	}
 	if call.IsInvoke() {
 		// A method of a standard library interface opens what it returns,
@@ -484,7 +493,17 @@ func (c *checker) checkOpen(call *ssa.Call, b *ssa.BasicBlock, i, result int) {
 	if k == tickerKind && !c.tickersLeak(call.Pos()) {
 		return
 	}
+	live := c.liveOnError(call.Common(), result)
+	if live {
+		errs = nil // a non-nil error does not say the result is nil
+	}
 	t := newTracker(c, k, call, roots, errs)
+	if h := holder(call.Common()); h != nil {
+		t.addAlias(h) // releasing the holder releases the resource
+		if t.deferredBefore(b, i) {
+			return
+		}
+	}
 	exit, leaks := t.leakFrom(b, i+1)
 	if !leaks {
 		return
@@ -502,7 +521,8 @@ func (c *checker) checkOpen(call *ssa.Call, b *ssa.BasicBlock, i, result int) {
 	}
 	if len(roots) == 0 {
 		d.Message = fmt.Sprintf("%s is discarded and never %s (%s)", k.noun, k.verb, k.leaks)
-	} else {
+	} else if !live {
+		// A defer after the error check would miss the error path.
 		d.SuggestedFixes = c.deferFix(k, call.Pos(), result)
 	}
 	c.pass.Report(d)
