@@ -284,8 +284,21 @@ func (c *checker) paramKind(t types.Type) *kind {
 }
 
 // openedResults returns the indices of the results of call that are new
-// resources the caller owns.
+// resources the caller owns. A response to a HEAD request is not one: it
+// has no body (see bodiless.go).
 func (c *checker) openedResults(call *ssa.CallCommon) []int {
+	idx := c.callOpens(call)
+	if len(idx) == 0 || !headRequestArg(call) {
+		return idx
+	}
+	return slices.DeleteFunc(slices.Clone(idx), func(r int) bool {
+		return c.kindOf(call.Signature().Results().At(r).Type()) == responseKind
+	})
+}
+
+// callOpens returns the indices of the results of call that are new
+// resources, whatever the request a response answers.
+func (c *checker) callOpens(call *ssa.CallCommon) []int {
 	name, pkg := passutil.CalleeName(call)
 	if name == "" {
 		return c.summaryOpens(call.StaticCallee()) // a function literal
