@@ -70,6 +70,9 @@
 // also when its error is kept in a variable or tested with os.IsNotExist or
 // errors.Is, and on the path where testify's assert.NoError or assert.Nil
 // of that error reported false (assert.Error true). Rows are also released when rows.Next returns false.
+// A response to a request whose method is the constant HEAD owes nothing,
+// and neither does the path on which its status is 204 or 304: net/http
+// gives such responses http.NoBody and frees the connection first.
 //
 // A path ends at a call that never returns: panic, os.Exit, log.Fatal,
 // runtime.Goexit, t.Fatal, t.FailNow, t.Skip and their variants, testify's
