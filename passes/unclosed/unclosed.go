@@ -106,6 +106,9 @@ type checker struct {
 	consumes map[*ssa.Function]*consumesFact // this package's parameter summaries
 	starts   map[token.Pos]token.Pos         // call Lparen -> call start
 	ends     *noreturn.Funcs                 // functions that end the goroutine
+	// nilResults says which results of interface method calls are nil on
+	// every path, from the values the function built (see built.go).
+	nilResults map[builtKey]bool
 }
 
 func run(pass *analysis.Pass) (any, error) {
@@ -114,7 +117,7 @@ func run(pass *analysis.Pass) (any, error) {
 	}
 	c := &checker{pass: pass, kinds: map[string]*kind{},
 		opens: map[*ssa.Function][]int{}, pipes: map[*ssa.Function][]int{}, consumes: map[*ssa.Function]*consumesFact{},
-		ends: pass.ResultOf[noreturn.Analyzer].(*noreturn.Funcs)}
+		nilResults: map[builtKey]bool{}, ends: pass.ResultOf[noreturn.Analyzer].(*noreturn.Funcs)}
 	c.exportClosableTypes()
 	uses := c.resourceUses()
 	if len(uses) == 0 {
@@ -180,6 +183,34 @@ func (c *checker) handlesResources(fd *ast.FuncDecl, uses []token.Pos) bool {
 	for j := range params.Len() {
 		if k, _ := c.trackedParamKind(params.At(j).Type()); k != nil {
 			return true
+		}
+	}
+	return c.yieldsResources(obj.Signature())
+}
+
+// yieldsResources reports whether a function of signature sig returns a
+// value a resource can be had from: an interface with a method that
+// returns a resource (an http.Hijacker), or an http.ResponseWriter (an
+// Unwrap that http.ResponseController follows). The values such a
+// function builds are followed when a caller calls that method (built.go).
+func (c *checker) yieldsResources(sig *types.Signature) bool {
+	res := sig.Results()
+	for i := range res.Len() {
+		t := res.At(i).Type()
+		it, ok := t.Underlying().(*types.Interface)
+		if !ok {
+			continue
+		}
+		if typeKey(t) == "net/http.ResponseWriter" {
+			return true
+		}
+		for m := range it.Methods() {
+			mres := m.Signature().Results()
+			for j := range mres.Len() {
+				if c.kindOf(mres.At(j).Type()) != nil {
+					return true
+				}
+			}
 		}
 	}
 	return false
@@ -288,12 +319,36 @@ func (c *checker) paramKind(t types.Type) *kind {
 // has no body (see bodiless.go).
 func (c *checker) openedResults(call *ssa.CallCommon) []int {
 	idx := c.callOpens(call)
-	if len(idx) == 0 || !headRequestArg(call) {
+	if len(idx) == 0 {
 		return idx
 	}
-	return slices.DeleteFunc(slices.Clone(idx), func(r int) bool {
-		return c.kindOf(call.Signature().Results().At(r).Type()) == responseKind
-	})
+	if headRequestArg(call) {
+		idx = slices.DeleteFunc(slices.Clone(idx), func(r int) bool {
+			return c.kindOf(call.Signature().Results().At(r).Type()) == responseKind
+		})
+	}
+	if name, _ := passutil.CalleeName(call); call.IsInvoke() || name == responseControllerHijack {
+		idx = slices.DeleteFunc(slices.Clone(idx), func(r int) bool { return c.builtNil(call, r) })
+	}
+	return idx
+}
+
+// builtNil reports, once per call and result, whether result r of call is
+// nil on every path, from the values the function built (see built.go).
+func (c *checker) builtNil(call *ssa.CallCommon, r int) bool {
+	key := builtKey{call, r}
+	is, ok := c.nilResults[key]
+	if !ok {
+		is = c.builtNilResult(call, r)
+		c.nilResults[key] = is
+	}
+	return is
+}
+
+// A builtKey is one result of one call.
+type builtKey struct {
+	call *ssa.CallCommon
+	r    int
 }
 
 // callOpens returns the indices of the results of call that are new

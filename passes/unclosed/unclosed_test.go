@@ -63,3 +63,7 @@ func TestDeadlinesOfFreshSockets(t *testing.T) {
 func TestResponsesWithoutBody(t *testing.T) {
 	analysistest.Run(t, analysistest.TestData(), unclosed.Analyzer, "bodiless")
 }
+
+func TestHijackDoubles(t *testing.T) {
+	analysistest.Run(t, analysistest.TestData(), unclosed.Analyzer, "hijack")
+}
