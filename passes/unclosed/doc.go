@@ -99,7 +99,13 @@
 // opener, a function summarized as returning what it opened, a new value of
 // a closable type), not because it has a Close method: an in-memory test
 // double of a net.Conn or net.Listener opens nothing, also through an
-// interface method when the function sees its concrete type. The two ends
+// interface method when the function sees its concrete type. More deeply,
+// a method of a standard library interface (or http.ResponseController's
+// Hijack, which follows Unwrap) called on a value the function built opens
+// nothing at a result the code it reaches (function literals kept in fields
+// of structs the function allocated, methods of known types, helpers of the
+// package) returns as nil on every path: a Hijack double that always fails
+// hijacks nothing. The two ends
 // of net.Pipe are one resource, a pipe rather than a socket: closing either
 // end releases it, and giving an end to a goroutine hands it over only when
 // that goroutine closes it on every path.

@@ -119,3 +119,22 @@ func wrappedServerWriter(inner http.ResponseWriter) error {
 	_, _, err := http.NewResponseController(w).Hijack() // want `connection opened here is never closed`
 	return err
 }
+
+// A function literal that makes the double: what it returns is followed.
+func doubleFromLiteral() error {
+	newWriter := func(fail error) http.ResponseWriter {
+		return fakeHijacker{hijack: func() (net.Conn, *bufio.ReadWriter, error) { return nil, nil, fail }}
+	}
+	_, _, err := http.NewResponseController(newWriter(errors.New("no"))).Hijack()
+	return err
+}
+
+// The double returns a live connection: by the Hijack contract the caller
+// closes it.
+func doubleWithConn(c net.Conn) error {
+	newWriter := func() http.ResponseWriter {
+		return fakeHijacker{hijack: func() (net.Conn, *bufio.ReadWriter, error) { return c, nil, nil }}
+	}
+	_, _, err := http.NewResponseController(newWriter()).Hijack() // want `connection opened here is never closed`
+	return err
+}
