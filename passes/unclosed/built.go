@@ -95,6 +95,52 @@ type builtEval struct {
 	changed bool
 }
 
+// builtNil reports, once per call and result, whether result r of call is
+// nil on every path, from the values the function built (see built.go).
+func (c *checker) builtNil(call *ssa.CallCommon, r int) bool {
+	key := builtKey{call, r}
+	is, ok := c.nilResults[key]
+	if !ok {
+		is = c.builtNilResult(call, r)
+		c.nilResults[key] = is
+	}
+	return is
+}
+
+// A builtKey is one result of one call.
+type builtKey struct {
+	call *ssa.CallCommon
+	r    int
+}
+
+// yieldsResources reports whether a function of signature sig returns a
+// value a resource can be had from: an interface with a method that
+// returns a resource (an http.Hijacker), or an http.ResponseWriter (an
+// Unwrap that http.ResponseController follows). The values such a
+// function builds are followed when a caller calls that method (built.go).
+func (c *checker) yieldsResources(sig *types.Signature) bool {
+	res := sig.Results()
+	for i := range res.Len() {
+		t := res.At(i).Type()
+		it, ok := t.Underlying().(*types.Interface)
+		if !ok {
+			continue
+		}
+		if typeKey(t) == "net/http.ResponseWriter" {
+			return true
+		}
+		for m := range it.Methods() {
+			mres := m.Signature().Results()
+			for j := range mres.Len() {
+				if c.kindOf(mres.At(j).Type()) != nil {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
 // builtNilResult reports whether result r of call, a call in a function of
 // the package, is nil on every path, judged from the values the function
 // built (see above).

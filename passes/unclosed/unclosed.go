@@ -188,34 +188,6 @@ func (c *checker) handlesResources(fd *ast.FuncDecl, uses []token.Pos) bool {
 	return c.yieldsResources(obj.Signature())
 }
 
-// yieldsResources reports whether a function of signature sig returns a
-// value a resource can be had from: an interface with a method that
-// returns a resource (an http.Hijacker), or an http.ResponseWriter (an
-// Unwrap that http.ResponseController follows). The values such a
-// function builds are followed when a caller calls that method (built.go).
-func (c *checker) yieldsResources(sig *types.Signature) bool {
-	res := sig.Results()
-	for i := range res.Len() {
-		t := res.At(i).Type()
-		it, ok := t.Underlying().(*types.Interface)
-		if !ok {
-			continue
-		}
-		if typeKey(t) == "net/http.ResponseWriter" {
-			return true
-		}
-		for m := range it.Methods() {
-			mres := m.Signature().Results()
-			for j := range mres.Len() {
-				if c.kindOf(mres.At(j).Type()) != nil {
-					return true
-				}
-			}
-		}
-	}
-	return false
-}
-
 // exportClosableTypes exports a closableFact for every type of the package
 // whose declaration carries the //leakhound:closable directive.
 func (c *checker) exportClosableTypes() {
@@ -331,24 +303,6 @@ func (c *checker) openedResults(call *ssa.CallCommon) []int {
 		idx = slices.DeleteFunc(slices.Clone(idx), func(r int) bool { return c.builtNil(call, r) })
 	}
 	return idx
-}
-
-// builtNil reports, once per call and result, whether result r of call is
-// nil on every path, from the values the function built (see built.go).
-func (c *checker) builtNil(call *ssa.CallCommon, r int) bool {
-	key := builtKey{call, r}
-	is, ok := c.nilResults[key]
-	if !ok {
-		is = c.builtNilResult(call, r)
-		c.nilResults[key] = is
-	}
-	return is
-}
-
-// A builtKey is one result of one call.
-type builtKey struct {
-	call *ssa.CallCommon
-	r    int
 }
 
 // callOpens returns the indices of the results of call that are new
