@@ -55,7 +55,8 @@ func nonNil(err ssa.Value, b *ssa.BasicBlock) bool {
 
 // feasible returns the successors of an if on which the resource is live:
 // the branch where the opening call failed (err != nil, os.IsNotExist(err))
-// or the resource is nil owes nothing, and so do the branch where rows.Next
+// or the resource is nil owes nothing, and so do the branch where a
+// response's status is 204 or 304 (it has no body), the branch where rows.Next
 // returned false (database/sql closes the rows then) and the branch where the
 // resource is not of an interface type that can release it. from is the
 // block the path entered the if's block from: a phi there, such as the err
@@ -74,6 +75,13 @@ func (t *tracker) feasible(x *ssa.If, from *ssa.BasicBlock) []*ssa.BasicBlock {
 	switch c := cond.(type) {
 	case *ssa.BinOp:
 		if c.Op != token.EQL && c.Op != token.NEQ {
+			break
+		}
+		if is, equal := t.bodilessStatus(c); is {
+			drop = 1 // resp.StatusCode != 304 is false for a response with no body
+			if equal {
+				drop = 0
+			}
 			break
 		}
 		if t.selectSends(c) {

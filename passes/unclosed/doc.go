@@ -77,6 +77,9 @@
 // response with ErrPersistEOF: it is owed wherever it is not nil, error
 // path included (and so is a helper's that returns it with an error), and
 // closing or hijacking the ClientConn releases it.
+// A response to a request whose method is the constant HEAD owes nothing,
+// and neither does the path on which its status is 204 or 304: net/http
+// gives such responses http.NoBody and frees the connection first.
 //
 // A path ends at a call that never returns: panic, os.Exit, log.Fatal,
 // runtime.Goexit, t.Fatal, t.FailNow, t.Skip and their variants, testify's
@@ -103,7 +106,13 @@
 // opener, a function summarized as returning what it opened, a new value of
 // a closable type), not because it has a Close method: an in-memory test
 // double of a net.Conn or net.Listener opens nothing, also through an
-// interface method when the function sees its concrete type. The two ends
+// interface method when the function sees its concrete type. More deeply,
+// a method of a standard library interface (or http.ResponseController's
+// Hijack, which follows Unwrap) called on a value the function built opens
+// nothing at a result the code it reaches (function literals kept in fields
+// of structs the function allocated, methods of known types, helpers of the
+// package) returns as nil on every path: a Hijack double that always fails
+// hijacks nothing. The two ends
 // of net.Pipe are one resource, a pipe rather than a socket: closing either
 // end releases it, and giving an end to a goroutine hands it over only when
 // that goroutine closes it on every path.

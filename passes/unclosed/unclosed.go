@@ -112,6 +112,9 @@ type checker struct {
 	consumes map[*ssa.Function]*consumesFact // this package's parameter summaries
 	starts   map[token.Pos]token.Pos         // call Lparen -> call start
 	ends     *noreturn.Funcs                 // functions that end the goroutine
+	// nilResults says which results of interface method calls are nil on
+	// every path, from the values the function built (see built.go).
+	nilResults map[builtKey]bool
 }
 
 func run(pass *analysis.Pass) (any, error) {
@@ -120,7 +123,7 @@ func run(pass *analysis.Pass) (any, error) {
 	}
 	c := &checker{pass: pass, kinds: map[string]*kind{},
 		opens: map[*ssa.Function][]int{}, pipes: map[*ssa.Function][]int{}, liveErr: map[*ssa.Function][]int{}, consumes: map[*ssa.Function]*consumesFact{},
-		ends: pass.ResultOf[noreturn.Analyzer].(*noreturn.Funcs)}
+		nilResults: map[builtKey]bool{}, ends: pass.ResultOf[noreturn.Analyzer].(*noreturn.Funcs)}
 	c.exportClosableTypes()
 	uses := c.resourceUses()
 	if len(uses) == 0 {
@@ -188,7 +191,7 @@ func (c *checker) handlesResources(fd *ast.FuncDecl, uses []token.Pos) bool {
 			return true
 		}
 	}
-	return false
+	return c.yieldsResources(obj.Signature())
 }
 
 // exportClosableTypes exports a closableFact for every type of the package
@@ -290,8 +293,27 @@ func (c *checker) paramKind(t types.Type) *kind {
 }
 
 // openedResults returns the indices of the results of call that are new
-// resources the caller owns.
+// resources the caller owns. A response to a HEAD request is not one: it
+// has no body (see bodiless.go).
 func (c *checker) openedResults(call *ssa.CallCommon) []int {
+	idx := c.callOpens(call)
+	if len(idx) == 0 {
+		return idx
+	}
+	if headRequestArg(call) {
+		idx = slices.DeleteFunc(slices.Clone(idx), func(r int) bool {
+			return c.kindOf(call.Signature().Results().At(r).Type()) == responseKind
+		})
+	}
+	if name, _ := passutil.CalleeName(call); call.IsInvoke() || name == responseControllerHijack {
+		idx = slices.DeleteFunc(slices.Clone(idx), func(r int) bool { return c.builtNil(call, r) })
+	}
+	return idx
+}
+
+// callOpens returns the indices of the results of call that are new
+// resources, whatever the request a response answers.
+func (c *checker) callOpens(call *ssa.CallCommon) []int {
 	name, pkg := passutil.CalleeName(call)
 	if name == "" {
 		return c.summaryOpens(call.StaticCallee()) // a function literal

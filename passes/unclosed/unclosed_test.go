@@ -63,3 +63,11 @@ func TestDeadlinesOfFreshSockets(t *testing.T) {
 func TestErrorPaths(t *testing.T) {
 	analysistest.Run(t, analysistest.TestData(), unclosed.Analyzer, "errpaths")
 }
+
+func TestResponsesWithoutBody(t *testing.T) {
+	analysistest.Run(t, analysistest.TestData(), unclosed.Analyzer, "bodiless")
+}
+
+func TestHijackDoubles(t *testing.T) {
+	analysistest.Run(t, analysistest.TestData(), unclosed.Analyzer, "hijack")
+}
