@@ -71,6 +71,12 @@ func (t *tracker) feasible(x *ssa.If, from *ssa.BasicBlock) []*ssa.BasicBlock {
 		cond, negated = u.X, !negated
 	}
 	drop := -1 // index into succs (true, false) that owes nothing
+	if value, ok := t.assume[cond]; ok {
+		drop = 0 // a flag assumed false: the true branch is not taken
+		if value {
+			drop = 1
+		}
+	}
 	switch c := cond.(type) {
 	case *ssa.BinOp:
 		if c.Op != token.EQL && c.Op != token.NEQ {

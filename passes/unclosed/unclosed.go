@@ -79,11 +79,20 @@ func (f *opensFact) String() string {
 // result (OnFailure: a helper that checks a response and closes it when the
 // check fails), and on every path that reports success, a nil error or true
 // (OnSuccess: a constructor that takes over a connection, a pool's Put).
-type consumesFact struct{ Params, OnFailure, OnSuccess []bool }
+// Guards lists the parameters the function releases on every path only when
+// one of its bool parameters has a given value (see flagGuard).
+type consumesFact struct {
+	Params, OnFailure, OnSuccess []bool
+	Guards                       []flagGuard
+}
 
 func (*consumesFact) AFact() {}
 func (f *consumesFact) String() string {
-	return fmt.Sprintf("consumes%v onFailure%v onSuccess%v", f.Params, f.OnFailure, f.OnSuccess)
+	s := fmt.Sprintf("consumes%v onFailure%v onSuccess%v", f.Params, f.OnFailure, f.OnSuccess)
+	for _, g := range f.Guards {
+		s += " " + g.String()
+	}
+	return s
 }
 
 // closableFact marks a type declared closable with a //leakhound:closable
@@ -395,7 +404,7 @@ func (c *checker) argConsumed(call *ssa.CallCommon, j int, variadic bool) bool {
 	}
 	if !variadic {
 		if sum := c.summary(call); sum != nil && j < len(sum.Params) {
-			return sum.Params[j]
+			return sum.Params[j] || c.guardHolds(call, j, nil)
 		}
 	}
 	t := argType(call, j)

@@ -59,3 +59,7 @@ func TestIndirectResponses(t *testing.T) {
 func TestDeadlinesOfFreshSockets(t *testing.T) {
 	analysistest.Run(t, analysistest.TestData(), unclosed.Analyzer, "deadlines")
 }
+
+func TestFlagGuardedReleases(t *testing.T) {
+	analysistest.Run(t, analysistest.TestData(), unclosed.Analyzer, "flagged/...")
+}
