@@ -63,3 +63,7 @@ func TestDeadlinesOfFreshSockets(t *testing.T) {
 func TestFlagGuardedReleases(t *testing.T) {
 	analysistest.Run(t, analysistest.TestData(), unclosed.Analyzer, "flagged/...")
 }
+
+func TestInterfaceRows(t *testing.T) {
+	analysistest.Run(t, analysistest.TestData(), unclosed.Analyzer, "sqliface/...")
+}
