@@ -57,7 +57,8 @@ func nonNil(err ssa.Value, b *ssa.BasicBlock) bool {
 // the branch where the opening call failed (err != nil, os.IsNotExist(err))
 // or the resource is nil owes nothing, and so do the branch where rows.Next
 // returned false (database/sql closes the rows then) and the branch where the
-// resource is not of an interface type that can release it. from is the
+// resource is not of an interface type that can release it; a branch on a
+// bool parameter the tracker assumes a value of is taken only one way. from is the
 // block the path entered the if's block from: a phi there, such as the err
 // of a loop that retries a call, has the value of that edge.
 func (t *tracker) feasible(x *ssa.If, from *ssa.BasicBlock) []*ssa.BasicBlock {
@@ -71,13 +72,14 @@ func (t *tracker) feasible(x *ssa.If, from *ssa.BasicBlock) []*ssa.BasicBlock {
 		cond, negated = u.X, !negated
 	}
 	drop := -1 // index into succs (true, false) that owes nothing
-	if value, ok := t.assume[cond]; ok {
-		drop = 0 // a flag assumed false: the true branch is not taken
-		if value {
-			drop = 1
-		}
-	}
 	switch c := cond.(type) {
+	case *ssa.Parameter:
+		if value, ok := t.assume[c]; ok {
+			drop = 0 // a flag assumed false: the true branch is never taken
+			if value {
+				drop = 1
+			}
+		}
 	case *ssa.BinOp:
 		if c.Op != token.EQL && c.Op != token.NEQ {
 			break
