@@ -177,6 +177,11 @@ func findingsMain(args []string) error {
 		return err
 	}
 	defer cleanup()
+	if c.tests {
+		if mods, err = withLoadableTests(c.corpus, mods); err != nil {
+			return err
+		}
+	}
 	runs, err := runFindings(c.leakhound, c.corpus, mods, c.tests)
 	if err != nil {
 		return err
