@@ -58,7 +58,8 @@ func nonNil(err ssa.Value, b *ssa.BasicBlock) bool {
 // or the resource is nil owes nothing, and so do the branch where a
 // response's status is 204 or 304 (it has no body), the branch where rows.Next
 // returned false (database/sql closes the rows then) and the branch where the
-// resource is not of an interface type that can release it. from is the
+// resource is not of an interface type that can release it; a branch on a
+// bool parameter the tracker assumes a value of is taken only one way. from is the
 // block the path entered the if's block from: a phi there, such as the err
 // of a loop that retries a call, has the value of that edge.
 func (t *tracker) feasible(x *ssa.If, from *ssa.BasicBlock) []*ssa.BasicBlock {
@@ -73,6 +74,13 @@ func (t *tracker) feasible(x *ssa.If, from *ssa.BasicBlock) []*ssa.BasicBlock {
 	}
 	drop := -1 // index into succs (true, false) that owes nothing
 	switch c := cond.(type) {
+	case *ssa.Parameter:
+		if value, ok := t.assume[c]; ok {
+			drop = 0 // a flag assumed false: the true branch is never taken
+			if value {
+				drop = 1
+			}
+		}
 	case *ssa.BinOp:
 		if c.Op != token.EQL && c.Op != token.NEQ {
 			break

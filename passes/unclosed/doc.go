@@ -43,6 +43,11 @@
 //		conn.Close()
 //	}
 //
+// A parameter released on every path only when a bool parameter is true
+// (or only when it is false) is summarized with that condition: a call
+// passing that constant releases the argument, any other value does not,
+// and a wrapper forwarding its own bool parameter inherits the condition.
+//
 // SetDeadline, SetReadDeadline and SetWriteDeadline on a socket a standard
 // library call opened (net.Dial, tls.Dial, a TCP or Unix listener's Accept)
 // fail only when the socket is closed (their other errors are a nil
@@ -55,8 +60,10 @@
 // with a defer, not captured by a function literal returned with it) is
 // followed to what was stored in it; a response whose Body the function
 // assigns (it took the body out) is not followed. A method of an interface whose
-// results are an *http.Response and an error (a doer) opens the response, as (*http.Client).Do does, unless the concrete type
-// is known to the function.
+// results are an *http.Response and an error (a doer) opens the response, as (*http.Client).Do does,
+// and one whose results are an *sql.Rows and an error (a querier) opens the
+// rows, as (*sql.DB).Query does, unless the concrete type is known to the
+// function.
 //
 // A helper that takes an any or an io interface and closes it after a type
 // assertion to io.Closer releases what it is given. Calls into the standard

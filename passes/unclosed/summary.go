@@ -41,7 +41,7 @@ func (c *checker) summarize(funcs []*ssa.Function) {
 			}
 			old, ok := c.consumes[fn]
 			if !ok || !slices.Equal(old.Params, sum.Params) || !slices.Equal(old.OnFailure, sum.OnFailure) ||
-				!slices.Equal(old.OnSuccess, sum.OnSuccess) {
+				!slices.Equal(old.OnSuccess, sum.OnSuccess) || !slices.Equal(old.Guards, sum.Guards) {
 				c.consumes[fn] = sum
 				changed = true
 			}
@@ -255,17 +255,23 @@ func (c *checker) consumedParams(fn *ssa.Function) *consumesFact {
 			continue
 		}
 		tracked = true
-		released := func(returns returnKind) bool {
+		released := func(returns returnKind, assume map[ssa.Value]bool) bool {
 			t := newTracker(c, k, nil, []ssa.Value{p}, nil)
 			t.returns = returns
 			t.borrowed = borrowed
+			t.assume = assume
 			_, leaks := t.leakFrom(fn.Blocks[0], 0)
 			return !leaks
 		}
-		sum.Params[i] = released(allReturns)
+		sum.Params[i] = released(allReturns, nil)
 		if outcome && !sum.Params[i] {
-			sum.OnFailure[i] = released(failingReturns)
-			sum.OnSuccess[i] = released(succeedingReturns)
+			sum.OnFailure[i] = released(failingReturns, nil)
+			sum.OnSuccess[i] = released(succeedingReturns, nil)
+		}
+		if !sum.Params[i] {
+			sum.Guards = append(sum.Guards, flagGuards(fn, i, func(assume map[ssa.Value]bool) bool {
+				return released(allReturns, assume)
+			})...)
 		}
 	}
 	if !tracked {

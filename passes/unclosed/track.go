@@ -34,6 +34,9 @@ type tracker struct {
 	// containers are the structs the function allocated that hold the
 	// resource in a field (see container.go), by the index of the field.
 	containers map[ssa.Value]int
+	// assume gives the value of bool parameters when summarizing whether
+	// the function releases a parameter under a flag (see flagGuard).
+	assume map[ssa.Value]bool
 }
 
 // A returnKind selects the returns through which an unreleased resource
@@ -419,8 +422,7 @@ func isOutcome(t types.Type) bool {
 	if isError(t) {
 		return true
 	}
-	b, ok := t.Underlying().(*types.Basic)
-	return ok && b.Kind() == types.Bool
+	return isBool(t)
 }
 
 func (t *tracker) isAlias(v ssa.Value) bool { return t.aliases[v] }
@@ -461,10 +463,10 @@ func (t *tracker) callReleases(c *ssa.CallCommon) bool {
 			continue // another method of the resource borrows it
 		}
 		if t.borrowed {
-			if sum := t.c.summary(c); sum != nil && j < len(sum.Params) && sum.Params[j] {
+			if sum := t.c.summary(c); sum != nil && j < len(sum.Params) && sum.Params[j] || t.c.guardHolds(c, j, t.assume) {
 				return true
 			}
-		} else if t.c.argConsumed(c, j, false) {
+		} else if t.c.argConsumed(c, j, false) || t.assume != nil && t.c.guardHolds(c, j, t.assume) {
 			return true
 		}
 	}

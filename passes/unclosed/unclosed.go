@@ -84,11 +84,20 @@ func (f *opensFact) String() string {
 // result (OnFailure: a helper that checks a response and closes it when the
 // check fails), and on every path that reports success, a nil error or true
 // (OnSuccess: a constructor that takes over a connection, a pool's Put).
-type consumesFact struct{ Params, OnFailure, OnSuccess []bool }
+// Guards lists the parameters the function releases on every path only when
+// one of its bool parameters has a given value (see flagGuard).
+type consumesFact struct {
+	Params, OnFailure, OnSuccess []bool
+	Guards                       []flagGuard
+}
 
 func (*consumesFact) AFact() {}
 func (f *consumesFact) String() string {
-	return fmt.Sprintf("consumes%v onFailure%v onSuccess%v", f.Params, f.OnFailure, f.OnSuccess)
+	s := fmt.Sprintf("consumes%v onFailure%v onSuccess%v", f.Params, f.OnFailure, f.OnSuccess)
+	for _, g := range f.Guards {
+		s += " " + g.String()
+	}
+	return s
 }
 
 // closableFact marks a type declared closable with a //leakhound:closable
@@ -194,104 +203,6 @@ func (c *checker) handlesResources(fd *ast.FuncDecl, uses []token.Pos) bool {
 	return c.yieldsResources(obj.Signature())
 }
 
-// exportClosableTypes exports a closableFact for every type of the package
-// whose declaration carries the //leakhound:closable directive.
-func (c *checker) exportClosableTypes() {
-	for _, f := range c.pass.Files {
-		for _, decl := range f.Decls {
-			gd, ok := decl.(*ast.GenDecl)
-			if !ok || gd.Tok != token.TYPE {
-				continue
-			}
-			for _, spec := range gd.Specs {
-				ts := spec.(*ast.TypeSpec)
-				doc := ts.Doc
-				if doc == nil && len(gd.Specs) == 1 {
-					doc = gd.Doc
-				}
-				if methods, ok := closableMethods(doc); ok {
-					if obj := c.pass.TypesInfo.Defs[ts.Name]; obj != nil {
-						c.pass.ExportObjectFact(obj, &closableFact{Methods: methods})
-					}
-				}
-			}
-		}
-	}
-}
-
-func closableMethods(doc *ast.CommentGroup) ([]string, bool) {
-	if doc == nil {
-		return nil, false
-	}
-	for _, cm := range doc.List {
-		rest, ok := strings.CutPrefix(cm.Text, closableDirective)
-		if !ok || (rest != "" && rest[0] != ' ') {
-			continue
-		}
-		methods := strings.Fields(rest)
-		if len(methods) == 0 {
-			methods = []string{"Close"}
-		}
-		return methods, true
-	}
-	return nil, false
-}
-
-// kindOf returns the kind of resource a value of type t is, or nil.
-func (c *checker) kindOf(t types.Type) *kind {
-	key := typeKey(t)
-	if key == "" {
-		return nil
-	}
-	if k, ok := stdKinds[key]; ok {
-		if k == responseKind || k == fileKind || k == tickerKind || strings.HasPrefix(key, "database/sql.") {
-			if _, ptr := types.Unalias(t).(*types.Pointer); !ptr {
-				return nil // the struct itself is not the handle
-			}
-		}
-		return k
-	}
-	if k, ok := c.kinds[key]; ok {
-		return k
-	}
-	var k *kind
-	named := typeNamed(t)
-	var fact closableFact
-	if c.pass.ImportObjectFact(named.Obj(), &fact) {
-		k = userKind(named, fact.Methods)
-	} else if slices.Contains(closableTypes, key) {
-		k = userKind(named, []string{"Close"})
-	}
-	c.kinds[key] = k
-	return k
-}
-
-func typeNamed(t types.Type) *types.Named {
-	t = types.Unalias(t)
-	if p, ok := t.(*types.Pointer); ok {
-		t = types.Unalias(p.Elem())
-	}
-	return t.(*types.Named)
-}
-
-func userKind(n *types.Named, methods []string) *kind {
-	name := n.Obj().Pkg().Name() + "." + n.Obj().Name()
-	return &kind{name: name, noun: name + " opened here", verb: "released with " + strings.Join(methods, " or "),
-		methods: methods, leaks: "its resources leak"}
-}
-
-// paramKind returns the kind a parameter of type t is tracked as: its
-// resource kind, or any type with a Close method.
-func (c *checker) paramKind(t types.Type) *kind {
-	if k := c.kindOf(t); k != nil {
-		return k
-	}
-	if hasMethod(t, "Close") {
-		return closerKind
-	}
-	return nil
-}
-
 // openedResults returns the indices of the results of call that are new
 // resources the caller owns. A response to a HEAD request is not one: it
 // has no body (see bodiless.go).
@@ -348,16 +259,20 @@ func (c *checker) callOpens(call *ssa.CallCommon) []int {
 	return c.summaryOpens(call.StaticCallee())
 }
 
-// requestResults returns the index of the response a method of an
-// interface returns, when its results are those of (*http.Client).Do, a
-// *http.Response and an error: an interface over a client (a doer, a
-// retrying or instrumented wrapper) carries the client's contract, the
-// caller closes the body. A method returning more (the body read into a
-// []byte, warnings) has consumed the body itself, and a getter returning a
-// response it keeps has no error result.
+// requestResults returns the index of the response or rows a method of an
+// interface returns, when its results are those of (*http.Client).Do or
+// (*sql.DB).Query, an *http.Response or an *sql.Rows and an error: an
+// interface over a client or a database (a doer, a querier, a retrying or
+// instrumented wrapper) carries its contract, the caller closes the body or
+// the rows. A method returning more (the body read into a []byte,
+// warnings) has consumed the body itself, and a getter returning a response
+// or rows it keeps has no error result.
 func (c *checker) requestResults(call *ssa.CallCommon) []int {
 	res := call.Signature().Results()
-	if res.Len() != 2 || !isError(res.At(1).Type()) || c.kindOf(res.At(0).Type()) != responseKind {
+	if res.Len() != 2 || !isError(res.At(1).Type()) {
+		return nil
+	}
+	if k := c.kindOf(res.At(0).Type()); k != responseKind && k != rowsKind {
 		return nil
 	}
 	return []int{0}
@@ -426,7 +341,7 @@ func (c *checker) argConsumed(call *ssa.CallCommon, j int, variadic bool) bool {
 	}
 	if !variadic {
 		if sum := c.summary(call); sum != nil && j < len(sum.Params) {
-			return sum.Params[j]
+			return sum.Params[j] || c.guardHolds(call, j, nil)
 		}
 	}
 	t := argType(call, j)

@@ -71,3 +71,11 @@ func TestResponsesWithoutBody(t *testing.T) {
 func TestHijackDoubles(t *testing.T) {
 	analysistest.Run(t, analysistest.TestData(), unclosed.Analyzer, "hijack")
 }
+
+func TestFlagGuardedReleases(t *testing.T) {
+	analysistest.Run(t, analysistest.TestData(), unclosed.Analyzer, "flagged/...")
+}
+
+func TestInterfaceRows(t *testing.T) {
+	analysistest.Run(t, analysistest.TestData(), unclosed.Analyzer, "sqliface/...")
+}
