@@ -59,11 +59,10 @@
 // result kept in a variable (a named result, or any result of a function
 // with a defer, not captured by a function literal returned with it) is
 // followed to what was stored in it; a response whose Body the function
-// assigns (it took the body out) is not followed. A method of an interface whose
-// results are an *http.Response and an error (a doer) opens the response, as (*http.Client).Do does,
-// and one whose results are an *sql.Rows and an error (a querier) opens the
-// rows, as (*sql.DB).Query does, unless the concrete type is known to the
-// function.
+// assigns (it took the body out) is not followed. A method of an interface
+// whose results are an *http.Response and an error (a doer) opens the
+// response, as (*http.Client).Do does, unless the concrete type is known to
+// the function.
 //
 // A helper that takes an any or an io interface and closes it after a type
 // assertion to io.Closer releases what it is given. Calls into the standard

@@ -259,20 +259,16 @@ func (c *checker) callOpens(call *ssa.CallCommon) []int {
 	return c.summaryOpens(call.StaticCallee())
 }
 
-// requestResults returns the index of the response or rows a method of an
-// interface returns, when its results are those of (*http.Client).Do or
-// (*sql.DB).Query, an *http.Response or an *sql.Rows and an error: an
-// interface over a client or a database (a doer, a querier, a retrying or
-// instrumented wrapper) carries its contract, the caller closes the body or
-// the rows. A method returning more (the body read into a []byte,
-// warnings) has consumed the body itself, and a getter returning a response
-// or rows it keeps has no error result.
+// requestResults returns the index of the response a method of an
+// interface returns, when its results are those of (*http.Client).Do, a
+// *http.Response and an error: an interface over a client (a doer, a
+// retrying or instrumented wrapper) carries the client's contract, the
+// caller closes the body. A method returning more (the body read into a
+// []byte, warnings) has consumed the body itself, and a getter returning a
+// response it keeps has no error result.
 func (c *checker) requestResults(call *ssa.CallCommon) []int {
 	res := call.Signature().Results()
-	if res.Len() != 2 || !isError(res.At(1).Type()) {
-		return nil
-	}
-	if k := c.kindOf(res.At(0).Type()); k != responseKind && k != rowsKind {
+	if res.Len() != 2 || !isError(res.At(1).Type()) || c.kindOf(res.At(0).Type()) != responseKind {
 		return nil
 	}
 	return []int{0}

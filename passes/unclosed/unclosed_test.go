@@ -75,7 +75,3 @@ func TestHijackDoubles(t *testing.T) {
 func TestFlagGuardedReleases(t *testing.T) {
 	analysistest.Run(t, analysistest.TestData(), unclosed.Analyzer, "flagged/...")
 }
-
-func TestInterfaceRows(t *testing.T) {
-	analysistest.Run(t, analysistest.TestData(), unclosed.Analyzer, "sqliface/...")
-}
