@@ -4,9 +4,11 @@
 // A corpus is a module in testdata: its go.mod pins the version of every
 // module listed in its modules.txt, and its go.sum makes the download
 // reproducible. testdata/corpus holds the modules the analyzers were tuned
-// on; testdata/blind holds modules chosen to measure them on code they were
-// never tuned on (never change an analyzer for a finding there). -corpus
-// names one of them (default corpus) or gives a corpus directory. The
+// on; testdata/blind and testdata/fresh hold modules chosen to measure them
+// on code they were never tuned on (never change an analyzer for a finding
+// there; blind stopped being blind when fixes were made looking at it, so
+// fresh is the set measured since). -corpus names one of them (default
+// corpus) or gives a corpus directory. The
 // packages checked in a module are those that build, without test files,
 // test helpers, examples and benchmarks (a path element below the module
 // root containing "test", "e2e", "example", "interop" or "benchmark").
@@ -109,7 +111,7 @@ type common struct {
 }
 
 func (c *common) register(fs *flag.FlagSet) {
-	fs.StringVar(&c.corpus, "corpus", "corpus", "corpus: `corpus` or blind (in vet/testdata of this module), or the directory of a corpus module")
+	fs.StringVar(&c.corpus, "corpus", "corpus", "corpus: `corpus`, blind or fresh (in vet/testdata of this module), or the directory of a corpus module")
 	fs.StringVar(&c.leakhound, "leakhound", "", "leakhound binary (default: built from this checkout)")
 	fs.StringVar(&c.modules, "modules", "", "comma-separated modules of the corpus to use (default: all)")
 }
@@ -138,7 +140,7 @@ func (c *common) resolve(tmp string) ([]module, error) {
 		}
 		named := filepath.Join(dir, "testdata", c.corpus)
 		if _, err := os.Stat(filepath.Join(named, "modules.txt")); err != nil {
-			return nil, fmt.Errorf("no corpus named %q: use corpus, blind or a directory holding modules.txt", c.corpus)
+			return nil, fmt.Errorf("no corpus named %q: use corpus, blind, fresh or a directory holding modules.txt", c.corpus)
 		}
 		c.corpus = named
 	}
