@@ -80,7 +80,9 @@ func readModules(dir string, only []string, every bool) ([]module, error) {
 // builds if every is set, else those that are not tests, test helpers,
 // examples or benchmarks.
 func listPackages(dir string, m *module, every bool) error {
-	cmd := exec.Command("go", "list", "-e", "-json=ImportPath,Module,Error", m.Path+"/...")
+	// -compiled runs cgo, so a package whose C headers are missing on this
+	// machine reports its error here rather than fail the run.
+	cmd := exec.Command("go", "list", "-e", "-compiled", "-json=ImportPath,Module,Error,DepsErrors", m.Path+"/...")
 	cmd.Dir = dir
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -94,13 +96,14 @@ func listPackages(dir string, m *module, every bool) error {
 			ImportPath string
 			Module     *struct{ Path, Version, Dir string }
 			Error      *struct{ Err string }
+			DepsErrors []struct{ Err string }
 		}
 		if err := dec.Decode(&p); errors.Is(err, io.EOF) {
 			break
 		} else if err != nil {
 			return fmt.Errorf("list the packages of %s: %w", m.Path, err)
 		}
-		if p.Error != nil || p.Module == nil || p.Module.Path != m.Path {
+		if p.Error != nil || len(p.DepsErrors) > 0 || p.Module == nil || p.Module.Path != m.Path {
 			continue // another module below this path, or a package that does not build
 		}
 		m.Version, m.Dir = p.Module.Version, p.Module.Dir
