@@ -178,8 +178,7 @@ type Related struct {
 // them. It returns the diagnostics sorted by position, without duplicates (a
 // package and its test variant share files).
 func Run(patterns []string, tests bool) ([]Diagnostic, error) {
-	cfg := &packages.Config{Mode: packages.LoadAllSyntax | packages.NeedModule, Tests: tests}
-	pkgs, err := packages.Load(cfg, patterns...)
+	pkgs, err := loadPackages(patterns, tests)
 	if err != nil {
 		return nil, fmt.Errorf("vet: load packages: %w", err)
 	}
