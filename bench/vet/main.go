@@ -4,11 +4,11 @@
 // A corpus is a module in testdata: its go.mod pins the version of every
 // module listed in its modules.txt, and its go.sum makes the download
 // reproducible. testdata/corpus holds the modules the analyzers were tuned
-// on; testdata/blind and testdata/fresh hold modules chosen to measure them
-// on code they were never tuned on (never change an analyzer for a finding
-// there; blind stopped being blind when fixes were made looking at it, so
-// fresh is the set measured since). -corpus names one of them (default
-// corpus) or gives a corpus directory. The
+// on; testdata/blind, testdata/fresh and testdata/fresh2 hold modules chosen
+// to measure them on code they were never tuned on (never change an
+// analyzer for a finding there; a set stops being blind once fixes are made
+// looking at it, so each was measured in turn). -corpus names one of them
+// (default corpus) or gives a corpus directory. The
 // packages checked in a module are those that build, without test files,
 // test helpers, examples and benchmarks (a path element below the module
 // root containing "test", "e2e", "example", "interop" or "benchmark").
@@ -43,9 +43,10 @@
 //   - the commands as users run them: leakhound vet -tests=false against a
 //     multichecker of bodyclose and sqlclosecheck (package peers) with
 //     -test=false (with -tests: leakhound vet -tests=true against the
-//     multichecker with -test=true); leakhound loads every package from source, because its
-//     analyzers export facts, while the multichecker reads the dependencies'
-//     export data;
+//     multichecker with -test=true); leakhound loads every package from
+//     source, because its analyzers export facts (the standard library
+//     without function bodies), while the multichecker reads the
+//     dependencies' export data;
 //   - go vet -vettool with each binary, the builds cached and the vet
 //     results not (each round runs a copy of the tool with a new identity).
 //
@@ -111,7 +112,7 @@ type common struct {
 }
 
 func (c *common) register(fs *flag.FlagSet) {
-	fs.StringVar(&c.corpus, "corpus", "corpus", "corpus: `corpus`, blind or fresh (in vet/testdata of this module), or the directory of a corpus module")
+	fs.StringVar(&c.corpus, "corpus", "corpus", "corpus: `corpus`, blind, fresh or fresh2 (in vet/testdata of this module), or the directory of a corpus module")
 	fs.StringVar(&c.leakhound, "leakhound", "", "leakhound binary (default: built from this checkout)")
 	fs.StringVar(&c.modules, "modules", "", "comma-separated modules of the corpus to use (default: all)")
 }
@@ -140,7 +141,7 @@ func (c *common) resolve(tmp string) ([]module, error) {
 		}
 		named := filepath.Join(dir, "testdata", c.corpus)
 		if _, err := os.Stat(filepath.Join(named, "modules.txt")); err != nil {
-			return nil, fmt.Errorf("no corpus named %q: use corpus, blind, fresh or a directory holding modules.txt", c.corpus)
+			return nil, fmt.Errorf("no corpus named %q: use corpus, blind, fresh, fresh2 or a directory holding modules.txt", c.corpus)
 		}
 		c.corpus = named
 	}
