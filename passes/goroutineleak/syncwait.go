@@ -90,7 +90,7 @@ func (c *checker) scanSync() {
 					c.syncEscaped[root] = true
 				}
 			case *ssa.Store:
-				if ok && r.Val == v && !c.traceable(r.Addr) {
+				if ok && r.Val == v && (!c.traceable(r.Addr) || copiesField(r.Addr, root)) {
 					c.syncEscaped[root] = true
 				}
 			case *ssa.MakeClosure, *ssa.DebugRef, *ssa.FieldAddr:
@@ -129,6 +129,15 @@ func (c *checker) traceable(addr ssa.Value) bool {
 		return storedOnce(a) != nil
 	}
 	return false
+}
+
+// copiesField reports whether a store at addr copies the object of a field
+// root into another field: the calls on that field are then calls on the
+// root too, which syncRoot does not trace back.
+func copiesField(addr ssa.Value, root any) bool {
+	f, isField := root.(*types.Var)
+	fa, ok := addr.(*ssa.FieldAddr)
+	return isField && ok && fieldVar(fa.X.Type(), fa.Field) != f
 }
 
 // isSyncPtr reports whether t points to a sync.WaitGroup or sync.Cond.

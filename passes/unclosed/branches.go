@@ -5,6 +5,8 @@ import (
 	"go/token"
 	"go/types"
 	"slices"
+	"strings"
+	"unicode"
 
 	"golang.org/x/tools/go/ssa"
 
@@ -22,6 +24,10 @@ func nonNil(err ssa.Value, b *ssa.BasicBlock) bool {
 	case *ssa.Call:
 		name, _ := passutil.CalleeName(e.Common())
 		if name == "errors.New" || name == "fmt.Errorf" {
+			return true
+		}
+	case *ssa.UnOp:
+		if g, ok := e.X.(*ssa.Global); ok && e.Op == token.MUL && isSentinel(g) {
 			return true
 		}
 	case *ssa.MakeInterface:
@@ -51,6 +57,19 @@ func nonNil(err ssa.Value, b *ssa.BasicBlock) bool {
 		}
 	}
 	return false
+}
+
+// isSentinel reports whether g is a sentinel error: a package-level variable
+// of type error named Err... or err... (var ErrClosed = errors.New(...)),
+// which by that convention is never nil.
+func isSentinel(g *ssa.Global) bool {
+	ptr, ok := g.Type().(*types.Pointer)
+	if !ok || !isError(ptr.Elem()) {
+		return false
+	}
+	name := g.Name()
+	return len(name) > 3 && (strings.HasPrefix(name, "Err") || strings.HasPrefix(name, "err")) &&
+		unicode.IsUpper(rune(name[3]))
 }
 
 // feasible returns the successors of an if on which the resource is live:

@@ -216,6 +216,14 @@ var transferFuncs = map[string]bool{
 	"(*log.Logger).SetOutput":        true,
 	"log/slog.NewJSONHandler":        true,
 	"log/slog.NewTextHandler":        true,
+	// Publishing through sync/atomic stores the value in a shared variable,
+	// which keeps it as a plain assignment would.
+	"sync/atomic.StorePointer":        true,
+	"sync/atomic.SwapPointer":         true,
+	"(*sync/atomic.Value).Store":      true,
+	"(*sync/atomic.Value).Swap":       true,
+	"(*sync/atomic.Pointer[T]).Store": true,
+	"(*sync/atomic.Pointer[T]).Swap":  true,
 }
 
 // hasMethod reports whether the method set of t (or *t) has a method name.

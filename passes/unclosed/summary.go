@@ -86,7 +86,7 @@ func (c *checker) openedReturns(fn *ssa.Function) (idx, pipes, live []int) {
 			if !ok {
 				continue
 			}
-			if !opened {
+			if !opened && !kept(fn, ret.Results[i]) {
 				if k := c.openedBy(ret.Results[i], map[ssa.Value]bool{}); k != nil {
 					opened = true
 					idx = append(idx, i)
@@ -102,6 +102,56 @@ func (c *checker) openedReturns(fn *ssa.Function) (idx, pipes, live []int) {
 		}
 	}
 	return idx, pipes, live
+}
+
+// kept reports whether fn stores v, a value it returns, in a field of its
+// receiver or of another parameter, or in a package variable: that struct
+// or the package keeps it and releases it (a getter that dials a
+// connection once and caches it), so the caller borrows what it gets.
+func kept(fn *ssa.Function, v ssa.Value) bool {
+	for {
+		switch x := v.(type) {
+		case *ssa.MakeInterface:
+			v = x.X
+			continue
+		case *ssa.ChangeType:
+			v = x.X
+			continue
+		}
+		break
+	}
+	return storedAway(fn, v, 2)
+}
+
+// storedAway reports whether fn stores v, or v converted (depth levels of
+// interface or type changes), in a field of a parameter or in a package
+// variable.
+func storedAway(fn *ssa.Function, v ssa.Value, depth int) bool {
+	refs := v.Referrers()
+	if refs == nil {
+		return false
+	}
+	for _, r := range *refs {
+		switch r := r.(type) {
+		case *ssa.Store:
+			if r.Val != v || r.Parent() != fn {
+				continue
+			}
+			switch a := r.Addr.(type) {
+			case *ssa.Global:
+				return true
+			case *ssa.FieldAddr:
+				if _, ok := a.X.(*ssa.Parameter); ok {
+					return true // the receiver or an argument keeps it
+				}
+			}
+		case *ssa.MakeInterface, *ssa.ChangeType:
+			if depth > 0 && storedAway(fn, r.(ssa.Value), depth-1) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // openedBy returns the kind of resource v is when it comes from an opening

@@ -49,7 +49,7 @@ func TestLoopsThatNeverExit(t *testing.T) {
 }
 
 func TestStructFields(t *testing.T) {
-	analysistest.Run(t, analysistest.TestData(), unclosed.Analyzer, "fields")
+	analysistest.Run(t, analysistest.TestData(), unclosed.Analyzer, "fields", "shared")
 }
 
 func TestIndirectResponses(t *testing.T) {

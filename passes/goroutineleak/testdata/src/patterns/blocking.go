@@ -278,3 +278,43 @@ func startOnce2(size int) *watcher {
 	go w.once(1)
 	return w
 }
+
+// A Cond kept in a field, waited on by a goroutine. ring hands the same
+// Cond to another field, which finish signals: the wait proceeds.
+type ring struct {
+	c1   *sync.Cond
+	resc *sync.Cond
+}
+
+func newRing() *ring { return &ring{c1: sync.NewCond(&sync.Mutex{})} }
+
+func (r *ring) wait() {
+	r.c1.L.Lock()
+	r.c1.Wait()
+	r.c1.L.Unlock()
+}
+
+func (r *ring) handOff() { r.resc = r.c1 }
+
+func (r *ring) finish() { r.resc.Signal() }
+
+func condSignalledThroughAnotherField() {
+	r := newRing()
+	go r.wait()
+	r.handOff()
+	r.finish()
+}
+
+// lonely's Cond is never signalled, by any field.
+type lonely struct{ c *sync.Cond }
+
+func (l *lonely) wait() {
+	l.c.L.Lock()
+	l.c.Wait()
+	l.c.L.Unlock()
+}
+
+func condFieldNoSignal() {
+	l := &lonely{c: sync.NewCond(&sync.Mutex{})}
+	go l.wait() // want `wait on l.c at line \d+ never proceeds \(nothing signals it\)`
+}
