@@ -43,6 +43,14 @@
 //		conn.Close()
 //	}
 //
+// A function that returns a value it also stores in a field of its receiver
+// or of another parameter, or in a package variable (a getter that dials a
+// connection once and caches it), hands out a borrowed value: the struct or
+// the package keeps it, and the caller owes nothing. Publishing a value with
+// sync/atomic (StorePointer, Value.Store, Pointer.Store) stores it too. A
+// return of a sentinel error, a package variable named ErrX or errX,
+// reports failure.
+//
 // A parameter released on every path only when a bool parameter is true
 // (or only when it is false) is summarized with that condition: a call
 // passing that constant releases the argument, any other value does not,
