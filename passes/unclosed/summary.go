@@ -86,7 +86,7 @@ func (c *checker) openedReturns(fn *ssa.Function) (idx, pipes, live []int) {
 			if !ok {
 				continue
 			}
-			if !opened && !kept(fn, ret.Results[i]) {
+			if !opened && !c.kept(fn, ret.Results[i]) {
 				if k := c.openedBy(ret.Results[i], map[ssa.Value]bool{}); k != nil {
 					opened = true
 					idx = append(idx, i)
@@ -107,8 +107,26 @@ func (c *checker) openedReturns(fn *ssa.Function) (idx, pipes, live []int) {
 // kept reports whether fn stores v, a value it returns, in a field of its
 // receiver or of another parameter, or in a package variable: that struct
 // or the package keeps it and releases it (a getter that dials a
-// connection once and caches it), so the caller borrows what it gets.
-func kept(fn *ssa.Function, v ssa.Value) bool {
+// connection once and caches it), so the caller borrows what it gets. A
+// result returned through a variable (any result of a function with a
+// defer) is kept when every resource stored in the variable is.
+func (c *checker) kept(fn *ssa.Function, v ssa.Value) bool {
+	if load, ok := v.(*ssa.UnOp); ok && load.Op == token.MUL {
+		if alloc, ok := load.X.(*ssa.Alloc); ok && !capturedAway(alloc) {
+			found := false
+			for _, r := range *alloc.Referrers() {
+				st, ok := r.(*ssa.Store)
+				if !ok || st.Addr != alloc || c.openedBy(st.Val, map[ssa.Value]bool{}) == nil {
+					continue
+				}
+				if !c.kept(fn, st.Val) {
+					return false
+				}
+				found = true
+			}
+			return found
+		}
+	}
 	for {
 		switch x := v.(type) {
 		case *ssa.MakeInterface:
