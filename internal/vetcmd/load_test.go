@@ -97,9 +97,7 @@ func TestLoadLeavesOutStdBodies(t *testing.T) {
 	if testing.Short() {
 		t.Skip("loads net/http from source")
 	}
-	t.Chdir(filepath.Join("testdata", "leaky"))
-	t.Setenv("GOWORK", "off")
-	t.Setenv("GOFLAGS", "-mod=mod")
+	inModule(t, "leaky")
 	goroot := goRoot()
 	if goroot == "" {
 		t.Fatal("go env GOROOT gave nothing")
@@ -170,9 +168,7 @@ func TestRunFactsFromModuleDependency(t *testing.T) {
 	if testing.Short() {
 		t.Skip("loads os from source")
 	}
-	t.Chdir(filepath.Join("testdata", "cross"))
-	t.Setenv("GOWORK", "off")
-	t.Setenv("GOFLAGS", "-mod=mod")
+	inModule(t, "cross")
 	diags, err := Run([]string{"./user"}, false)
 	if err != nil {
 		t.Fatal(err)
@@ -180,4 +176,11 @@ func TestRunFactsFromModuleDependency(t *testing.T) {
 	if len(diags) != 1 || diags[0].Analyzer != "unclosed" || filepath.Base(diags[0].File) != "user.go" || diags[0].Line != 8 {
 		t.Fatalf("diagnostics = %+v, want one unclosed at user.go:8", diags)
 	}
+}
+
+// inModule makes the test run in the module testdata/name, on its own.
+func inModule(t *testing.T, name string) {
+	t.Chdir(filepath.Join("testdata", name))
+	t.Setenv("GOWORK", "off")
+	t.Setenv("GOFLAGS", "-mod=mod")
 }
