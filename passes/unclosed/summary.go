@@ -119,7 +119,7 @@ func (c *checker) kept(fn *ssa.Function, v ssa.Value) bool {
 				if !ok || st.Addr != alloc || c.openedBy(st.Val, map[ssa.Value]bool{}) == nil {
 					continue
 				}
-				if !c.kept(fn, st.Val) {
+				if !storedAway(fn, unconverted(st.Val), 2) {
 					return false
 				}
 				found = true
@@ -127,18 +127,22 @@ func (c *checker) kept(fn *ssa.Function, v ssa.Value) bool {
 			return found
 		}
 	}
+	return storedAway(fn, unconverted(v), 2)
+}
+
+// unconverted returns the value v was made from by interface and type
+// changes.
+func unconverted(v ssa.Value) ssa.Value {
 	for {
 		switch x := v.(type) {
 		case *ssa.MakeInterface:
 			v = x.X
-			continue
 		case *ssa.ChangeType:
 			v = x.X
-			continue
+		default:
+			return v
 		}
-		break
 	}
-	return storedAway(fn, v, 2)
 }
 
 // storedAway reports whether fn stores v, or v converted (depth levels of
