@@ -86,7 +86,7 @@ func (c *checker) openedReturns(fn *ssa.Function) (idx, pipes, live []int) {
 			if !ok {
 				continue
 			}
-			if !opened && !c.kept(fn, ret.Results[i]) {
+			if !opened {
 				if k := c.openedBy(ret.Results[i], map[ssa.Value]bool{}); k != nil {
 					opened = true
 					idx = append(idx, i)
@@ -102,32 +102,6 @@ func (c *checker) openedReturns(fn *ssa.Function) (idx, pipes, live []int) {
 		}
 	}
 	return idx, pipes, live
-}
-
-// kept reports whether fn stores v, a value it returns, in a field of its
-// receiver or of another parameter, or in a package variable: that struct
-// or the package keeps it and releases it (a getter that dials a
-// connection once and caches it), so the caller borrows what it gets. A
-// result returned through a variable (any result of a function with a
-// defer) is kept when every resource stored in the variable is.
-func (c *checker) kept(fn *ssa.Function, v ssa.Value) bool {
-	if load, ok := v.(*ssa.UnOp); ok && load.Op == token.MUL {
-		if alloc, ok := load.X.(*ssa.Alloc); ok && !capturedAway(alloc) {
-			found := false
-			for _, r := range *alloc.Referrers() {
-				st, ok := r.(*ssa.Store)
-				if !ok || st.Addr != alloc || c.openedBy(st.Val, map[ssa.Value]bool{}) == nil {
-					continue
-				}
-				if !storedAway(fn, unconverted(st.Val), 2) {
-					return false
-				}
-				found = true
-			}
-			return found
-		}
-	}
-	return storedAway(fn, unconverted(v), 2)
 }
 
 // unconverted returns the value v was made from by interface and type
@@ -178,11 +152,18 @@ func storedAway(fn *ssa.Function, v ssa.Value, depth int) bool {
 
 // openedBy returns the kind of resource v is when it comes from an opening
 // call, or is a new value of a user-declared closable type; nil otherwise.
+// A value its function also stores in a field of its receiver or of another
+// parameter, or in a package variable, is kept there (a getter that dials a
+// connection once and caches it): what the function returns of it is
+// borrowed, not opened for the caller.
 func (c *checker) openedBy(v ssa.Value, seen map[ssa.Value]bool) *kind {
 	if seen[v] {
 		return nil
 	}
 	seen[v] = true
+	if instr, ok := v.(ssa.Instruction); ok && storedAway(instr.Parent(), unconverted(v), 2) {
+		return nil
+	}
 	switch v := v.(type) {
 	case *ssa.Call:
 		if arg := wrappedArg(v.Common()); arg != nil {
